@@ -1,0 +1,95 @@
+"""Shared fixtures: a private config/data dir per test, the emulator, and a CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from uku_xero_cli.sandbox.app import Sandbox
+from uku_xero_cli.sandbox.config import SandboxConfig
+from uku_xero_cli.sandbox.server import RunningServer, serve_in_thread
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Every test gets its own config and data dir and no stray XERO_* settings."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("XERO_", "UKU_XERO_")) or name == "NO_COLOR":
+            monkeypatch.delenv(name)
+    config = tmp_path / "config"
+    data = tmp_path / "data"
+    monkeypatch.setenv("UKU_XERO_CONFIG_DIR", str(config))
+    monkeypatch.setenv("UKU_XERO_DATA_DIR", str(data))
+    monkeypatch.setenv("COLUMNS", "200")
+    return {"config": config, "data": data}
+
+
+def small_config(**overrides: object) -> SandboxConfig:
+    """A quick, strict emulator: strict mode checks every request the tests make."""
+    values: dict[str, object] = {
+        "strict": True,
+        "contacts": 60,
+        "items": 12,
+        "invoices": 120,
+        "bank_transactions": 40,
+        "credit_notes": 10,
+        "manual_journals": 6,
+    }
+    values.update(overrides)
+    return SandboxConfig(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(small_config())
+
+
+@pytest.fixture
+def sandbox_client(sandbox: Sandbox) -> Iterator[httpx.Client]:
+    """An httpx client talking to the emulator in-process."""
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=sandbox), base_url="http://sandbox.test"
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def sandbox_server(sandbox: Sandbox) -> Iterator[RunningServer]:
+    """The same emulator over real loopback HTTP."""
+    running = serve_in_thread(sandbox)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run uku-xero in-process: cli("status", "--json") → CliResult."""
+    from uku_xero_cli.cli.app import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

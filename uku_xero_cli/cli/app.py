@@ -1,0 +1,64 @@
+"""The Typer application: registers every command. Command modules import heavy things lazily."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from uku_xero_cli import __version__
+from uku_xero_cli.cli.sandbox_cmd import sandbox
+
+app = typer.Typer(
+    name="uku-xero",
+    help="Administer Uku's Xero integration: connect companies, import data, push invoices.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"uku-xero {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Administer Uku's Xero integration: connect companies, import data, push invoices."""
+
+
+app.command("sandbox")(sandbox)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: exit codes follow the README's table, also for usage errors."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = app(args=args, prog_name="uku-xero", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:
+        if "--json" in args:
+            from uku_xero_cli.cli.output import dumps
+
+            print(dumps({"error": {"code": "usage", "message": exc.format_message()}}))
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            print(f"error: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
+    except typer.Abort:
+        print("Aborted.", file=sys.stderr)
+        return 130
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,47 @@
+"""The one table of exit codes (README: "Exit codes"), and the mapping from typed errors."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from uku_xero_cli import errors
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    NOT_CONNECTED = 3
+    REAUTH_REQUIRED = 4
+    RATE_LIMITED = 5
+    PARTIAL = 6
+
+
+MEANING = {
+    ExitCode.OK: "success",
+    ExitCode.ERROR: "error (network, Xero 5xx after retries, lock held, unexpected)",
+    ExitCode.USAGE: "bad usage or bad input (invalid invoice file, unknown organisation); "
+    "nothing was written",
+    ExitCode.NOT_CONNECTED: "not connected: no Xero connection for this company",
+    ExitCode.REAUTH_REQUIRED: "re-authorization needed: refresh token revoked or expired, "
+    "or the tenant connection was removed in Xero",
+    ExitCode.RATE_LIMITED: "Xero daily rate limit reached; the message says when to retry",
+    ExitCode.PARTIAL: "partial: some items succeeded, some were rejected",
+}
+
+# Most specific class first; the first match wins.
+_BY_ERROR: list[tuple[type[errors.UkuXeroError], ExitCode]] = [
+    (errors.UsageError, ExitCode.USAGE),
+    (errors.NotConnected, ExitCode.NOT_CONNECTED),
+    (errors.ReauthorizationRequired, ExitCode.REAUTH_REQUIRED),
+    (errors.RateLimited, ExitCode.RATE_LIMITED),
+    (errors.PartialFailure, ExitCode.PARTIAL),
+    (errors.UkuXeroError, ExitCode.ERROR),
+]
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    for cls, code in _BY_ERROR:
+        if isinstance(error, cls):
+            return code
+    return ExitCode.ERROR

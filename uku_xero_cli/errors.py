@@ -1,0 +1,105 @@
+"""Typed errors the library raises.
+
+Library code raises these and never decides how the process ends; the CLI layer
+(`uku_xero_cli.cli.exit_codes`) alone maps each class to an exit code and a message.
+Messages say what went wrong and what to do next, and never contain secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class UkuXeroError(Exception):
+    """Base class of every expected failure. `code` is a stable machine-readable name."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(UkuXeroError):
+    """Bad usage or bad input: nothing was written."""
+
+    code = "usage"
+
+
+class InvalidCompanyName(UsageError):
+    code = "invalid_company"
+
+
+class ConfigError(UsageError):
+    """config.toml or an environment variable holds something unusable."""
+
+    code = "config"
+
+
+class NotConnected(UkuXeroError):
+    """The company has no Xero connection."""
+
+    code = "not_connected"
+
+
+class ReauthorizationRequired(UkuXeroError):
+    """The refresh token is revoked or expired, or the tenant connection was removed."""
+
+    code = "reauth_required"
+
+
+class RateLimited(UkuXeroError):
+    """Xero's daily limit is reached; `retry_at` says when it resets (when known)."""
+
+    code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, retry_at: datetime | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_at = retry_at
+
+
+class NetworkError(UkuXeroError):
+    """Xero could not be reached, timed out, or kept answering 5xx."""
+
+    code = "network"
+
+
+class LockHeld(UkuXeroError):
+    """Another uku-xero process holds the lock this command needs."""
+
+    code = "lock_held"
+
+
+class XeroAPIError(UkuXeroError):
+    """Xero answered with an error this tool has no better name for."""
+
+    code = "xero_error"
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+@dataclass
+class ItemFailure:
+    """One rejected item of a batch: what it was and why."""
+
+    item: str
+    reasons: list[str] = field(default_factory=list)
+
+
+class PartialFailure(UkuXeroError):
+    """Some items succeeded and some were rejected."""
+
+    code = "partial"
+
+    def __init__(self, message: str, *, failures: list[ItemFailure], hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.failures = failures

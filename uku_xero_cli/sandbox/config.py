@@ -1,0 +1,58 @@
+"""Everything that shapes one emulator instance. Defaults follow Xero's documented behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from uku_xero_cli.settings import DEFAULT_REDIRECT_PORT
+
+PUBLIC_CLIENT_ID = "SANDBOXPKCECLIENT0000000000000000"
+CONFIDENTIAL_CLIENT_ID = "SANDBOXSECRETCLIENT000000000000000"
+CONFIDENTIAL_CLIENT_SECRET = "sandbox-secret-not-for-production-use-0000000000"
+
+
+@dataclass
+class SandboxConfig:
+    seed: int = 1
+    orgs: int = 2
+    contacts: int = 200
+    items: int = 40
+    invoices: int = 600
+    bank_transactions: int = 300
+    credit_notes: int = 40
+    manual_journals: int = 24
+    archived_share: float = 0.05
+    months_of_history: int = 18
+
+    # Requests whose parameters, headers or bodies do not fit Xero's OpenAPI spec get 400.
+    strict: bool = False
+
+    # Identity (seconds). Xero: access 30 min, refresh 60 days unused, 30 min grace on reuse.
+    access_token_ttl: int = 1800
+    refresh_token_ttl: int = 60 * 24 * 3600
+    refresh_grace: int = 1800
+    code_ttl: int = 300
+    redirect_uris: list[str] = field(
+        default_factory=lambda: [f"http://localhost:{DEFAULT_REDIRECT_PORT}/callback"]
+    )
+    # Allowed scopes of the sandbox apps; None means every scope Xero knows.
+    allowed_scopes: list[str] | None = None
+    # "auto" consents to every organisation of the user; "page" shows an HTML page.
+    consent: str = "auto"
+
+    # Rate limits (Xero: 5 concurrent, 60 a minute, 5,000 a day per tenant; 10,000 a minute
+    # per app). Windows are configurable so tests need not wait a real minute.
+    concurrent_limit: int = 5
+    minute_limit: int = 60
+    day_limit: int = 5000
+    app_minute_limit: int = 10000
+    minute_window: float = 60.0
+    day_window: float = 86400.0
+
+    # Faults.
+    latency: float = 0.0
+    error_rate: float = 0.0
+    # Servers that ignore pageSize and always answer 100 a page exist; emulate them.
+    ignore_page_size: bool = False
+    # Idempotency keys are remembered this long (seconds; Xero: a few minutes).
+    idempotency_ttl: float = 360.0
