@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -58,10 +58,7 @@ class Output:
     def interactive(self) -> bool:
         """Prompts and progress bars only for a person at a terminal."""
         return (
-            not self.no_color
-            and not self.json_mode
-            and sys.stdin.isatty()
-            and sys.stderr.isatty()
+            not self.no_color and not self.json_mode and sys.stdin.isatty() and sys.stderr.isatty()
         )
 
     @property
@@ -100,7 +97,9 @@ class Output:
         if self.verbose:
             self.stderr.print(f"debug: {redact(message)}", markup=False, soft_wrap=True)
 
-    def fail(self, code: str, message: str, exit_code: int, extra: dict[str, Any] | None = None):
+    def fail(
+        self, code: str, message: str, exit_code: int, extra: dict[str, Any] | None = None
+    ) -> NoReturn:
         message = redact(message)
         if self.json_mode:
             error: dict[str, Any] = {"code": code, "message": message}
