@@ -199,3 +199,74 @@ def test_sandbox_command_serves_and_prints_variables(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_typed_error_becomes_one_json_document_and_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import typer
+
+    from uku_xero_cli.cli.output import Output
+
+    out = Output(json_mode=True)
+    with pytest.raises(typer.Exit) as exited, out.guard():
+        raise NotConnected("company 'acme' is not connected", hint="run `uku-xero auth -c acme`")
+    assert exited.value.exit_code == 3
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document == {
+        "error": {
+            "code": "not_connected",
+            "message": "company 'acme' is not connected",
+            "hint": "run `uku-xero auth -c acme`",
+        }
+    }
+
+
+def test_unexpected_error_has_no_traceback_and_no_secret(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import typer
+
+    from uku_xero_cli.cli.output import Output
+
+    register_secret("very-secret-access-token-123")
+    out = Output()
+    with pytest.raises(typer.Exit) as exited, out.guard():
+        raise RuntimeError("boom with very-secret-access-token-123")
+    assert exited.value.exit_code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "very-secret-access-token-123" not in err
+    assert "unexpected error: RuntimeError: boom with ***" in err
+    assert "--verbose" in err
+
+
+def test_verbose_traceback_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from uku_xero_cli.cli.output import Output
+
+    register_secret("another-secret-refresh-token")
+    out = Output(verbose=True)
+    with pytest.raises(typer.Exit), out.guard():
+        raise RuntimeError("refresh another-secret-refresh-token failed")
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "another-secret-refresh-token" not in err
+
+
+def test_usage_error_with_json_flag_still_prints_a_json_document(cli) -> None:
+    result = cli("sandbox", "--port", "notaport", "--json")
+    assert result.exit_code == 2
+    assert result.json()["error"]["code"] == "usage"
+
+
+def test_bad_company_name_is_exit_2_with_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from uku_xero_cli.cli.context import command_context
+
+    with pytest.raises(typer.Exit) as exited:
+        command_context("../../etc/passwd")
+    assert exited.value.exit_code == 2
