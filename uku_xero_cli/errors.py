@@ -103,3 +103,77 @@ class PartialFailure(UkuXeroError):
     def __init__(self, message: str, *, failures: list[ItemFailure], hint: str | None = None):
         super().__init__(message, hint=hint)
         self.failures = failures
+
+
+class AuthorizationFailed(UkuXeroError):
+    """The browser sign-in did not end with a usable authorization code or token."""
+
+    code = "auth_failed"
+
+
+class AuthorizationDenied(AuthorizationFailed):
+    """The user (or Xero) declined the consent: `?error=access_denied` and friends."""
+
+    code = "access_denied"
+
+
+class StateMismatch(AuthorizationFailed):
+    """The redirect carried a `state` this process did not issue: the code is not used."""
+
+    code = "state_mismatch"
+
+
+class AuthorizationTimeout(AuthorizationFailed):
+    """No redirect arrived before `--timeout` ran out."""
+
+    code = "auth_timeout"
+
+
+class PortInUse(UkuXeroError):
+    """The loopback redirect port is taken by another program."""
+
+    code = "port_in_use"
+
+
+class NotFound(XeroAPIError):
+    """Xero answered 404 for the resource."""
+
+    code = "not_found"
+
+
+class XeroValidationError(XeroAPIError):
+    """Xero answered 400 ValidationException; `messages` holds Xero's own reasons."""
+
+    code = "validation"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        messages: list[str],
+        body: object = None,
+        status: int | None = 400,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, hint=hint)
+        self.messages = messages
+        self.body = body
+
+
+class InvalidInput(UsageError):
+    """An input file was rejected whole; `problems` lists every problem found, one per entry."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, problems: list[str], hint: str | None = None) -> None:
+        # The text form lists the problems too, so a plain error line shows all of them.
+        full = "\n".join([message, *(f"  {p}" for p in problems)])
+        super().__init__(full, hint=hint)
+        self.summary = message
+        self.problems = problems
+
+
+class StoreError(UkuXeroError):
+    """The company's local store cannot be opened or used (corrupt, newer schema, locked)."""
+
+    code = "store"

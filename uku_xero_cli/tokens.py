@@ -1,0 +1,289 @@
+"""The per-company token store: `<config>/companies/<company>.toml`.
+
+One TOML file per company holds the Xero connection (tenant, connection id), the OAuth tokens
+and the state of the connection. Files are 0600 in a 0700 directory and are replaced
+atomically, so a reader (or a process killed mid-write) sees a whole old or a whole new file.
+A per-company lock file serialises refreshes across processes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from uku_xero_cli.errors import (
+    InvalidCompanyName,
+    LockHeld,
+    NotConnected,
+    ReauthorizationRequired,
+)
+from uku_xero_cli.fsutil import atomic_write, ensure_private_dir
+from uku_xero_cli.redact import register_secret
+from uku_xero_cli.settings import Settings, validate_company
+
+FORMAT_VERSION = 1
+# Long enough to wait out another process's refresh (one HTTP round trip with its timeout).
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+Warn = Callable[[str], None]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def reauth_hint(company: str) -> str:
+    return f"run `uku-xero auth -c {company}`"
+
+
+@dataclass
+class CompanyTokens:
+    """Everything the token file holds for one company. Tokens never leave via repr."""
+
+    company: str
+    tenant_id: str | None = None
+    tenant_name: str | None = None
+    tenant_type: str | None = None
+    connection_id: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+    user_name: str | None = None
+    user_email: str | None = None
+    connected_at: datetime | None = None
+    refreshed_at: datetime | None = None
+    disconnected_at: datetime | None = None
+    needs_reauth: bool = False
+    reauth_reason: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        """A tenant and a refresh token are on file (they may still be refused by Xero)."""
+        return bool(self.tenant_id and self.refresh_token)
+
+    @property
+    def refresh_token_issued_at(self) -> datetime | None:
+        """Every refresh rotates the refresh token, so its age counts from the last one."""
+        return self.refreshed_at or self.connected_at
+
+    def seconds_left(self, now: datetime | None = None) -> float:
+        if self.expires_at is None or not self.access_token:
+            return 0.0
+        return (self.expires_at - (now or datetime.now(UTC))).total_seconds()
+
+    def cleared(self, when: datetime | None = None) -> CompanyTokens:
+        """The record after `disconnect`: the company stays known, the connection is gone."""
+        return CompanyTokens(company=self.company, disconnected_at=when or utcnow())
+
+    def with_reauth(self, reason: str) -> CompanyTokens:
+        return replace(self, needs_reauth=True, reauth_reason=reason)
+
+    def to_toml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"format": FORMAT_VERSION, "company": self.company}
+        data["tenant"] = _drop_none(
+            {
+                "id": self.tenant_id,
+                "name": self.tenant_name,
+                "type": self.tenant_type,
+                "connection_id": self.connection_id,
+            }
+        )
+        data["token"] = _drop_none(
+            {
+                "access_token": self.access_token,
+                "refresh_token": self.refresh_token,
+                "expires_at": self.expires_at,
+                "scopes": list(self.scopes),
+                "refreshed_at": self.refreshed_at,
+            }
+        )
+        data["user"] = _drop_none({"name": self.user_name, "email": self.user_email})
+        data["state"] = _drop_none(
+            {
+                "connected_at": self.connected_at,
+                "disconnected_at": self.disconnected_at,
+                "needs_reauth": self.needs_reauth,
+                "reauth_reason": self.reauth_reason,
+            }
+        )
+        return data
+
+    @classmethod
+    def from_toml(cls, company: str, data: dict[str, Any]) -> CompanyTokens:
+        tenant = _table(data, "tenant")
+        token = _table(data, "token")
+        user = _table(data, "user")
+        state = _table(data, "state")
+        scopes = token.get("scopes", [])
+        return cls(
+            company=company,
+            tenant_id=_str(tenant.get("id")),
+            tenant_name=_str(tenant.get("name")),
+            tenant_type=_str(tenant.get("type")),
+            connection_id=_str(tenant.get("connection_id")),
+            access_token=_str(token.get("access_token")),
+            refresh_token=_str(token.get("refresh_token")),
+            expires_at=_when(token.get("expires_at")),
+            scopes=[s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else [],
+            refreshed_at=_when(token.get("refreshed_at")),
+            user_name=_str(user.get("name")),
+            user_email=_str(user.get("email")),
+            connected_at=_when(state.get("connected_at")),
+            disconnected_at=_when(state.get("disconnected_at")),
+            needs_reauth=bool(state.get("needs_reauth", False)),
+            reauth_reason=_str(state.get("reauth_reason")),
+        )
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    # TOML keeps the offset we wrote; a hand-edited local time is taken as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class TokenStore:
+    """Reads and writes company token files under `settings.companies_dir`.
+
+    `warn` receives problems worth telling the user that do not stop the command (a token
+    file others could read, tightened to 0600). The CLI passes its stderr printer.
+    """
+
+    def __init__(self, settings: Settings, *, warn: Warn | None = None) -> None:
+        self.settings = settings
+        self.directory = settings.companies_dir
+        self._warn = warn
+        self.warnings: list[str] = []
+
+    def path(self, company: str) -> Path:
+        return self.settings.token_file(company)
+
+    def lock_path(self, company: str) -> Path:
+        return self.directory / f"{validate_company(company)}.lock"
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._warn is not None:
+            self._warn(message)
+
+    def companies(self) -> list[str]:
+        """Companies with a token file, sorted by name."""
+        if not self.directory.is_dir():
+            return []
+        names = []
+        for path in self.directory.glob("*.toml"):
+            if path.name.startswith("."):
+                continue  # a temporary file left by a process killed mid-write
+            try:
+                names.append(validate_company(path.stem))
+            except InvalidCompanyName:
+                continue
+        return sorted(names)
+
+    def load(self, company: str) -> CompanyTokens | None:
+        """The company's record, or None when it has no token file."""
+        path = self.path(company)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            self._tighten(path, fh.fileno())
+            raw = fh.read()
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            raise ReauthorizationRequired(
+                f"the token file of company '{company}' ({path}) is damaged",
+                hint=reauth_hint(company),
+            ) from None
+        record = CompanyTokens.from_toml(company, data)
+        register_secret(record.access_token)
+        register_secret(record.refresh_token)
+        return record
+
+    def load_connected(self, company: str) -> CompanyTokens:
+        """The record of a connected company; NotConnected or ReauthorizationRequired if not."""
+        record = self.load(company)
+        if record is None or not record.connected:
+            raise NotConnected(
+                f"company '{company}' is not connected to Xero",
+                hint=f"connect it with `uku-xero auth -c {company}`",
+            )
+        if record.needs_reauth:
+            reason = record.reauth_reason or "Xero refused the stored tokens"
+            raise ReauthorizationRequired(
+                f"company '{company}' needs re-authorization: {reason}",
+                hint=reauth_hint(company),
+            )
+        return record
+
+    def save(self, record: CompanyTokens) -> None:
+        """Write the record atomically (temporary file, fsync, rename) with mode 0600."""
+        import tomli_w
+
+        register_secret(record.access_token)
+        register_secret(record.refresh_token)
+        ensure_private_dir(self.directory)
+        payload = tomli_w.dumps(record.to_toml()).encode("utf-8")
+        atomic_write(self.path(record.company), payload, mode=0o600)
+
+    def mark_needs_reauth(self, company: str, reason: str) -> CompanyTokens | None:
+        """Record that Xero refused the company's tokens or connection, and why."""
+        with self.lock(company):
+            record = self.load(company)
+            if record is None:
+                return None
+            record = record.with_reauth(reason)
+            self.save(record)
+            return record
+
+    @contextmanager
+    def lock(self, company: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+        """Hold the company's cross-process lock (`<company>.lock`)."""
+        from filelock import FileLock, Timeout
+
+        ensure_private_dir(self.directory)
+        lock = FileLock(str(self.lock_path(company)), timeout=timeout, mode=0o600)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LockHeld(
+                f"another uku-xero process has held the lock of company '{company}' for "
+                f"{timeout:.0f} s",
+                hint=f"wait for it to finish, or remove {self.lock_path(company)} if none runs",
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _tighten(self, path: Path, fd: int) -> None:
+        mode = os.fstat(fd).st_mode
+        if mode & 0o077:
+            os.fchmod(fd, stat.S_IMODE(mode) & 0o600)
+            self.warn(
+                f"{path} was readable by other users (mode {stat.S_IMODE(mode):04o}); "
+                "it is now 0600. Treat its tokens as exposed if others used this machine"
+            )
