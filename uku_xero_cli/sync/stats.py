@@ -1,0 +1,135 @@
+"""Monthly work statistics: how many documents of each kind an organisation had each month.
+
+These drive Uku's monthly summary tasks. A document counts in the calendar month of its
+`Date`; deleted and voided documents are not work done and do not count. Totals are in the
+organisation's base currency (a foreign-currency document's Total divided by its
+CurrencyRate); manual journals have no total worth adding up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from uku_xero_cli.xero.parse import XeroValueError, parse_date, parse_optional_money
+
+SALES_INVOICES = "sales_invoices"
+BILLS = "bills"
+CREDIT_NOTES = "credit_notes"
+BANK_TRANSACTIONS = "bank_transactions"
+MANUAL_JOURNALS = "manual_journals"
+METRICS: tuple[str, ...] = (
+    SALES_INVOICES,
+    BILLS,
+    CREDIT_NOTES,
+    BANK_TRANSACTIONS,
+    MANUAL_JOURNALS,
+)
+LABELS = {
+    SALES_INVOICES: "Sales invoices",
+    BILLS: "Bills",
+    CREDIT_NOTES: "Credit notes",
+    BANK_TRANSACTIONS: "Bank transactions",
+    MANUAL_JOURNALS: "Manual journals",
+}
+WITH_TOTALS = frozenset({SALES_INVOICES, BILLS, CREDIT_NOTES, BANK_TRANSACTIONS})
+NOT_WORK = frozenset({"DELETED", "VOIDED"})
+CENT = Decimal("0.01")
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def window_months(today: date, months: int) -> list[str]:
+    """The `months` calendar months ending with today's, oldest first."""
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    index = today.year * 12 + today.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
+
+
+def window_start(today: date, months: int) -> date:
+    first = window_months(today, months)[0]
+    return date(int(first[:4]), int(first[5:]), 1)
+
+
+@dataclass
+class MonthStats:
+    month: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    totals: dict[str, Decimal] = field(
+        default_factory=lambda: {m: Decimal("0.00") for m in WITH_TOTALS}
+    )
+
+    def add(self, metric: str, total: Decimal | None) -> None:
+        self.counts[metric] += 1
+        if metric in WITH_TOTALS and total is not None:
+            self.totals[metric] = (self.totals[metric] + total).quantize(CENT)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "metrics": {
+                metric: {
+                    "count": self.counts[metric],
+                    "total": str(self.totals[metric]) if metric in WITH_TOTALS else None,
+                }
+                for metric in METRICS
+            },
+        }
+
+
+@dataclass
+class WorkStats:
+    months: list[MonthStats]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"months": [m.to_json() for m in self.months], "metrics": list(METRICS)}
+
+
+def metric_of(kind: str, record: Mapping[str, Any]) -> str | None:
+    """Which metric a Xero document counts towards, or None when it is not work done."""
+    if str(record.get("Status") or "").upper() in NOT_WORK:
+        return None
+    if kind == "invoices":
+        kinds = {"ACCREC": SALES_INVOICES, "ACCPAY": BILLS}
+        return kinds.get(str(record.get("Type") or "").upper())
+    if kind in (CREDIT_NOTES, BANK_TRANSACTIONS, MANUAL_JOURNALS):
+        return kind
+    raise ValueError(f"no statistics for {kind}")
+
+
+def base_total(record: Mapping[str, Any]) -> Decimal | None:
+    total = parse_optional_money(record.get("Total"), what="Total")
+    if total is None:
+        return None
+    try:
+        rate = parse_optional_money(record.get("CurrencyRate"), what="CurrencyRate")
+    except XeroValueError:
+        rate = None
+    if rate is not None and rate != 0:
+        total = total / rate
+    return total.quantize(CENT)
+
+
+def document_month(record: Mapping[str, Any]) -> str | None:
+    raw = record.get("Date") or record.get("DateString")
+    if not raw:
+        return None
+    return month_key(parse_date(raw, what="Date"))
+
+
+def tally(documents: Iterable[tuple[str, Mapping[str, Any]]], months: list[str]) -> WorkStats:
+    """Statistics for `months` from (kind, Xero record) pairs; other months are ignored."""
+    by_month = {month: MonthStats(month) for month in months}
+    for kind, record in documents:
+        metric = metric_of(kind, record)
+        month = document_month(record)
+        if metric is None or month not in by_month:
+            continue
+        by_month[month].add(metric, base_total(record) if metric in WITH_TOTALS else None)
+    return WorkStats([by_month[m] for m in months])
