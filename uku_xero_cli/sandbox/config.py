@@ -37,8 +37,13 @@ class SandboxConfig:
     )
     # Allowed scopes of the sandbox apps; None means every scope Xero knows.
     allowed_scopes: list[str] | None = None
-    # "auto" consents to every organisation of the user; "page" shows an HTML page.
+    # "auto" consents to every organisation of the user (or to `consent_tenants`), "deny"
+    # answers access_denied, "page" shows an HTML page where a person ticks organisations.
     consent: str = "auto"
+    # Tenant ids that automatic consent connects; None means all of the user's organisations.
+    consent_tenants: list[str] | None = None
+    # How long the consent page stays usable (seconds).
+    consent_ttl: int = 900
 
     # Rate limits (Xero: 5 concurrent, 60 a minute, 5,000 a day per tenant; 10,000 a minute
     # per app). Windows are configurable so tests need not wait a real minute.

@@ -64,8 +64,12 @@ def issue_tokens(
     auth_event_id: str,
     *,
     nonce: str | None = None,
+    parent: str | None = None,
 ) -> dict[str, Any]:
-    """A token response as Xero's /connect/token sends it."""
+    """A token response as Xero's /connect/token sends it.
+
+    `parent` is the refresh token this answer was issued for, linking the rotation chain.
+    """
     now = sandbox.clock.now()
     config = sandbox.config
     state = sandbox.state
@@ -93,6 +97,7 @@ def issue_tokens(
                 scopes=list(scopes),
                 auth_event_id=auth_event_id,
                 issued_at=now,
+                parent=parent,
             )
             state.refresh_tokens[refresh.token] = refresh
             answer["refresh_token"] = refresh.token
@@ -121,6 +126,28 @@ def issue_tokens(
             claims["email"] = user.email
         answer["id_token"] = _unsigned_jwt(claims)
     return answer
+
+
+def revoke_grant(sandbox: Sandbox, client_id: str, auth_event_id: str) -> None:
+    """Revoke one authorisation: every token of its rotation chain and its connections.
+
+    Tokens and connections share the auth event id of the consent that made them; a later
+    consent moves reconnected organisations to its own event, so they survive this.
+    """
+    state = sandbox.state
+    with state.lock:
+        for refresh in state.refresh_tokens.values():
+            if refresh.client_id == client_id and refresh.auth_event_id == auth_event_id:
+                refresh.revoked = True
+        for access in state.access_tokens.values():
+            if access.client_id == client_id and access.auth_event_id == auth_event_id:
+                access.revoked = True
+        for code in state.codes.values():
+            if code.client_id == client_id and code.auth_event_id == auth_event_id:
+                code.used = True
+        for connection_id, connection in list(state.connections.items()):
+            if connection.client_id == client_id and connection.auth_event_id == auth_event_id:
+                del state.connections[connection_id]
 
 
 def grant_for_tests(

@@ -86,6 +86,24 @@ class RefreshToken:
     used_at: datetime | None = None
     successor: str | None = None
     revoked: bool = False
+    # The token this one was issued for (None for the code exchange): the rotation chain.
+    parent: str | None = None
+
+
+@dataclass
+class PendingConsent:
+    """A checked authorize request waiting for a person to tick organisations on the page."""
+
+    consent_id: str
+    client_id: str
+    redirect_uri: str
+    scopes: list[str]
+    user_id: str
+    expires_at: datetime
+    state: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    nonce: str | None = None
 
 
 @dataclass
@@ -109,6 +127,7 @@ class SandboxState:
         self.codes: dict[str, AuthCode] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.access_tokens: dict[str, AccessToken] = {}
+        self.pending_consents: dict[str, PendingConsent] = {}
 
     def default_user(self) -> User:
         return next(iter(self.users.values()))
