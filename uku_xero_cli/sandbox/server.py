@@ -46,7 +46,9 @@ class RunningServer:
 
 
 def make(app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    server = make_server(host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    server = make_server(
+        host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
     bound = server.server_address[1]
     return RunningServer(f"http://{host}:{bound}", host, bound, server, None)
 
@@ -55,7 +57,13 @@ def serve_in_thread(
     app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0
 ) -> RunningServer:
     running = make(app, host, port)
-    thread = threading.Thread(target=running._server.serve_forever, name="sandbox", daemon=True)
+    # A short poll keeps stop() quick: shutdown() waits for the loop's next poll (0.5 s default).
+    thread = threading.Thread(
+        target=running._server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="sandbox",
+        daemon=True,
+    )
     thread.start()
     running._thread = thread
     return running
