@@ -427,6 +427,24 @@ def test_consent_page_needs_an_organisation_and_is_single_use(
     assert "location" not in replayed.headers
 
 
+def test_consent_page_expires(sandbox_client: httpx.Client, sandbox: Sandbox) -> None:
+    sandbox.config.consent = "page"
+    _, challenge = pkce_pair()
+    consent_id, tenants = _consent_form(
+        authorize(sandbox_client, code_challenge=challenge, code_challenge_method="S256").text
+    )
+    sandbox.clock.advance(sandbox.config.consent_ttl + 1)
+
+    late = sandbox_client.post(
+        "/identity/connect/authorize",
+        data={"consent_id": consent_id, "tenant": tenants[0], "decision": "allow"},
+    )
+
+    assert late.status_code == 400
+    assert "expired" in late.text
+    assert sandbox.state.connections == {}
+
+
 def test_automatic_consent_can_be_limited_to_some_tenants(
     sandbox_client: httpx.Client, sandbox: Sandbox
 ) -> None:

@@ -110,7 +110,7 @@ def authorize(sandbox: Sandbox, request: Request) -> Response:
             sandbox.state.pending_consents[pending.consent_id] = pending
         return Response.html(_consent_page(sandbox, pending, user))
     if mode != "auto":
-        raise ValueError(f"unknown consent mode {mode!r}: use auto, deny or page")
+        return error_page(f"sandbox consent mode {mode!r} is not one of auto, deny, page", 500)
     return _issue_code(sandbox, pending, _auto_tenants(sandbox, user, pending.scopes))
 
 
