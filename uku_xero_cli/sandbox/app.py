@@ -3,8 +3,8 @@
 The same `Sandbox` object serves real loopback HTTP (`server.serve`) and in-process tests
 (`httpx.WSGITransport(app=sandbox)`). Every request passes one pipeline:
 
-    route → request log → strict check → faults → (api: bearer + tenant guard → rate limits)
-    → handler → rate-limit headers
+    route → strict check → faults → (api: bearer + tenant guard → rate limits)
+    → latency + handler (inside the concurrency slot) → rate-limit headers → request log
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Sandbox:
         self.config = config or SandboxConfig()
         self.clock = clock or Clock()
         self.state = SandboxState()
-        self.log = RequestLog()
+        self.log = RequestLog(self.clock)
         self.limits = RateLimiter(self.config, self.clock)
         self.faults = Faults(self.config, self.clock)
         self.strict: Any = None
@@ -74,7 +74,9 @@ class Sandbox:
         if injected is not None:
             return injected
         if route.kind != "api":
-            return route.handler(self, request, **params)
+            return self.faults.respond(
+                request, route, lambda: route.handler(self, request, **params)
+            )
 
         granted = guard.authorize_api(self, request, route)
         if isinstance(granted, Response):
@@ -84,7 +86,11 @@ class Sandbox:
         if refused is not None:
             return refused
         try:
-            response = route.handler(self, request, org=org, token=token, **params)
+            response = self.faults.respond(
+                request,
+                route,
+                lambda: route.handler(self, request, org=org, token=token, **params),
+            )
         finally:
             self.limits.release(org.tenant_id)
         response.headers.update(self.limits.headers(org.tenant_id, token.client_id))
