@@ -15,12 +15,12 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.sandbox import spec as specs
 from uku_xero_cli.sandbox.http import Request, Response, Route
 
-API_PREFIX = "/api.xro/2.0"
 FORM = "application/x-www-form-urlencoded"
 
 # Fields of the OAuth endpoints as Xero documents them: (required, also allowed).
@@ -58,9 +58,8 @@ class _Operation:
     """What strict mode needs of one spec operation, resolved once."""
 
     label: str  # "GET /Contacts" as messages name it
-    query: dict[str, tuple[str, bool]]  # lower-case name → (spec's name, takes a list)
-    path_names: list[str]
-    path_regex: re.Pattern[str]
+    query: dict[str, tuple[str, str]]  # lower-case name → (spec's name, schema type)
+    path_names: list[str]  # in the order the template names them
     has_body: bool
 
 
@@ -76,7 +75,9 @@ class _SpecValidators:
 
         self.name = name
         self.raw = specs.load(name)
-        self.host_url = self.raw["servers"][0]["url"].rstrip("/")
+        server = urlsplit(self.raw["servers"][0]["url"])
+        self.host_url = f"{server.scheme}://{server.netloc}"
+        self.base_path = server.path.rstrip("/")  # "/api.xro/2.0" for accounting
         spec = SchemaPath.from_dict(self.raw)
         # The vendored spec is Xero's own; validating the spec itself would cost seconds.
         self.parameters = V30RequestParametersValidator(spec, spec_validator_cls=None)
@@ -96,21 +97,16 @@ class _SpecValidators:
         if item is None or method.lower() not in item:
             return None
         operation = item[method.lower()]
-        query: dict[str, tuple[str, bool]] = {}
-        path_names: list[str] = []
+        query: dict[str, tuple[str, str]] = {}
         for param in [*item.get("parameters", []), *operation.get("parameters", [])]:
             param = self._deref(param)
             if param["in"] == "query":
-                is_list = param.get("schema", {}).get("type") == "array"
-                query[param["name"].lower()] = (param["name"], is_list)
-            elif param["in"] == "path":
-                path_names.append(param["name"])
-        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+                kind = self._deref(param.get("schema", {})).get("type", "string")
+                query[param["name"].lower()] = (param["name"], kind)
         return _Operation(
             label=f"{method} {template}",
             query=query,
-            path_names=path_names,
-            path_regex=re.compile(f"^{regex}/?$", re.IGNORECASE),
+            path_names=re.findall(r"\{(\w+)\}", template),
             has_body="requestBody" in operation,
         )
 
@@ -144,25 +140,24 @@ class StrictValidator:
         if route.kind == "admin":
             return None
         if route.spec is not None:
-            return self._check_spec(request, route.spec)
+            return self._check_spec(request, route)
         if route.kind == "identity":
             return _check_oauth(request)
         return None
 
-    def _check_spec(self, request: Request, spec_ref: tuple[str, str]) -> Response | None:
-        name, template = spec_ref
+    def _check_spec(self, request: Request, route: Route) -> Response | None:
+        assert route.spec is not None
+        name, template = route.spec
         validators = _validators(name)
         operation = validators.operation(request.method, template)
         if operation is None:
             return _emulator_bug(f"route names {request.method} {template}, not in the {name} spec")
-        path = request.path
-        if name == "accounting":
-            if not path.lower().startswith(API_PREFIX):
-                return _emulator_bug(f"{path} is outside {API_PREFIX}")
-            path = path[len(API_PREFIX) :]
-        found = operation.path_regex.match(path)
-        if found is None:
-            return _emulator_bug(f"{request.path} does not match {template}")
+        # Our routes may name path parameters differently; they come in the template's order.
+        found = route.pattern.match(request.path)
+        values = list(found.groups()) if found else []
+        if len(values) != len(operation.path_names):
+            return _emulator_bug(f"{route.name} has other path parameters than {template}")
+        path_params = dict(zip(operation.path_names, values, strict=True))
 
         query, problem = _spec_query(request, operation)
         if problem:
@@ -177,13 +172,12 @@ class StrictValidator:
         parameters = RequestParameters(
             query=ImmutableMultiDict(query),
             header=Headers(list(request.headers.items())),
-            path=found.groupdict(),
+            path=path_params,
         )
-        prefix = "/api.xro/2.0" if name == "accounting" else ""
         candidate = _OpenAPIRequest(
-            host_url=validators.host_url.removesuffix(prefix),
-            path=prefix + path,
-            path_pattern=prefix + template,
+            host_url=validators.host_url,
+            path=validators.base_path + template,
+            path_pattern=validators.base_path + template,
             method=request.method.lower(),
             parameters=parameters,
             content_type=(request.header("content-type") or "").lower(),
@@ -212,11 +206,17 @@ def _spec_query(request: Request, operation: _Operation) -> tuple[list[tuple[str
         known = operation.query.get(key.lower())
         if known is None:
             return [], f"query parameter '{key}' is not in Xero's spec for {operation.label}"
-        spec_name, is_list = known
-        if len(values) > 1 and not is_list:
+        spec_name, kind = known
+        if len(values) > 1 and kind != "array":
             return [], (
                 f"query parameter '{key}' is given {len(values)} times; "
                 f"{operation.label} takes one value"
+            )
+        # openapi-core also takes yes/no/1/0 for booleans; Xero parses true and false only.
+        if kind == "boolean" and values[-1].lower() not in ("true", "false"):
+            return [], (
+                f"query parameter '{key}' must be true or false for {operation.label}, "
+                f"not '{values[-1]}'"
             )
         pairs.extend((spec_name, value) for value in values)
     return pairs, ""
