@@ -1,0 +1,248 @@
+"""The loopback redirect server: waits for the one browser redirect that ends a sign-in.
+
+It listens on 127.0.0.1 (and ::1 where the machine has it) on the configured port, answers
+only `/callback`, hands each redirect URL to a `validate` function (which checks `state` and
+extracts the code, or raises), shows the browser a short success or failure page, and always
+closes. With `paste` it also accepts the final redirect URL typed or pasted on a terminal —
+whichever arrives first wins.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from socketserver import TCPServer, ThreadingMixIn
+from typing import Any, Generic, TextIO, TypeVar
+from urllib.parse import urlsplit
+
+from uku_xero_cli.errors import AuthorizationTimeout, PortInUse, UkuXeroError
+
+T = TypeVar("T")
+
+CALLBACK_PATH = "/callback"
+DEFAULT_TIMEOUT = 300.0
+
+_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>uku-xero</title></head>"
+    "<body style='font-family: sans-serif; margin: 3em'><h1>{title}</h1><p>{text}</p>"
+    "</body></html>"
+)
+
+
+def redirect_uri_for(port: int) -> str:
+    # Xero matches redirect URIs exactly and documents `localhost`, so that is what we send,
+    # whichever loopback address the browser then resolves it to.
+    return f"http://localhost:{port}{CALLBACK_PATH}"
+
+
+def _page(title: str, text: str) -> bytes:
+    return _PAGE.format(title=html.escape(title), text=html.escape(text)).encode("utf-8")
+
+
+class _Server(ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+    owner: LoopbackServer[Any]
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's FQDN, which can stall on a broken resolver.
+        TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+    def server_bind(self) -> None:
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        super().server_bind()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    # A browser's speculative pre-connection that never sends a request must not pin a thread.
+    timeout = 10
+
+    def do_GET(self) -> None:
+        owner = self.server.owner
+        if urlsplit(self.path).path != CALLBACK_PATH:
+            self._reply(404, _page("Not found", "uku-xero only answers the sign-in redirect."))
+            return
+        host = self.headers.get("Host") or f"localhost:{owner.port}"
+        ok, message = owner.deliver(f"http://{host}{self.path}", "browser")
+        if ok:
+            self._reply(200, _page("Connected", message))
+        else:
+            self._reply(400, _page("Not connected", message))
+
+    def _reply(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the request line carries the authorization code
+
+
+class LoopbackServer(Generic[T]):
+    """Serve `/callback` on the loopback port until one redirect arrives or time runs out.
+
+    `validate(url)` turns the redirect URL into the result (the authorization code) or raises
+    a UkuXeroError; its message is shown on the browser's failure page and raised by `wait`.
+    """
+
+    def __init__(
+        self,
+        port: int,
+        validate: Callable[[str], T],
+        *,
+        ipv6: bool = True,
+        success_text: str = "Sign-in finished. You can close this tab and return to the terminal.",
+    ) -> None:
+        self.requested_port = port
+        self.port = port
+        self._validate = validate
+        self._ipv6 = ipv6
+        self._success_text = success_text
+        self._servers: list[_Server] = []
+        self._threads: list[threading.Thread] = []
+        self._results: queue.Queue[tuple[T | None, UkuXeroError | None]] = queue.Queue()
+        self._done = threading.Event()
+        self._deliver_lock = threading.Lock()
+
+    @property
+    def redirect_uri(self) -> str:
+        return redirect_uri_for(self.port)
+
+    @property
+    def addresses(self) -> list[str]:
+        return [str(server.server_address[0]) for server in self._servers]
+
+    def __enter__(self) -> LoopbackServer[T]:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Bind the loopback addresses; PortInUse says how to pick another port."""
+        try:
+            first = self._bind(_Server, "127.0.0.1", self.requested_port)
+            self.port = int(first.server_address[1])
+            if self._ipv6 and socket.has_ipv6:
+                self._bind(_Server6, "::1", self.port, optional=True)
+        except BaseException:
+            self.close()
+            raise
+        for server in self._servers:
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="loopback",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _bind(self, cls: type[_Server], host: str, port: int, optional: bool = False) -> _Server:
+        try:
+            server = cls((host, port), _Handler)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(
+                    f"port {port} on {host} is already in use by another program, so the "
+                    "sign-in redirect cannot be received",
+                    hint=f"stop the program using port {port}, or pick another port with "
+                    "--port N (or UKU_XERO_REDIRECT_PORT / redirect_port in config.toml) and "
+                    "register http://localhost:N/callback as a redirect URI of the Xero app",
+                ) from None
+            if optional:  # no IPv6 loopback on this machine: 127.0.0.1 alone will do
+                return self._servers[0]
+            raise
+        server.owner = self
+        self._servers.append(server)
+        return server
+
+    def deliver(self, url: str, source: str) -> tuple[bool, str]:
+        """Check one redirect URL (from the browser or a paste); the first one decides."""
+        with self._deliver_lock:
+            if self._done.is_set():
+                return False, "This sign-in has already finished; see the terminal."
+            try:
+                result = self._validate(url)
+            except UkuXeroError as exc:
+                self._done.set()
+                self._results.put((None, exc))
+                return False, f"{exc.message}. See the terminal for what to do next."
+            self._done.set()
+            self._results.put((result, None))
+            return True, self._success_text
+
+    def wait(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        paste: TextIO | None = None,
+        on_bad_paste: Callable[[str], None] | None = None,
+    ) -> T:
+        """Block until a redirect is delivered (browser or `paste`), or AuthorizationTimeout."""
+        if paste is not None:
+            reader = threading.Thread(
+                target=self._read_pastes, args=(paste, on_bad_paste), name="paste", daemon=True
+            )
+            reader.start()
+        deadline = time.monotonic() + timeout
+        try:
+            result, error = self._results.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AuthorizationTimeout(
+                f"no sign-in redirect arrived within {timeout:.0f} s",
+                hint="run `uku-xero auth` again (--timeout N gives more time)",
+            ) from None
+        if error is not None:
+            raise error
+        assert result is not None
+        return result
+
+    def _read_pastes(self, stream: TextIO, on_bad: Callable[[str], None] | None) -> None:
+        while not self._done.is_set():
+            try:
+                line = stream.readline()
+            except (OSError, ValueError):
+                return
+            if not line:
+                return  # end of input: the browser may still deliver
+            text = line.strip()
+            if not text:
+                continue
+            parts = urlsplit(text)
+            if parts.path != CALLBACK_PATH or not parts.query:
+                if on_bad is not None:
+                    on_bad(
+                        "that is not the redirect URL: paste the whole address the browser "
+                        f"was sent to, starting with {self.redirect_uri}?"
+                    )
+                continue
+            self.deliver(text, "paste")
+
+    def close(self) -> None:
+        """Stop serving and release the port; safe to call more than once."""
+        for server, thread in zip(self._servers, self._threads, strict=False):
+            server.shutdown()
+            thread.join(timeout=5)
+        for server in self._servers:
+            server.server_close()
+        self._servers.clear()
+        self._threads.clear()
