@@ -298,9 +298,10 @@ def test_sandbox_command_strict_without_openapi_core_exits_2(
     assert "Traceback" not in result.stderr
 
 
-def test_sandbox_command_serves_strict_mode() -> None:
+def test_sandbox_command_serves_strict_mode_with_limits_from_flags() -> None:
     command = [sys.executable, "-m", "uku_xero_cli", "sandbox", "--strict", "--port", "0"]
-    command += ["--contacts", "5", "--invoices", "5"]
+    command += ["--contacts", "5", "--invoices", "5", "--minute-limit", "7"]
+    command += ["--concurrent-limit", "3", "--app-minute-limit", "90"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -311,9 +312,22 @@ def test_sandbox_command_serves_strict_mode() -> None:
             name, _, value = line.strip().removeprefix("export ").partition("=")
             variables[name] = value
         answer = httpx.get(variables["UKU_XERO_CONNECTIONS_URL"] + "?tenant=1", timeout=10)
-        assert (
-            detail(answer) == "query parameter 'tenant' is not in Xero's spec for GET /Connections"
+        assert detail(answer) == (
+            "query parameter 'tenant' is not in Xero's spec for GET /Connections"
         )
+        base = variables["UKU_XERO_CONNECTIONS_URL"].removesuffix("/connections")
+        limits = httpx.get(base + "/_sandbox/limits", timeout=10).json()
+        assert (limits["minute_limit"], limits["concurrent_limit"]) == (7, 3)
+        assert limits["app_minute_limit"] == 90
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "flag", [["--error-rate", "2"], ["--minute-limit", "0"], ["--latency", "-1"]]
+)
+def test_sandbox_command_refuses_impossible_fault_and_limit_values(cli, flag: list[str]) -> None:
+    result = cli("sandbox", "--port", "0", *flag)
+    assert result.exit_code == 2
+    assert flag[0] in result.stderr

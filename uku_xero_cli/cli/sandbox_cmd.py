@@ -25,11 +25,17 @@ def sandbox(
         list[str] | None,
         typer.Option(help="Redirect URI registered for the sandbox apps (repeatable)."),
     ] = None,
-    minute_limit: Annotated[int, typer.Option(help="Calls a minute per tenant.")] = 60,
-    day_limit: Annotated[int, typer.Option(help="Calls a day per tenant.")] = 5000,
-    latency: Annotated[float, typer.Option(help="Seconds added to every answer.")] = 0.0,
+    minute_limit: Annotated[int, typer.Option(min=1, help="Calls a minute per tenant.")] = 60,
+    day_limit: Annotated[int, typer.Option(min=1, help="Calls a day per tenant.")] = 5000,
+    concurrent_limit: Annotated[
+        int, typer.Option(min=1, help="Calls in flight at once per tenant.")
+    ] = 5,
+    app_minute_limit: Annotated[
+        int, typer.Option(min=1, help="Calls a minute per app, across tenants.")
+    ] = 10000,
+    latency: Annotated[float, typer.Option(min=0.0, help="Seconds added to every answer.")] = 0.0,
     error_rate: Annotated[
-        float, typer.Option(help="Share of API calls answered 500/503 (0-1).")
+        float, typer.Option(min=0.0, max=1.0, help="Share of calls answered 500/503 (0-1).")
     ] = 0.0,
     ignore_page_size: Annotated[
         bool, typer.Option(help="Answer 100 a page whatever pageSize asks, as some servers do.")
@@ -61,6 +67,8 @@ def sandbox(
             strict=strict,
             minute_limit=minute_limit,
             day_limit=day_limit,
+            concurrent_limit=concurrent_limit,
+            app_minute_limit=app_minute_limit,
             latency=latency,
             error_rate=error_rate,
             ignore_page_size=ignore_page_size,
