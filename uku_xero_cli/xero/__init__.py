@@ -1,0 +1,1 @@
+"""Talking to Xero: the API client, pacing, and parsing of what Xero sends."""

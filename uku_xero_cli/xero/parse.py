@@ -1,0 +1,187 @@
+"""Reading what Xero sends and writing what Xero reads: dates, money and JSON.
+
+Xero writes dates two ways: `/Date(1518685950940+0000)/` (milliseconds since the Unix epoch,
+with an optional zone offset saying where the value was recorded) and ISO 8601 text that may
+lack a zone (`2019-07-09T23:40:30.1833130`), which Xero means as UTC. Money is always a
+`Decimal` and never passes through a binary float: response bodies are decoded with
+`loads_xero`, which turns every JSON number with a fraction into a `Decimal`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from email.utils import format_datetime
+from typing import Any
+
+from uku_xero_cli.errors import XeroAPIError
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS_DATE = re.compile(r"/Date\((-?\d{1,15})(?:([+-])(\d{2})(\d{2}))?\)/", re.ASCII)
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.IGNORECASE | re.ASCII,
+)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+
+
+class XeroValueError(XeroAPIError, ValueError):
+    """A value from Xero (or meant for Xero) that cannot be read as the type it should be."""
+
+    code = "bad_value"
+
+
+def _offset(sign: str, hours: str, minutes: str | None) -> timezone:
+    delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if delta >= timedelta(hours=24):
+        raise ValueError("offset out of range")
+    return timezone(-delta if sign == "-" else delta)
+
+
+def _parse_ms_date(match: re.Match[str]) -> datetime:
+    ms, sign, hh, mm = match.groups()
+    # The milliseconds count from the epoch in UTC whatever the offset; the offset only
+    # says which wall clock the value was recorded on (it matters for calendar dates).
+    instant = _EPOCH + timedelta(milliseconds=int(ms))
+    if sign is None:
+        return instant
+    return instant.astimezone(_offset(sign, hh, mm))
+
+
+def _parse_iso(match: re.Match[str]) -> datetime:
+    year, month, day, hh, mi, ss, frac, zone = match.groups()
+    # Fractions finer than a microsecond (Xero sends 7 digits) are cut, never rounded up,
+    # so a value never moves into the next second.
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    tz: timezone = UTC
+    if zone and zone.upper() != "Z":
+        digits = zone[1:].replace(":", "")
+        tz = _offset(zone[0], digits[:2], digits[2:] or None)
+    return datetime(
+        int(year), int(month), int(day), int(hh or 0), int(mi or 0), int(ss or 0), micro, tz
+    )
+
+
+def _parse_any(value: object, what: str) -> datetime:
+    if not isinstance(value, str):
+        raise XeroValueError(f"{what}: expected a date, got {type(value).__name__}")
+    text = value.strip()
+    try:
+        if match := _MS_DATE.fullmatch(text):
+            return _parse_ms_date(match)
+        if match := _ISO.fullmatch(text):
+            return _parse_iso(match)
+    except (ValueError, OverflowError):
+        pass
+    raise XeroValueError(f"{what}: {value[:60]!r} is not a date Xero writes")
+
+
+def parse_datetime(value: object, *, what: str = "date") -> datetime:
+    """An aware UTC datetime from either Xero date form; text without a zone is UTC."""
+    return _parse_any(value, what).astimezone(UTC)
+
+
+def parse_date(value: object, *, what: str = "date") -> date:
+    """The calendar date a Xero date stands for, read on the wall clock it was written in.
+
+    `/Date(1518652800000+0000)/` is 2018-02-15; an invoice date written with `+1300` keeps
+    its New Zealand day even though that instant falls on the previous day in UTC.
+    """
+    return _parse_any(value, what).date()
+
+
+def parse_optional_datetime(value: object, *, what: str = "date") -> datetime | None:
+    """`parse_datetime`, with None and empty text meaning "no date"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_datetime(value, what=what)
+
+
+def parse_optional_date(value: object, *, what: str = "date") -> date | None:
+    """`parse_date`, with None and empty text meaning "no date"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_date(value, what=what)
+
+
+def parse_money(value: object, *, what: str = "amount") -> Decimal:
+    """A finite Decimal from JSON text, an integer or a Decimal.
+
+    A float is accepted only as a last resort for callers that decoded JSON without
+    `loads_xero`: it is read through its shortest repr (0.1 → Decimal("0.1")), which is the
+    number the JSON text held, never the binary expansion of the float.
+    """
+    if isinstance(value, bool):
+        raise XeroValueError(f"{what}: expected a number, got a boolean")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        # Decimal() alone would also take "1_000", "NaN" and non-ASCII digits.
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            raise XeroValueError(f"{what}: {value[:40]!r} is not a number")
+        result = Decimal(text)
+    else:
+        raise XeroValueError(f"{what}: expected a number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise XeroValueError(f"{what}: {value!s:.40} is not a finite number")
+    return result
+
+
+def parse_optional_money(value: object, *, what: str = "amount") -> Decimal | None:
+    """`parse_money`, with None and empty text meaning "no amount"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_money(value, what=what)
+
+
+def _reject_constant(name: str) -> Any:
+    raise XeroValueError(f"JSON holds {name}, which is not a number")
+
+
+def loads_xero(data: bytes | str) -> Any:
+    """Decode a Xero JSON body; numbers with a fraction or exponent become Decimal."""
+    try:
+        return json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise XeroValueError(f"Xero sent a body that is not JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise XeroValueError("Xero sent a body that is not UTF-8 JSON") from None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def format_http_date(moment: datetime) -> str:
+    """RFC 1123 text for `If-Modified-Since`, e.g. `Thu, 15 Feb 2018 09:12:30 GMT`.
+
+    HTTP dates have whole seconds, so the fraction is dropped: asking from the start of the
+    second can only fetch a record again, never miss one. A naive datetime is taken as UTC.
+    """
+    return format_datetime(_as_utc(moment).replace(microsecond=0), usegmt=True)
+
+
+def format_ms_date(moment: datetime) -> str:
+    """`/Date(ms+0000)/` for a datetime (naive is UTC), to the millisecond, floored."""
+    delta = _as_utc(moment) - _EPOCH
+    ms = delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    return f"/Date({ms}+0000)/"
+
+
+def where_datetime(day: date) -> str:
+    """A date literal for a Xero `where` filter: `DateTime(2025,11,01)`."""
+    return f"DateTime({day.year:04d},{day.month:02d},{day.day:02d})"
+
+
+def format_utc(moment: datetime) -> str:
+    """ISO 8601 UTC text with microseconds, the form the store keeps timestamps in."""
+    return _as_utc(moment).isoformat(timespec="microseconds")
