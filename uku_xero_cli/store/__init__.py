@@ -1,0 +1,63 @@
+"""The Uku-side store: one SQLite file per company with everything reload and push keep.
+
+`Store.open(path)` (or `open_company_store(settings, company)`) opens it, creating it and
+bringing its schema up to date; use it as a context manager to close it. Writes of one data
+set go inside one `store.transaction()`. The queries live in one module per concern:
+clients (contacts, clients, matching links), reference (items, tax rates, currencies),
+invoices (imported and pushed, payments), runs (cursors, sync runs, work statistics).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from uku_xero_cli.store.clients import ClientQueries
+from uku_xero_cli.store.invoices import InvoiceQueries
+from uku_xero_cli.store.models import (
+    AwaitingPayment,
+    ClientInput,
+    ClientRecord,
+    Currency,
+    Invoice,
+    Item,
+    Payment,
+    PushRecord,
+    SyncRun,
+    TaxRate,
+    UpsertCounts,
+    WorkStat,
+    XeroContact,
+)
+from uku_xero_cli.store.reference import ReferenceQueries
+from uku_xero_cli.store.runs import RunQueries
+
+if TYPE_CHECKING:
+    from uku_xero_cli.settings import Settings
+
+
+class Store(ClientQueries, ReferenceQueries, InvoiceQueries, RunQueries):
+    """A company's store. Not for sharing between threads: open one per thread."""
+
+
+def open_company_store(settings: Settings, company: str) -> Store:
+    """Open `<data>/companies/<company>.sqlite`, creating the directory and file if needed."""
+    return Store.open(settings.store_file(company))
+
+
+__all__ = [
+    "AwaitingPayment",
+    "ClientInput",
+    "ClientRecord",
+    "Currency",
+    "Invoice",
+    "Item",
+    "Payment",
+    "PushRecord",
+    "Store",
+    "SyncRun",
+    "TaxRate",
+    "UpsertCounts",
+    "WorkStat",
+    "XeroContact",
+    "open_company_store",
+]
