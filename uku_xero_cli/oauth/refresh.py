@@ -1,0 +1,94 @@
+"""A fresh access token for a company, refreshing under the company's lock when needed.
+
+Xero rotates the refresh token on every refresh, and a rotated-away token works only for a
+30-minute grace period. So refreshes are serialised across processes: after taking the lock a
+process re-reads the token file and refreshes only if no other process already did, and the
+new refresh token is on disk (atomically, fsync'd) before the new access token is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from uku_xero_cli.errors import ReauthorizationRequired
+from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauth_hint
+
+if TYPE_CHECKING:
+    from uku_xero_cli.oauth.flow import IdentityClient, TokenAnswer
+
+# Refresh a little early so a token cannot expire between the check and Xero reading it.
+REFRESH_MARGIN = 60.0
+INVALID_GRANT_REASON = (
+    "Xero refused the refresh token (invalid_grant): it was revoked, expired after 60 days "
+    "unused, or rotated by a refresh whose answer was lost more than 30 minutes ago"
+)
+
+
+def needs_refresh(
+    record: CompanyTokens, *, rejected: str | None = None, now: datetime | None = None
+) -> bool:
+    """True if the stored access token is missing, nearly expired, or the one Xero refused."""
+    if not record.access_token:
+        return True
+    if rejected is not None and record.access_token == rejected:
+        return True
+    return record.seconds_left(now) < REFRESH_MARGIN
+
+
+def apply_refresh(record: CompanyTokens, answer: TokenAnswer) -> CompanyTokens:
+    return replace(
+        record,
+        access_token=answer.access_token,
+        # Xero always rotates; should an answer lack the new one, the old one stays valid.
+        refresh_token=answer.refresh_token or record.refresh_token,
+        expires_at=answer.expires_at,
+        scopes=list(answer.scopes) or record.scopes,
+        refreshed_at=datetime.now(UTC).replace(microsecond=0),
+        needs_reauth=False,
+        reauth_reason=None,
+    )
+
+
+def fresh_tokens(
+    store: TokenStore,
+    company: str,
+    *,
+    identity: Callable[[], IdentityClient] | None = None,
+    rejected: str | None = None,
+) -> CompanyTokens:
+    """The company's record with an access token good for at least REFRESH_MARGIN seconds.
+
+    `identity` builds the identity client when a refresh is due (default: from settings).
+    `rejected` is an access token Xero just answered 401 to: it is refreshed even if its
+    expiry says otherwise, unless another process already replaced it.
+    A network failure leaves the stored tokens untouched (NetworkError); invalid_grant marks
+    the company needs_reauth and raises ReauthorizationRequired.
+    """
+    record = store.load_connected(company)
+    if not needs_refresh(record, rejected=rejected):
+        return record
+    with store.lock(company):
+        record = store.load_connected(company)
+        if not needs_refresh(record, rejected=rejected):
+            return record  # another process refreshed while this one waited for the lock
+        if identity is None:
+            from uku_xero_cli.oauth.flow import IdentityClient
+
+            client = IdentityClient(store.settings)
+        else:
+            client = identity()
+        assert record.refresh_token is not None
+        try:
+            answer = client.refresh(record.refresh_token)
+        except ReauthorizationRequired:
+            store.save(record.with_reauth(INVALID_GRANT_REASON))
+            raise ReauthorizationRequired(
+                f"company '{company}' needs re-authorization: {INVALID_GRANT_REASON}",
+                hint=reauth_hint(company),
+            ) from None
+        record = apply_refresh(record, answer)
+        store.save(record)
+        return record

@@ -1,0 +1,325 @@
+"""The one module that sends HTTP to Xero's API (accounting and /connections).
+
+`XeroClient` sets the base URL, timeouts, User-Agent, `Accept: application/json`, the bearer
+token (fresh from the token store, refreshed when it has under a minute left or Xero answers
+401, once) and `xero-tenant-id`, and turns Xero's error answers into typed errors.
+
+Every request goes through `request()`, and every byte on the wire through `_send()`: that
+is where pacing and retries hook in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from uku_xero_cli import __version__
+from uku_xero_cli.errors import (
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ReauthorizationRequired,
+    XeroAPIError,
+    XeroValidationError,
+)
+from uku_xero_cli.redact import redact, register_secret
+from uku_xero_cli.settings import Settings
+from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauth_hint
+
+if TYPE_CHECKING:
+    import httpx
+
+    from uku_xero_cli.oauth.flow import IdentityClient
+
+USER_AGENT = f"uku-xero/{__version__}"
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class XeroConnection:
+    """One entry of GET /connections: an organisation the token may reach."""
+
+    id: str
+    tenant_id: str
+    tenant_name: str
+    tenant_type: str
+    auth_event_id: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> XeroConnection:
+        return cls(
+            id=str(data.get("id") or ""),
+            tenant_id=str(data.get("tenantId") or ""),
+            tenant_name=str(data.get("tenantName") or ""),
+            tenant_type=str(data.get("tenantType") or ""),
+            auth_event_id=data.get("authEventId"),
+            created=_connection_time(data.get("createdDateUtc")),
+            updated=_connection_time(data.get("updatedDateUtc")),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "tenant_id": self.tenant_id,
+            "tenant_name": self.tenant_name,
+            "tenant_type": self.tenant_type,
+            "created": self.created,
+            "updated": self.updated,
+        }
+
+
+def _connection_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    from uku_xero_cli.xero.parse import parse_optional_datetime
+
+    try:
+        return parse_optional_datetime(value, what="connection time")
+    except ValueError:
+        return None
+
+
+def validation_messages(body: Any) -> list[str]:
+    """Every message of Xero's ValidationException body, in order, without repeats."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "ValidationErrors" and isinstance(value, list):
+                    found.extend(
+                        error["Message"]
+                        for error in value
+                        if isinstance(error, dict) and isinstance(error.get("Message"), str)
+                    )
+                else:
+                    walk(value)
+
+    walk(body)
+    unique = list(dict.fromkeys(found))
+    if not unique and isinstance(body, dict) and isinstance(body.get("Message"), str):
+        unique = [body["Message"]]
+    return unique
+
+
+class XeroClient:
+    """Xero's API on behalf of one company.
+
+    With `access_token` the client uses that token as is (no store, no refresh): `auth` needs
+    this for the GET /connections that comes before anything is stored.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        company: str,
+        *,
+        store: TokenStore | None = None,
+        identity: IdentityClient | None = None,
+        transport: httpx.BaseTransport | None = None,
+        access_token: str | None = None,
+        timeout: float = READ_TIMEOUT,
+    ) -> None:
+        import httpx
+
+        self.settings = settings
+        self.company = company
+        self.store = store or TokenStore(settings)
+        self._identity = identity
+        self._transport = transport
+        self._fixed_token = access_token
+        register_secret(access_token)
+        self.http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    def __enter__(self) -> XeroClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    @property
+    def identity(self) -> IdentityClient:
+        if self._identity is None:
+            from uku_xero_cli.oauth.flow import IdentityClient
+
+            self._identity = IdentityClient(self.settings, transport=self._transport)
+        return self._identity
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def tokens(self, *, rejected: str | None = None) -> CompanyTokens:
+        """The company's record with a usable access token (refreshing under the lock)."""
+        from uku_xero_cli.oauth.refresh import fresh_tokens
+
+        # The identity client needs a client id, so it is built only when a refresh happens.
+        return fresh_tokens(
+            self.store, self.company, identity=lambda: self.identity, rejected=rejected
+        )
+
+    def _credentials(self, rejected: str | None = None) -> tuple[str, str | None]:
+        if self._fixed_token is not None:
+            return self._fixed_token, None
+        record = self.tokens(rejected=rejected)
+        assert record.access_token is not None
+        return record.access_token, record.tenant_id
+
+    # -- the request path -----------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        tenant: bool = True,
+    ) -> httpx.Response:
+        """Send one API request with auth and tenant headers; errors come back typed.
+
+        `url` is absolute or relative to the accounting API base. A 401 refreshes the token
+        once and retries; a second 401, or a 403, means the company must re-authorize.
+        """
+        if not url.startswith(("http://", "https://")):
+            url = f"{self.settings.endpoints.api_url}/{url.lstrip('/')}"
+        token, tenant_id = self._credentials()
+        for attempt in (1, 2):
+            sent = dict(headers or {})
+            sent["Authorization"] = f"Bearer {token}"
+            if tenant:
+                if tenant_id is None:
+                    raise XeroAPIError(f"company '{self.company}' has no organisation selected")
+                sent["xero-tenant-id"] = tenant_id
+            response = self._send(method, url, params=params, json=json, headers=sent)
+            if response.status_code == 401 and attempt == 1 and self._fixed_token is None:
+                token, tenant_id = self._credentials(rejected=token)
+                continue
+            break
+        self._raise_for_status(response)
+        return response
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        """Put one request on the wire. Transport failures become NetworkError."""
+        import httpx
+
+        try:
+            return self.http.request(method, url, params=params, json=json, headers=headers)
+        except httpx.TimeoutException:
+            raise NetworkError(
+                f"Xero did not answer {method} {_path(url)} in time",
+                hint="check the network and try again",
+            ) from None
+        except httpx.TransportError as exc:
+            raise NetworkError(
+                f"cannot reach Xero for {method} {_path(url)} ({redact(str(exc)) or 'error'})",
+                hint="check the network and try again",
+            ) from None
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        body = _json_or_none(response)
+        detail = _detail(body)
+        where = f"{response.request.method} {_path(str(response.request.url))}"
+        if status in (401, 403):
+            reason = (
+                f"Xero refused access to the organisation ({status} {detail or 'Forbidden'}): "
+                "the connection was removed in Xero or the user lost access"
+                if status == 403
+                else f"Xero refused a freshly refreshed access token ({status} {detail})"
+            )
+            if self._fixed_token is None:
+                self.store.mark_needs_reauth(self.company, reason)
+            raise ReauthorizationRequired(
+                f"company '{self.company}' needs re-authorization: {reason}",
+                hint=reauth_hint(self.company),
+            )
+        if status == 404:
+            raise NotFound(f"Xero has no {where}", status=404)
+        if status == 400 and isinstance(body, dict) and body.get("Type") == "ValidationException":
+            messages = validation_messages(body)
+            raise XeroValidationError(
+                f"Xero rejected {where}: " + "; ".join(messages or ["validation failed"]),
+                messages=messages,
+                body=body,
+            )
+        if status == 429:
+            retry = response.headers.get("Retry-After")
+            raise RateLimited(
+                f"Xero's rate limit was reached ({response.headers.get('X-Rate-Limit-Problem')})"
+                + (f"; retry in {retry} s" if retry else "")
+            )
+        if status >= 500:
+            raise NetworkError(
+                f"Xero answered {status} to {where}", hint="Xero may be having problems; try later"
+            )
+        raise XeroAPIError(f"Xero answered {status} to {where}: {detail or 'error'}", status=status)
+
+    # -- convenience ----------------------------------------------------------------------
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        return _json_or_none(self.request("GET", path, params=params, **kwargs))
+
+    def connections(self) -> list[XeroConnection]:
+        """GET /connections: the organisations this token may reach."""
+        response = self.request("GET", self.settings.endpoints.connections_url, tenant=False)
+        body = _json_or_none(response)
+        if not isinstance(body, list):
+            raise XeroAPIError("Xero's /connections answer is not a list", status=200)
+        return [XeroConnection.from_json(item) for item in body if isinstance(item, dict)]
+
+    def delete_connection(self, connection_id: str) -> bool:
+        """DELETE /connections/{id}: True if removed now, False if it was already gone."""
+        url = f"{self.settings.endpoints.connections_url}/{connection_id}"
+        try:
+            self.request("DELETE", url, tenant=False)
+        except NotFound:
+            return False
+        return True
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path or "/"
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _detail(body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("Detail", "Message", "Title", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return redact(value)
+    return ""
