@@ -270,3 +270,17 @@ def test_bad_company_name_is_exit_2_with_the_rule(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(typer.Exit) as exited:
         command_context("../../etc/passwd")
     assert exited.value.exit_code == 2
+
+
+def test_invalid_input_lists_every_problem_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from uku_xero_cli.cli.output import Output
+    from uku_xero_cli.errors import InvalidInput
+
+    out = Output(json_mode=True)
+    with pytest.raises(typer.Exit) as exited, out.guard():
+        raise InvalidInput("bad file", problems=["line 2: missing id", "line 3: missing name"])
+    assert exited.value.exit_code == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["problems"] == ["line 2: missing id", "line 3: missing name"]

@@ -123,6 +123,9 @@ class Output:
             extra: dict[str, Any] = {}
             if exc.hint:
                 extra["hint"] = redact(exc.hint)
+            problems = getattr(exc, "problems", None)
+            if problems:
+                extra["problems"] = [redact(str(p)) for p in problems]
             failures = getattr(exc, "failures", None)
             if failures:
                 extra["failures"] = [{"item": f.item, "reasons": f.reasons} for f in failures]
