@@ -30,12 +30,13 @@ from uku_xero_cli.store.models import (
 )
 from uku_xero_cli.store.reference import ReferenceQueries
 from uku_xero_cli.store.runs import RunQueries
+from uku_xero_cli.store.work_documents import WorkDocument, WorkDocumentQueries
 
 if TYPE_CHECKING:
     from uku_xero_cli.settings import Settings
 
 
-class Store(ClientQueries, ReferenceQueries, InvoiceQueries, RunQueries):
+class Store(ClientQueries, ReferenceQueries, InvoiceQueries, RunQueries, WorkDocumentQueries):
     """A company's store. Not for sharing between threads: open one per thread."""
 
 
@@ -57,6 +58,7 @@ __all__ = [
     "SyncRun",
     "TaxRate",
     "UpsertCounts",
+    "WorkDocument",
     "WorkStat",
     "XeroContact",
     "open_company_store",

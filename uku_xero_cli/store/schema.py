@@ -152,7 +152,20 @@ ALTER TABLE invoices ADD COLUMN pushed_at TEXT;
 CREATE UNIQUE INDEX invoices_uku_number ON invoices (uku_number);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_PUSHED_INVOICES)
+# Issue 4 (reload): the documents behind the work statistics, so an incremental reload can
+# move a changed document between months (store/work_documents.py).
+_V3_WORK_DOCUMENTS = """
+CREATE TABLE work_documents (
+    document_id TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    month       TEXT NOT NULL,
+    metric      TEXT,
+    total       TEXT
+);
+CREATE INDEX work_documents_kind_month ON work_documents (kind, month);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_PUSHED_INVOICES, _V3_WORK_DOCUMENTS)
 LATEST_VERSION = len(MIGRATIONS)
 
 
