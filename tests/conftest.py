@@ -15,6 +15,15 @@ from uku_xero_cli.sandbox.server import RunningServer, serve_in_thread
 
 
 @pytest.fixture(autouse=True)
+def fresh_pacer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an unused process-wide pacer (xero/pacing.py), so one test's
+    requests never slow the next one down."""
+    from uku_xero_cli.xero import pacing
+
+    monkeypatch.setattr(pacing, "_shared", None)
+
+
+@pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Every test gets its own config and data dir and no stray XERO_* settings."""
     import os

@@ -23,6 +23,7 @@ from uku_xero_cli.sandbox.grants import grant_for_tests
 from uku_xero_cli.settings import Settings, load_settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
 from uku_xero_cli.xero.client import XeroClient, validation_messages
+from uku_xero_cli.xero.retry import RetryPolicy
 
 BASE = "http://sandbox.test"
 
@@ -175,7 +176,8 @@ def mocked(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[XeroCl
             expires_at=datetime.now(UTC) + timedelta(minutes=30),
         )
     )
-    with XeroClient(settings, "acme") as made:
+    # Retries (xero/retry.py) must not sleep for real here.
+    with XeroClient(settings, "acme", retry=RetryPolicy(sleep=lambda _: None)) as made:
         yield made
 
 
@@ -231,9 +233,10 @@ def test_validation_messages_fall_back_to_the_top_message() -> None:
 
 
 def test_5xx_is_a_network_error(mocked: XeroClient, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=f"{API}/Items", status_code=503)
+    httpx_mock.add_response(url=f"{API}/Items", status_code=503, is_reusable=True)
     with pytest.raises(NetworkError, match="503"):
         mocked.get("Items")
+    assert len(httpx_mock.get_requests()) == mocked.retry.attempts
 
 
 def test_other_4xx_is_a_xero_api_error(mocked: XeroClient, httpx_mock: HTTPXMock) -> None:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import httpx
 
     from uku_xero_cli.oauth.flow import IdentityClient
+    from uku_xero_cli.xero.pacing import Pacer
+    from uku_xero_cli.xero.retry import RetryPolicy
 
 USER_AGENT = f"uku-xero/{__version__}"
 CONNECT_TIMEOUT = 10.0
@@ -126,8 +128,19 @@ class XeroClient:
         transport: httpx.BaseTransport | None = None,
         access_token: str | None = None,
         timeout: float = READ_TIMEOUT,
+        pacer: Pacer | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         import httpx
+
+        from uku_xero_cli.xero.pacing import shared_pacer
+        from uku_xero_cli.xero.retry import RetryPolicy
+
+        # One pacer per process by default: companies reloaded in parallel share Xero's
+        # app-wide minute limit.
+        self.pacer = pacer or shared_pacer()
+        self.retry = retry or RetryPolicy()
+        self.requests_sent = 0
 
         self.settings = settings
         self.company = company
@@ -221,11 +234,29 @@ class XeroClient:
         json: Any,
         headers: dict[str, str],
     ) -> httpx.Response:
-        """Put one request on the wire. Transport failures become NetworkError."""
+        """Put one request on the wire, paced per tenant and retried on 429/5xx/timeouts.
+
+        Transport failures that outlast the retries become NetworkError.
+        """
         import httpx
 
+        tenant_id = headers.get("xero-tenant-id")
+
+        def once() -> httpx.Response:
+            self.requests_sent += 1
+            if tenant_id is None:
+                return self.http.request(method, url, params=params, json=json, headers=headers)
+            with self.pacer.slot(tenant_id):
+                answer = self.http.request(method, url, params=params, json=json, headers=headers)
+            self.pacer.observe(tenant_id, answer.headers)
+            return answer
+
+        def hold(seconds: float) -> None:
+            if tenant_id is not None:
+                self.pacer.hold(tenant_id, seconds)
+
         try:
-            return self.http.request(method, url, params=params, json=json, headers=headers)
+            return self.retry.run(once, hold=hold)
         except httpx.TimeoutException:
             raise NetworkError(
                 f"Xero did not answer {method} {_path(url)} in time",
@@ -281,7 +312,11 @@ class XeroClient:
     # -- convenience ----------------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        return _json_or_none(self.request("GET", path, params=params, **kwargs))
+        """GET and decode; money comes back as Decimal (`parse.loads_xero`)."""
+        from uku_xero_cli.xero.parse import loads_xero
+
+        response = self.request("GET", path, params=params, **kwargs)
+        return loads_xero(response.content) if response.content else None
 
     def connections(self) -> list[XeroConnection]:
         """GET /connections: the organisations this token may reach."""

@@ -17,15 +17,9 @@ from uku_xero_cli.xero.parse import where_datetime
 
 
 class XeroReader(Protocol):
-    """What the endpoints need of the API client: one decoded GET."""
+    """What the endpoints need of the API client (`XeroClient.get`): one decoded GET."""
 
-    def get_json(
-        self,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any: ...
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ def _paged(
 
     def fetch(page: int, size: int) -> Mapping[str, Any]:
         query = {**params, "page": str(page), "pageSize": str(size)}
-        body = client.get_json(path, params=query, headers=headers)
+        body = client.get(path, params=query, headers=headers)
         return body if isinstance(body, Mapping) else {}
 
     return paginate(fetch, key, page_size=page_size)
@@ -79,7 +73,7 @@ def _whole(
     since: datetime | None = None,
     params: Mapping[str, str] | None = None,
 ) -> Iterator[Page]:
-    body = client.get_json(path, params=dict(params or {}), headers=_headers(since))
+    body = client.get(path, params=dict(params or {}), headers=_headers(since))
     records = body.get(key) if isinstance(body, Mapping) else None
     yield Page(1, list(records or []), 1, len(records or []))
 
