@@ -8,7 +8,12 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli import __version__
+from uku_xero_cli.cli.auth_cmd import auth
+from uku_xero_cli.cli.companies_cmd import companies
+from uku_xero_cli.cli.disconnect_cmd import disconnect
+from uku_xero_cli.cli.orgs_cmd import orgs
 from uku_xero_cli.cli.sandbox_cmd import sandbox
+from uku_xero_cli.cli.status_cmd import status
 
 app = typer.Typer(
     name="uku-xero",
@@ -37,6 +42,11 @@ def _root(
     """Administer Uku's Xero integration: connect companies, import data, push invoices."""
 
 
+app.command("auth")(auth)
+app.command("orgs")(orgs)
+app.command("status")(status)
+app.command("disconnect")(disconnect)
+app.command("companies")(companies)
 app.command("sandbox")(sandbox)
 
 

@@ -1,0 +1,375 @@
+"""`uku-xero auth` end to end against the emulator over real loopback HTTP.
+
+A scripted "browser" GETs the authorize URL, reads the emulator's redirect and GETs it on the
+loopback server, as a person's browser would after consenting.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.conftest import CliResult, small_config
+from uku_xero_cli.cli.output import Output
+from uku_xero_cli.sandbox import environment
+from uku_xero_cli.sandbox.app import Sandbox
+from uku_xero_cli.sandbox.config import (
+    CONFIDENTIAL_CLIENT_ID,
+    CONFIDENTIAL_CLIENT_SECRET,
+    PUBLIC_CLIENT_ID,
+)
+from uku_xero_cli.sandbox.server import RunningServer
+from uku_xero_cli.settings import load_settings
+from uku_xero_cli.tokens import TokenStore
+
+Cli = Callable[..., CliResult]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def sandbox(port: int) -> Sandbox:
+    """The strict emulator with our loopback redirect URI registered for both apps."""
+    return Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+
+
+@pytest.fixture
+def xero(
+    sandbox_server: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
+) -> RunningServer:
+    for name, value in environment(sandbox_server.url, PUBLIC_CLIENT_ID).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
+    return sandbox_server
+
+
+class Browser:
+    """Follows the authorize redirect like a browser whose user consents (or not)."""
+
+    def __init__(self) -> None:
+        self.visited: list[str] = []
+        self.pages: list[httpx.Response] = []
+        self.tamper: Callable[[str], str] = lambda url: url
+
+    def __call__(self, url: str) -> bool:
+        self.visited.append(url)
+        answer = httpx.get(url, follow_redirects=False, timeout=10)
+        assert answer.status_code == 302, answer.text
+        location = self.tamper(answer.headers["location"])
+        self.pages.append(httpx.get(location, timeout=10))
+        return True
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
+    scripted = Browser()
+    monkeypatch.setattr("uku_xero_cli.cli.auth_cmd.open_browser", scripted)
+    return scripted
+
+
+@pytest.fixture
+def interactive(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Pretend to be at a terminal; the returned function types answers on stdin."""
+    monkeypatch.setattr(Output, "interactive", property(lambda self: True))
+
+    def answer(text: str) -> None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+
+    yield answer
+
+
+def only_one_org(sandbox: Sandbox) -> str:
+    tenant = sandbox.state.default_user().tenant_ids[0]
+    sandbox.config.consent_tenants = [tenant]
+    return tenant
+
+
+def stored(company: str = "acme"):  # type: ignore[no-untyped-def]
+    record = TokenStore(load_settings()).load(company)
+    assert record is not None
+    return record
+
+
+def token_calls(sandbox: Sandbox, grant: str) -> list[object]:
+    return [
+        e
+        for e in sandbox.log.entries("POST", "/connect/token")
+        if isinstance(e.body, dict) and e.body.get("grant_type") == grant
+    ]
+
+
+# -- the happy paths ------------------------------------------------------------------------
+
+
+def test_auth_with_pkce_connects_the_only_organisation(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser, port: int
+) -> None:
+    tenant = only_one_org(sandbox)
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    name = sandbox.state.orgs[tenant].name
+    assert f"Connected company 'acme' to {name}" in result.stdout
+    query = parse_qs(urlsplit(browser.visited[0]).query)
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["redirect_uri"] == [f"http://localhost:{port}/callback"]
+    exchange = sandbox.log.last("POST", "/connect/token")
+    assert exchange.status == 200
+    assert exchange.body["code_verifier"] == "***"  # sent (the log masks it)
+    assert exchange.header("authorization") is None
+    record = stored()
+    assert record.tenant_id == tenant and record.tenant_name == name
+    assert record.connection_id in sandbox.state.connections
+    assert record.user_email == sandbox.state.default_user().email
+    assert record.user_name == sandbox.state.default_user().name
+    assert "accounting.invoices" in record.scopes
+    assert browser.pages[0].status_code == 200 and "Sign-in finished" in browser.pages[0].text
+
+
+def test_auth_with_a_client_secret_uses_basic_authentication(
+    cli: Cli,
+    xero: RunningServer,
+    sandbox: Sandbox,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XERO_CLIENT_ID", CONFIDENTIAL_CLIENT_ID)
+    monkeypatch.setenv("XERO_CLIENT_SECRET", CONFIDENTIAL_CLIENT_SECRET)
+    only_one_org(sandbox)
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    exchange = sandbox.log.last("POST", "/connect/token")
+    assert exchange.status == 200
+    assert exchange.header("authorization") == "Basic ***"
+    assert CONFIDENTIAL_CLIENT_SECRET not in result.stdout + result.stderr
+    assert stored().connected
+
+
+def test_auth_json_document(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    tenant = only_one_org(sandbox)
+    result = cli("auth", "-c", "acme", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = result.json()
+    assert isinstance(document, dict)
+    assert document["state"] == "connected"
+    assert document["organisation"]["tenant_id"] == tenant
+    assert document["company"] == "acme"
+
+
+def test_token_file_is_0600_and_no_token_reaches_the_output(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    only_one_org(sandbox)
+    result = cli("auth", "-c", "acme", "--verbose")
+    assert result.exit_code == 0, result.stderr
+    record = stored()
+    path = TokenStore(load_settings()).path("acme")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for secret in (record.access_token, record.refresh_token):
+        assert secret and secret not in result.stdout + result.stderr
+
+
+def test_auth_again_reconnects_with_fresh_tokens(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    only_one_org(sandbox)
+    assert cli("auth", "-c", "acme").exit_code == 0
+    first = stored()
+    again = cli("auth", "-c", "acme")
+    assert again.exit_code == 0, again.stderr
+    assert "Reconnected company 'acme'" in again.stdout
+    second = stored()
+    assert second.refresh_token != first.refresh_token
+    assert second.connection_id == first.connection_id  # Xero keeps the connection's id
+
+
+# -- several organisations -------------------------------------------------------------------
+
+
+def test_several_orgs_on_a_terminal_are_chosen_at_a_prompt(
+    cli: Cli,
+    xero: RunningServer,
+    sandbox: Sandbox,
+    browser: Browser,
+    interactive: Callable[[str], None],
+) -> None:
+    interactive("2\n")
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    record = stored()
+    listed = sorted(sandbox.state.connections.values(), key=lambda c: c.created)
+    assert record.tenant_id == listed[1].tenant_id
+    assert "Organisation number" in result.stderr
+
+
+def test_several_orgs_chosen_by_tenant_name(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    org = list(sandbox.state.orgs.values())[1]
+    result = cli("auth", "-c", "acme", "--tenant", org.name.upper())
+    assert result.exit_code == 0, result.stderr
+    assert stored().tenant_id == org.tenant_id
+
+
+def test_several_orgs_chosen_by_tenant_id(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    org = next(iter(sandbox.state.orgs.values()))
+    result = cli("auth", "-c", "acme", "--tenant", org.tenant_id)
+    assert result.exit_code == 0, result.stderr
+    assert stored().tenant_id == org.tenant_id
+
+
+def test_several_orgs_without_a_terminal_or_tenant_exit_2_listing_them(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 2
+    assert "--tenant" in result.stderr
+    for org in sandbox.state.orgs.values():
+        assert org.name in result.stderr and org.tenant_id in result.stderr
+    assert TokenStore(load_settings()).load("acme") is None
+
+
+def test_unknown_tenant_exits_2_in_json_too(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    result = cli("auth", "-c", "acme", "--tenant", "No Such Org", "--json")
+    assert result.exit_code == 2
+    document = result.json()
+    assert isinstance(document, dict)
+    assert document["error"]["code"] == "usage"
+    assert "No Such Org" in document["error"]["message"]
+
+
+# -- what goes wrong -------------------------------------------------------------------------
+
+
+def test_wrong_state_is_refused_without_exchanging_the_code(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    browser.tamper = lambda url: url.replace("state=", "state=forged")
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 1
+    assert "state does not match" in result.stderr
+    assert token_calls(sandbox, "authorization_code") == []
+    assert browser.pages[0].status_code == 400
+    assert TokenStore(load_settings()).load("acme") is None
+
+
+def test_access_denied_ends_with_a_clear_message(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    sandbox.config.consent = "deny"
+    result = cli("auth", "-c", "acme", "--json")
+    assert result.exit_code == 1
+    document = result.json()
+    assert isinstance(document, dict)
+    assert document["error"]["code"] == "access_denied"
+    assert "declined" in document["error"]["message"]
+    assert "Not connected" in browser.pages[0].text
+    assert token_calls(sandbox, "authorization_code") == []
+
+
+def test_timeout_ends_the_wait_and_frees_the_port(
+    cli: Cli, xero: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("uku_xero_cli.cli.auth_cmd.open_browser", lambda url: True)
+    result = cli("auth", "-c", "acme", "--timeout", "1")
+    assert result.exit_code == 1
+    assert "no sign-in redirect arrived within 1 s" in result.stderr
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))
+
+
+def test_port_in_use_says_how_to_fix_it(cli: Cli, xero: RunningServer, browser: Browser) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        result = cli("auth", "-c", "acme", "--port", str(busy))
+    assert result.exit_code == 1
+    assert f"port {busy}" in result.stderr and "--port" in result.stderr
+    assert browser.visited == []
+
+
+def test_unregistered_redirect_uri_is_explained(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages: list[httpx.Response] = []
+    monkeypatch.setattr(
+        "uku_xero_cli.cli.auth_cmd.open_browser",
+        lambda url: pages.append(httpx.get(url, follow_redirects=False)),
+    )
+    result = cli("auth", "-c", "acme", "--port", str(free_port()), "--timeout", "1")
+    # Xero shows an error page instead of redirecting: the wait ends by timeout.
+    assert result.exit_code == 1
+    assert pages[0].status_code == 400 and "redirect_uri" in pages[0].text
+
+
+def test_no_organisation_to_connect_is_exit_1_with_advice(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    sandbox.config.consent_tenants = []
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 1, result.stderr
+    assert "no organisation it may connect" in result.stderr
+    assert TokenStore(load_settings()).load("acme") is None
+
+
+# -- paste mode (a real process: stdin and stderr are pipes) ---------------------------------
+
+
+def test_no_browser_prints_the_url_and_accepts_the_pasted_redirect(
+    xero: RunningServer, sandbox: Sandbox, port: int, tmp_path: Path
+) -> None:
+    tenant = only_one_org(sandbox)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uku_xero_cli", "auth", "-c", "acme", "--no-browser", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert proc.stdin is not None and proc.stderr is not None
+    try:
+        url = ""
+        while not url:
+            line = proc.stderr.readline()
+            assert line, "auth ended before printing the URL"
+            if line.strip().startswith("http"):
+                url = line.strip()
+        redirect = httpx.get(url, follow_redirects=False).headers["location"]
+        proc.stdin.write("not a url\n")
+        proc.stdin.write(redirect + "\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert json.loads(out)["organisation"]["tenant_id"] == tenant
+    assert "not the redirect URL" in err
+    assert stored().tenant_id == tenant

@@ -1,0 +1,28 @@
+"""`uku-xero companies`: every configured company and the state of its connection."""
+
+from __future__ import annotations
+
+from uku_xero_cli.cli.context import command_context
+from uku_xero_cli.cli.options import Json, Verbose
+
+
+def companies(json_output: Json = False, verbose: Verbose = False) -> None:
+    """List the companies with a Xero connection or Uku-side data, from local files only.
+
+    Example:  uku-xero companies --json
+    """
+    ctx = command_context(None, json_mode=json_output, verbose=verbose)
+    out = ctx.out
+    with out.guard():
+        from uku_xero_cli.health import companies as list_companies
+        from uku_xero_cli.tokens import TokenStore
+
+        found = list_companies(
+            ctx.settings, ctx.company, store=TokenStore(ctx.settings, warn=out.warn)
+        )
+    if out.json_mode:
+        out.json({"companies": [c.to_json() for c in found]})
+    else:
+        from uku_xero_cli.render import render_companies
+
+        out.print(render_companies(found))

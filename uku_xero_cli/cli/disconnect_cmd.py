@@ -1,0 +1,54 @@
+"""`uku-xero disconnect`: end a company's Xero connection, keeping its Uku-side data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from uku_xero_cli.cli.context import command_context
+from uku_xero_cli.cli.options import Company, Json, Verbose
+from uku_xero_cli.errors import UsageError
+
+
+def disconnect(
+    company: Company = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    json_output: Json = False,
+    verbose: Verbose = False,
+) -> None:
+    """Remove the organisation's connection at Xero, revoke the token, clear local tokens.
+
+    Imported clients, invoices and statistics are kept. If Xero cannot be reached, the local
+    tokens are cleared anyway and the output says what Xero did not confirm.
+
+    Example:  uku-xero disconnect -c acme --yes
+    """
+    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    out = ctx.out
+    with out.guard():
+        from uku_xero_cli.cli.prompts import confirm
+        from uku_xero_cli.disconnect import disconnect as run_disconnect
+        from uku_xero_cli.errors import NotConnected
+        from uku_xero_cli.tokens import TokenStore
+
+        store = TokenStore(ctx.settings, warn=out.warn)
+        record = store.load(ctx.company)
+        if record is None or not (record.tenant_id or record.refresh_token):
+            raise NotConnected(f"company '{ctx.company}' is not connected to Xero")
+        if not yes:
+            if not out.interactive:
+                raise UsageError("disconnect asks for confirmation on a terminal; pass --yes")
+            name = record.tenant_name or record.tenant_id
+            if not confirm(out, f"Disconnect company '{ctx.company}' from {name}?"):
+                out.info("Nothing was changed.")
+                raise typer.Exit(1)
+        outcome = run_disconnect(ctx.settings, ctx.company, store=store)
+    if out.json_mode:
+        out.json(outcome.to_json())
+    else:
+        from uku_xero_cli.render import render_disconnect
+
+        out.print(render_disconnect(outcome))
+        for note in outcome.notes:
+            out.warn(note)

@@ -1,0 +1,40 @@
+"""Questions asked of a person at a terminal (only when `Output.interactive`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from uku_xero_cli.cli.output import Output
+
+if TYPE_CHECKING:
+    from uku_xero_cli.connect import Chooser
+    from uku_xero_cli.xero.client import XeroConnection
+
+
+def organisation_chooser(out: Output, current: str | None = None) -> Chooser:
+    """A chooser that lists the organisations on stderr and asks for a number."""
+
+    def choose(orgs: list[XeroConnection]) -> XeroConnection:
+        from rich.prompt import IntPrompt
+
+        from uku_xero_cli.render import render_org_choices
+
+        out.stderr.print(render_org_choices(orgs, current))
+        choices = [str(n) for n in range(1, len(orgs) + 1)]
+        ask = "Organisation number"
+        default = next((n for n, org in enumerate(orgs, 1) if org.tenant_id == current), None)
+        if default is None:
+            number = IntPrompt.ask(ask, console=out.stderr, choices=choices, show_choices=False)
+        else:
+            number = IntPrompt.ask(
+                ask, console=out.stderr, choices=choices, show_choices=False, default=default
+            )
+        return orgs[number - 1]
+
+    return choose
+
+
+def confirm(out: Output, question: str) -> bool:
+    from rich.prompt import Confirm
+
+    return Confirm.ask(question, console=out.stderr, default=False)

@@ -1,0 +1,72 @@
+"""`uku-xero status`: connection health of a company (or of every company)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from uku_xero_cli.cli.context import command_context
+from uku_xero_cli.cli.options import Company, Json, Verbose
+
+
+def status(
+    company: Company = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Read only local files; do not ask Xero.")
+    ] = False,
+    all_companies: Annotated[bool, typer.Option("--all", help="Every configured company.")] = False,
+    json_output: Json = False,
+    verbose: Verbose = False,
+) -> None:
+    """Show the company's Xero connection: organisation, token expiry, scopes, state.
+
+    Checks live with Xero (refreshing the token when needed) unless --offline. Exit code 0
+    connected, 3 not connected, 4 re-authorization needed, 1 Xero could not be checked.
+
+    Example:  uku-xero status -c acme --json
+    """
+    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    out = ctx.out
+    with out.guard():
+        from uku_xero_cli.health import company_status, configured_companies
+        from uku_xero_cli.tokens import TokenStore
+
+        store = TokenStore(ctx.settings, warn=out.warn)
+        names = configured_companies(ctx.settings) if all_companies else [ctx.company]
+        reports = [
+            company_status(ctx.settings, name, offline=offline, verbose=verbose, store=store)
+            for name in names
+        ]
+    code = _worst([r.exit_code for r in reports])
+    from uku_xero_cli.render import render_status, render_status_all
+
+    if all_companies:
+        if out.json_mode:
+            document: dict[str, object] = {"companies": [r.to_json() for r in reports]}
+            failing = [r.company for r in reports if r.exit_code]
+            if failing:
+                document["error"] = {
+                    "code": "companies_failing",
+                    "message": f"not healthy: {', '.join(failing)}",
+                }
+            out.json(document)
+        else:
+            out.print(render_status_all(reports))
+    elif out.json_mode:
+        out.json(reports[0].to_json())
+    else:
+        out.print(render_status(reports[0]))
+    if not out.json_mode:
+        for report in reports:
+            error = report.error_json()
+            if error is not None:
+                out.stderr.print(f"error: {error['message']}", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _worst(codes: list[int]) -> int:
+    for code in (1, 4, 3):
+        if code in codes:
+            return code
+    return 0

@@ -1,0 +1,362 @@
+"""Connection health of a company (`status`) and the list of configured companies (`companies`).
+
+A report is built from the token file and the Uku-side store, and, unless offline, checked live
+against Xero's GET /connections (which refreshes the token when needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from uku_xero_cli.errors import NotConnected, ReauthorizationRequired, UkuXeroError
+from uku_xero_cli.redact import fingerprint
+from uku_xero_cli.settings import Settings
+from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauth_hint
+
+if TYPE_CHECKING:
+    import httpx
+
+CONNECTED = "connected"
+NEEDS_REAUTH = "needs_reauth"
+NOT_CONNECTED = "not_connected"
+
+REFRESH_TOKEN_DAYS = 60  # Xero: a refresh token expires after 60 days unused
+
+# Broad scopes of older Xero apps and the granular ones they stand in for.
+_TRANSACTIONS = (
+    "accounting.invoices",
+    "accounting.payments",
+    "accounting.banktransactions",
+    "accounting.manualjournals",
+)
+_BROAD = {
+    "accounting.transactions": _TRANSACTIONS,
+    "accounting.transactions.read": tuple(f"{scope}.read" for scope in _TRANSACTIONS),
+}
+
+
+def effective_scopes(granted: list[str]) -> set[str]:
+    """Granted scopes with what they imply: a write scope includes its `.read`; the broad
+    accounting.transactions includes the granular transaction scopes."""
+    have = set(granted)
+    for broad, granular in _BROAD.items():
+        if broad in have:
+            have.update(granular)
+    have.update(f"{scope}.read" for scope in list(have) if not scope.endswith(".read"))
+    return have
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    needs: tuple[str, ...]  # each scope is required
+    what: str
+
+
+FEATURES = (
+    Feature("refresh", ("offline_access",), "stay connected past 30 minutes"),
+    Feature("reload clients", ("accounting.contacts.read",), "import Xero contacts as clients"),
+    Feature(
+        "reload products and taxes",
+        ("accounting.settings.read",),
+        "import items, tax rates and currencies",
+    ),
+    Feature("reload invoices", ("accounting.invoices.read",), "import invoices"),
+    Feature("push-invoice", ("accounting.invoices",), "send Uku invoices to Xero"),
+    Feature("check-paid", ("accounting.invoices.read",), "read paid amounts back"),
+    Feature(
+        "stats",
+        (
+            "accounting.invoices.read",
+            "accounting.banktransactions.read",
+            "accounting.manualjournals.read",
+        ),
+        "monthly work statistics",
+    ),
+)
+
+
+@dataclass
+class FeatureCheck:
+    feature: str
+    ok: bool
+    missing: list[str]
+    what: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"feature": self.feature, "ok": self.ok, "missing_scopes": self.missing}
+
+
+def check_features(granted: list[str]) -> list[FeatureCheck]:
+    have = effective_scopes(granted)
+    return [
+        FeatureCheck(f.name, not missing, missing, f.what)
+        for f in FEATURES
+        for missing in [[s for s in f.needs if s not in have]]
+    ]
+
+
+@dataclass
+class StatusReport:
+    company: str
+    state: str
+    reason: str | None = None
+    tenant_id: str | None = None
+    tenant_name: str | None = None
+    connection_id: str | None = None
+    access_expires_at: datetime | None = None
+    refresh_issued_at: datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+    user_name: str | None = None
+    user_email: str | None = None
+    connected_at: datetime | None = None
+    refreshed_at: datetime | None = None
+    features: list[FeatureCheck] = field(default_factory=list)
+    live: bool = False
+    error: UkuXeroError | None = None
+    fingerprints: dict[str, str] | None = None
+    reloads: dict[str, dict[str, Any]] | None = None
+    awaiting_payment: dict[str, Any] | None = None
+    store_note: str | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def refresh_age_days(self) -> float | None:
+        if self.refresh_issued_at is None:
+            return None
+        return (self.now - self.refresh_issued_at).total_seconds() / 86400
+
+    @property
+    def refresh_days_left(self) -> float | None:
+        age = self.refresh_age_days
+        return None if age is None else REFRESH_TOKEN_DAYS - age
+
+    @property
+    def access_seconds_left(self) -> float | None:
+        if self.access_expires_at is None:
+            return None
+        return (self.access_expires_at - self.now).total_seconds()
+
+    @property
+    def exit_code(self) -> int:
+        if self.state == NEEDS_REAUTH:
+            return 4
+        if self.error is not None:
+            return 1
+        if self.state == NOT_CONNECTED:
+            return 3
+        return 0
+
+    def error_json(self) -> dict[str, Any] | None:
+        if self.error is not None:
+            return {"code": self.error.code, "message": self.error.message}
+        if self.state == NEEDS_REAUTH:
+            return {
+                "code": ReauthorizationRequired.code,
+                "message": f"company '{self.company}' needs re-authorization: {self.reason}; "
+                + reauth_hint(self.company),
+            }
+        if self.state == NOT_CONNECTED:
+            return {
+                "code": NotConnected.code,
+                "message": f"company '{self.company}' is not connected to Xero",
+            }
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "company": self.company,
+            "state": self.state,
+            "reason": self.reason,
+            "checked_live": self.live,
+            "organisation": None
+            if self.tenant_id is None
+            else {
+                "tenant_id": self.tenant_id,
+                "name": self.tenant_name,
+                "connection_id": self.connection_id,
+            },
+            "access_token": {
+                "expires_at": self.access_expires_at,
+                "seconds_left": _round(self.access_seconds_left),
+            },
+            "refresh_token": {
+                "issued_at": self.refresh_issued_at,
+                "age_days": _round(self.refresh_age_days, 1),
+                "days_left": _round(self.refresh_days_left, 1),
+            },
+            "scopes": self.scopes,
+            "features": [f.to_json() for f in self.features],
+            "user": {"name": self.user_name, "email": self.user_email},
+            "connected_at": self.connected_at,
+            "refreshed_at": self.refreshed_at,
+            "last_reload": self.reloads,
+            "awaiting_payment": self.awaiting_payment,
+        }
+        if self.fingerprints is not None:
+            data["fingerprints"] = self.fingerprints
+        error = self.error_json()
+        if error is not None:
+            data["error"] = error
+        return data
+
+
+def _round(value: float | None, digits: int = 0) -> float | int | None:
+    if value is None:
+        return None
+    return round(value, digits) if digits else int(value)
+
+
+def _report_from(record: CompanyTokens | None, company: str, verbose: bool) -> StatusReport:
+    if record is None or not record.connected:
+        return StatusReport(
+            company, NOT_CONNECTED, reason="no Xero connection: run `uku-xero auth`"
+        )
+    report = StatusReport(
+        company=company,
+        state=NEEDS_REAUTH if record.needs_reauth else CONNECTED,
+        reason=record.reauth_reason if record.needs_reauth else None,
+        tenant_id=record.tenant_id,
+        tenant_name=record.tenant_name,
+        connection_id=record.connection_id,
+        access_expires_at=record.expires_at,
+        refresh_issued_at=record.refresh_token_issued_at,
+        scopes=list(record.scopes),
+        user_name=record.user_name,
+        user_email=record.user_email,
+        connected_at=record.connected_at,
+        refreshed_at=record.refreshed_at,
+        features=check_features(record.scopes),
+    )
+    if verbose:
+        report.fingerprints = {
+            name: fingerprint(value)
+            for name, value in (
+                ("access_token", record.access_token),
+                ("refresh_token", record.refresh_token),
+            )
+            if value
+        }
+    return report
+
+
+def _add_store_facts(report: StatusReport, settings: Settings) -> None:
+    path = settings.store_file(report.company)
+    if not path.exists():
+        return
+    import sqlite3
+
+    try:
+        from uku_xero_cli.store import open_company_store
+
+        with open_company_store(settings, report.company) as store:
+            report.reloads = {name: run.to_json() for name, run in store.last_runs().items()}
+            awaiting = store.awaiting_payment()
+            report.awaiting_payment = {
+                "count": awaiting.count,
+                "due_by_currency": {k: str(v) for k, v in awaiting.due_by_currency.items()},
+            }
+    except (UkuXeroError, sqlite3.Error) as exc:
+        report.store_note = f"the local store could not be read: {exc}"
+
+
+def company_status(
+    settings: Settings,
+    company: str,
+    *,
+    offline: bool = False,
+    verbose: bool = False,
+    store: TokenStore | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> StatusReport:
+    """The company's connection health; live (GET /connections) unless `offline`."""
+    store = store or TokenStore(settings)
+    record = store.load(company)
+    report = _report_from(record, company, verbose)
+    _add_store_facts(report, settings)
+    if offline or report.state != CONNECTED:
+        return report
+    from uku_xero_cli.xero.client import XeroClient
+
+    report.live = True
+    try:
+        with XeroClient(settings, company, store=store, transport=transport) as client:
+            connections = client.connections()
+        if not any(c.tenant_id == report.tenant_id for c in connections):
+            store.mark_needs_reauth(
+                company,
+                f"the organisation {report.tenant_name} is no longer connected in Xero "
+                "(disconnected there, or the user lost access)",
+            )
+    except ReauthorizationRequired:
+        pass  # the store holds the reason; read it back below
+    except UkuXeroError as exc:
+        report.error = exc
+        return report
+    fresh = store.load(company)
+    checked = _report_from(fresh, company, verbose)
+    checked.live = True
+    checked.reloads, checked.awaiting_payment = report.reloads, report.awaiting_payment
+    checked.store_note = report.store_note
+    return checked
+
+
+@dataclass
+class CompanySummary:
+    company: str
+    state: str
+    tenant_id: str | None
+    tenant_name: str | None
+    reason: str | None
+    has_store: bool
+    default: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "company": self.company,
+            "state": self.state,
+            "organisation": None
+            if self.tenant_id is None
+            else {"tenant_id": self.tenant_id, "name": self.tenant_name},
+            "reason": self.reason,
+            "has_store": self.has_store,
+            "default": self.default,
+        }
+
+
+def configured_companies(settings: Settings) -> list[str]:
+    """Companies with a token file or an Uku-side store."""
+    from uku_xero_cli.errors import InvalidCompanyName
+    from uku_xero_cli.settings import validate_company
+
+    names = set(TokenStore(settings).companies())
+    if settings.stores_dir.is_dir():
+        for path in settings.stores_dir.glob("*.sqlite"):
+            try:
+                names.add(validate_company(path.stem))
+            except InvalidCompanyName:
+                continue
+    return sorted(names)
+
+
+def companies(
+    settings: Settings, default: str, *, store: TokenStore | None = None
+) -> list[CompanySummary]:
+    store = store or TokenStore(settings)
+    found = []
+    for name in configured_companies(settings):
+        report = _report_from(store.load(name), name, verbose=False)
+        found.append(
+            CompanySummary(
+                company=name,
+                state=report.state,
+                tenant_id=report.tenant_id,
+                tenant_name=report.tenant_name,
+                reason=report.reason if report.state == NEEDS_REAUTH else None,
+                has_store=settings.store_file(name).exists(),
+                default=name == default,
+            )
+        )
+    return found

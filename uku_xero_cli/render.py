@@ -1,0 +1,259 @@
+"""Result models → Rich renderables. Pure: nothing here prints, reads files or talks to Xero."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from uku_xero_cli.connect import AuthOutcome, OrgsReport
+    from uku_xero_cli.disconnect import DisconnectOutcome
+    from uku_xero_cli.health import CompanySummary, StatusReport
+    from uku_xero_cli.xero.client import XeroConnection
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _fields(rows: list[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value)
+    return table
+
+
+def render_auth(outcome: AuthOutcome) -> RenderableType:
+    who = outcome.user_name or "-"
+    if outcome.user_email:
+        who = f"{who} <{outcome.user_email}>"
+    verb = "Reconnected" if outcome.reconnected else "Connected"
+    return Group(
+        Text(f"{verb} company '{outcome.company}' to {outcome.tenant_name}."),
+        _fields(
+            [
+                ("organisation", outcome.tenant_name),
+                ("tenant id", outcome.tenant_id),
+                ("authorized by", who),
+                ("scopes", " ".join(outcome.scopes)),
+            ]
+        ),
+    )
+
+
+def render_org_choices(orgs: list[XeroConnection], current: str | None = None) -> Table:
+    table = Table(title="Organisations this Xero login reaches", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("organisation")
+    table.add_column("tenant id")
+    for number, org in enumerate(orgs, 1):
+        mark = " (current)" if org.tenant_id == current else ""
+        table.add_row(str(number), org.tenant_name + mark, org.tenant_id)
+    return table
+
+
+def render_orgs(report: OrgsReport) -> RenderableType:
+    table = Table(title=f"Organisations of company '{report.company}'", title_justify="left")
+    table.add_column("", width=1)
+    table.add_column("organisation")
+    table.add_column("tenant id")
+    table.add_column("type")
+    table.add_column("connected")
+    for org in report.organisations:
+        current = org.tenant_id == report.current_tenant_id
+        table.add_row(
+            "*" if current else "",
+            org.tenant_name,
+            org.tenant_id,
+            org.tenant_type or "-",
+            when(org.created),
+        )
+    parts: list[RenderableType] = [table]
+    current_org = report.current
+    if report.changed and current_org is not None:
+        parts.append(Text(f"Company '{report.company}' now uses {current_org.tenant_name}."))
+    elif current_org is None and report.current_tenant_id:
+        parts.append(
+            Text(
+                "The organisation this company uses is no longer among them: pick another "
+                "with --use or --select."
+            )
+        )
+    return Group(*parts)
+
+
+def _duration(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _state_text(report: StatusReport) -> Text:
+    from uku_xero_cli.health import CONNECTED, NEEDS_REAUTH
+
+    if report.state == CONNECTED:
+        label = "connected" + ("" if report.live else " (not checked with Xero: --offline)")
+        if report.error is not None:
+            label = f"connected as far as known; Xero could not be checked: {report.error}"
+        return Text(label, style="green" if report.error is None else "yellow")
+    if report.state == NEEDS_REAUTH:
+        return Text(f"needs re-authorization: {report.reason or 'unknown reason'}", style="red")
+    return Text("not connected", style="yellow")
+
+
+def render_status(report: StatusReport) -> RenderableType:
+    """One company's connection health in detail."""
+    from uku_xero_cli.health import NOT_CONNECTED
+
+    rows: list[tuple[str, str | Text]] = [
+        ("company", report.company),
+        ("state", _state_text(report)),
+    ]
+    if report.state != NOT_CONNECTED:
+        rows.append(("organisation", f"{report.tenant_name or '-'} ({report.tenant_id})"))
+        left = report.access_seconds_left
+        if left is None:
+            access = "-"
+        elif left > 0:
+            access = f"expires {when(report.access_expires_at)} (in {_duration(left)})"
+        else:
+            access = f"expired {when(report.access_expires_at)} (refreshed on next use)"
+        rows.append(("access token", access))
+        age, days_left = report.refresh_age_days, report.refresh_days_left
+        if age is not None and days_left is not None:
+            refresh = f"{age:.0f} days old, {max(days_left, 0):.0f} of Xero's 60 days left"
+            if days_left <= 0:
+                refresh += " (probably expired: run auth)"
+            rows.append(("refresh token", refresh))
+        if report.fingerprints:
+            rows.append(
+                (
+                    "fingerprints",
+                    ", ".join(f"{k} {v}" for k, v in sorted(report.fingerprints.items())),
+                )
+            )
+        who = report.user_name or "-"
+        if report.user_email:
+            who = f"{who} <{report.user_email}>"
+        rows.append(("authorized by", who))
+        rows.append(("connected", when(report.connected_at)))
+        rows.append(("scopes", " ".join(report.scopes) or "-"))
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value)
+    parts: list[RenderableType] = [table]
+    missing = [f for f in report.features if not f.ok]
+    if missing:
+        features = Table(title="Features the granted scopes do not allow", title_justify="left")
+        features.add_column("feature")
+        features.add_column("missing scopes")
+        features.add_column("so Uku cannot")
+        for check in missing:
+            features.add_row(check.feature, " ".join(check.missing), check.what)
+        parts.append(features)
+    if report.reloads:
+        reloads = Table(title="Last reload", title_justify="left")
+        reloads.add_column("data set")
+        reloads.add_column("finished")
+        reloads.add_column("outcome")
+        reloads.add_column("new", justify="right")
+        reloads.add_column("updated", justify="right")
+        for name, run in sorted(report.reloads.items()):
+            reloads.add_row(
+                name,
+                str(run.get("finished_at") or "-"),
+                str(run.get("outcome") or "-"),
+                str(run.get("new", "-")),
+                str(run.get("updated", "-")),
+            )
+        parts.append(reloads)
+    if report.awaiting_payment is not None:
+        due = report.awaiting_payment.get("due_by_currency") or {}
+        amounts = ", ".join(f"{cur} {amount}" for cur, amount in sorted(due.items()))
+        count = report.awaiting_payment.get("count", 0)
+        parts.append(
+            Text(f"Invoices awaiting payment: {count}" + (f" ({amounts})" if amounts else ""))
+        )
+    if report.store_note:
+        parts.append(Text(report.store_note))
+    return Group(*parts)
+
+
+def render_status_all(reports: list[StatusReport]) -> RenderableType:
+    """Every company on one line each."""
+    table = Table(title="Companies", title_justify="left")
+    table.add_column("company")
+    table.add_column("organisation")
+    table.add_column("state")
+    table.add_column("access token")
+    table.add_column("refresh token days left", justify="right")
+    for report in reports:
+        left = report.access_seconds_left
+        days = report.refresh_days_left
+        table.add_row(
+            report.company,
+            report.tenant_name or "-",
+            _state_text(report),
+            "-" if left is None else ("expired" if left <= 0 else f"{_duration(left)} left"),
+            "-" if days is None else f"{max(days, 0):.0f}",
+        )
+    return table
+
+
+def render_companies(companies: list[CompanySummary]) -> RenderableType:
+    if not companies:
+        return Text("No companies yet: connect one with `uku-xero auth -c NAME`.")
+    table = Table(title="Companies", title_justify="left")
+    table.add_column("company")
+    table.add_column("organisation")
+    table.add_column("tenant id")
+    table.add_column("state")
+    table.add_column("local data")
+    for company in companies:
+        state = company.state.replace("_", " ")
+        if company.reason:
+            state = f"{state}: {company.reason}"
+        table.add_row(
+            company.company + (" (default)" if company.default else ""),
+            company.tenant_name or "-",
+            company.tenant_id or "-",
+            state,
+            "yes" if company.has_store else "no",
+        )
+    return table
+
+
+def render_disconnect(outcome: DisconnectOutcome) -> RenderableType:
+    from uku_xero_cli.disconnect import ALREADY_GONE, KEPT, REMOVED, REVOKED
+
+    name = outcome.tenant_name or outcome.tenant_id or "Xero"
+    connection = {
+        REMOVED: "removed at Xero",
+        ALREADY_GONE: "was already removed at Xero",
+    }.get(outcome.connection, "NOT confirmed at Xero")
+    token = {
+        REVOKED: "revoked at Xero",
+        KEPT: "kept (shared with another company)",
+    }.get(outcome.token, "NOT confirmed revoked at Xero")
+    rows = [
+        ("connection", connection),
+        ("refresh token", token),
+        ("local tokens", "cleared"),
+        ("Uku-side data", f"kept ({outcome.store_kept})" if outcome.store_kept else "none"),
+    ]
+    return Group(Text(f"Disconnected company '{outcome.company}' from {name}."), _fields(rows))
