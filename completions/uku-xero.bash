@@ -5,12 +5,30 @@ _uku_xero() {
         word="${COMP_WORDS[i]}"
         case "$word" in -*) continue ;; esac
         case "${cmdpath:+$cmdpath }$word" in
+            "auth") cmdpath="auth" ;;
+            "clients") cmdpath="clients" ;;
+            "clients import") cmdpath="clients import" ;;
+            "companies") cmdpath="companies" ;;
+            "disconnect") cmdpath="disconnect" ;;
+            "orgs") cmdpath="orgs" ;;
+            "reload") cmdpath="reload" ;;
             "sandbox") cmdpath="sandbox" ;;
+            "stats") cmdpath="stats" ;;
+            "status") cmdpath="status" ;;
         esac
     done
     case "$cmdpath" in
-        "") COMPREPLY=($(compgen -W "sandbox --version --help -h" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "auth clients companies disconnect orgs reload sandbox stats status --version --help -h" -- "$cur")) ;;
+        "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;
+        "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
+        "clients import") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
+        "companies") COMPREPLY=($(compgen -W "--json --verbose -v --help -h" -- "$cur")) ;;
+        "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
+        "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
+        "reload") COMPREPLY=($(compgen -W "--company -c --all --parallel --full --only --months --page-size --wait --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "sandbox") COMPREPLY=($(compgen -W "--host --port --seed --orgs --contacts --items --invoices --strict --no-strict --redirect-uri --minute-limit --day-limit --concurrent-limit --app-minute-limit --latency --error-rate --ignore-page-size --no-ignore-page-size --secret --no-secret --help -h" -- "$cur")) ;;
+        "stats") COMPREPLY=($(compgen -W "--company -c --months --json --verbose -v --help -h" -- "$cur")) ;;
+        "status") COMPREPLY=($(compgen -W "--company -c --offline --all --json --verbose -v --help -h" -- "$cur")) ;;
     esac
 }
 complete -o default -F _uku_xero uku-xero

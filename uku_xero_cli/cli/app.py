@@ -9,10 +9,13 @@ import typer
 
 from uku_xero_cli import __version__
 from uku_xero_cli.cli.auth_cmd import auth
+from uku_xero_cli.cli.clients_cmd import clients_app
 from uku_xero_cli.cli.companies_cmd import companies
 from uku_xero_cli.cli.disconnect_cmd import disconnect
 from uku_xero_cli.cli.orgs_cmd import orgs
+from uku_xero_cli.cli.reload_cmd import reload
 from uku_xero_cli.cli.sandbox_cmd import sandbox
+from uku_xero_cli.cli.stats_cmd import stats
 from uku_xero_cli.cli.status_cmd import status
 
 app = typer.Typer(
@@ -47,6 +50,9 @@ app.command("orgs")(orgs)
 app.command("status")(status)
 app.command("disconnect")(disconnect)
 app.command("companies")(companies)
+app.command("reload")(reload)
+app.add_typer(clients_app, name="clients")
+app.command("stats")(stats)
 app.command("sandbox")(sandbox)
 
 

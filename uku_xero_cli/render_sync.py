@@ -1,0 +1,220 @@
+"""Reload, clients and statistics models → Rich renderables. Pure: nothing here prints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from uku_xero_cli.redact import redact
+from uku_xero_cli.sync import stats
+
+if TYPE_CHECKING:
+    from uku_xero_cli.store.models import ClientRecord
+    from uku_xero_cli.sync.matching import MatchResult
+    from uku_xero_cli.sync.reload import ReloadResult
+
+LABELS = {
+    "contacts": "clients (contacts)",
+    "items": "products (items)",
+    "tax_rates": "tax rates",
+    "currencies": "currencies",
+    "invoices": "invoices",
+    "credit_notes": "credit notes",
+    "bank_transactions": "bank transactions",
+    "manual_journals": "manual journals",
+}
+MATCH_LABELS = {
+    "registration_number": "registration number",
+    "tax_number": "tax number",
+    "email": "email",
+    "name": "name",
+    "new_client": "new from Xero",
+    "created_in_xero": "created in Xero",
+}
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def seconds(value: float) -> str:
+    if value < 60:
+        return f"{value:.1f} s"
+    minutes, rest = divmod(round(value), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def reload_summary(result: ReloadResult) -> Table:
+    """One row per data set: fetched, new, updated, unchanged, skipped archived, requests, time."""
+    months = f", {result.months[0]} to {result.months[-1]}" if result.months else ""
+    table = Table(title=f"Reload of '{result.company}'{months}", title_justify="left")
+    table.add_column("data set")
+    table.add_column("mode")
+    for name in ("fetched", "new", "updated", "unchanged", "skipped archived", "requests"):
+        table.add_column(name, justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("outcome")
+    for ds in result.data_sets:
+        table.add_row(
+            LABELS.get(ds.name, ds.name),
+            "incremental" if ds.incremental else "full",
+            str(ds.fetched),
+            str(ds.new),
+            str(ds.updated),
+            str(ds.unchanged),
+            str(ds.skipped_archived),
+            str(ds.requests),
+            seconds(ds.seconds),
+            ds.outcome,
+        )
+    if result.data_sets:
+        table.add_section()
+        table.add_row(
+            "total",
+            "",
+            str(sum(d.fetched for d in result.data_sets)),
+            str(sum(d.new for d in result.data_sets)),
+            str(sum(d.updated for d in result.data_sets)),
+            str(sum(d.unchanged for d in result.data_sets)),
+            str(sum(d.skipped_archived for d in result.data_sets)),
+            str(result.requests),
+            seconds(result.seconds),
+            "ok" if result.ok else "failed",
+        )
+    return table
+
+
+def matching_summary(matching: MatchResult) -> RenderableType:
+    """What matching did, and every ambiguous contact with its candidate clients."""
+    parts = [f"{matching.kept} kept"]
+    parts += [f"{n} by {MATCH_LABELS.get(m, m)}" for m, n in sorted(matching.by_method().items())]
+    parts.append(f"{len(matching.new_clients)} new clients from Xero")
+    line = Text("Clients matched: " + ", ".join(parts) + ".")
+    if not matching.ambiguities:
+        return line
+    table = Table(
+        title=f"Left unlinked: {len(matching.ambiguities)} ambiguous contacts",
+        title_justify="left",
+    )
+    table.add_column("contact")
+    table.add_column("rule")
+    table.add_column("candidate clients")
+    for found in matching.ambiguities:
+        candidates = ", ".join(found.candidate_ids) or "-"
+        if found.rival_contact_ids:
+            candidates += f" (also claimed by {len(found.rival_contact_ids)} other contacts)"
+        table.add_row(found.contact_name, MATCH_LABELS.get(found.rule, found.rule), candidates)
+    return Group(line, table)
+
+
+def reload_report(result: ReloadResult) -> RenderableType:
+    parts: list[RenderableType] = [reload_summary(result)]
+    if result.matching is not None:
+        parts.append(matching_summary(result.matching))
+    return Group(*parts)
+
+
+def companies_summary(results: Sequence[ReloadResult]) -> Table:
+    """`reload --all`: one row per company, with why a failed one failed."""
+    table = Table(title="Reload of every connected company", title_justify="left")
+    table.add_column("company")
+    table.add_column("outcome")
+    table.add_column("data sets", justify="right")
+    table.add_column("fetched", justify="right")
+    table.add_column("requests", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("error")
+    for result in results:
+        done = sum(1 for d in result.data_sets if d.outcome == "ok")
+        table.add_row(
+            result.company,
+            "ok" if result.ok else "failed",
+            str(done),
+            str(sum(d.fetched for d in result.data_sets)),
+            str(result.requests),
+            seconds(result.seconds),
+            "" if result.error is None else redact(str(result.error)),
+        )
+    return table
+
+
+def integration(client: ClientRecord) -> str:
+    if client.xero_contact_id is None:
+        return "-"
+    name = client.contact_name or client.xero_contact_id
+    how = MATCH_LABELS.get(client.match_method or "", client.match_method or "linked")
+    status = client.contact_status
+    archived = " (archived in Xero)" if status and status != "ACTIVE" else ""
+    return f"{name} [{how}]{archived}"
+
+
+def clients_table(clients: Sequence[ClientRecord], *, unmatched: bool = False) -> Table:
+    title = "Uku clients without a Xero contact" if unmatched else "Uku clients"
+    table = Table(title=f"{title} ({len(clients)})", title_justify="left")
+    table.add_column("id")
+    table.add_column("name")
+    table.add_column("email")
+    table.add_column("registration")
+    table.add_column("VAT")
+    table.add_column("from")
+    table.add_column("Integration")
+    for client in clients:
+        name = client.name + (" (archived)" if client.archived else "")
+        table.add_row(
+            client.id,
+            name,
+            client.email or "",
+            client.registration_number or "",
+            client.vat_number or "",
+            client.origin,
+            integration(client),
+        )
+    return table
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def stats_table(work: stats.WorkStats) -> Table:
+    """Month by month: the count of each metric, with its total where it has one."""
+    table = Table(title="Monthly work statistics", title_justify="left")
+    table.add_column("month")
+    for metric in stats.METRICS:
+        table.add_column(stats.LABELS[metric], justify="right")
+    for month in work.months:
+        cells = []
+        for metric in stats.METRICS:
+            count = month.counts[metric]
+            if metric in stats.WITH_TOTALS and count:
+                cells.append(f"{count} ({_money(month.totals[metric])})")
+            else:
+                cells.append(str(count))
+        table.add_row(month.month, *cells)
+    return table
+
+
+def bar(values: Sequence[int]) -> str:
+    """One character per value, scaled to the largest: a sparkline."""
+    top = max(values, default=0)
+    if top <= 0:
+        return BARS[0] * len(values)
+    steps = len(BARS) - 1
+    return "".join(BARS[0 if v <= 0 else max(1, round(v / top * steps))] for v in values)
+
+
+def stats_chart(work: stats.WorkStats) -> Table:
+    """A compact bar chart per metric: one line each, one bar per month, oldest first."""
+    first = work.months[0].month if work.months else ""
+    last = work.months[-1].month if work.months else ""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_column(justify="right")
+    table.add_row("", f"{first} … {last}", "max")
+    for metric in stats.METRICS:
+        values = [m.counts[metric] for m in work.months]
+        table.add_row(stats.LABELS[metric], bar(values), str(max(values, default=0)))
+    return table

@@ -1,0 +1,472 @@
+"""The reload job: bring one company's Xero data into its Uku-side store.
+
+Data sets run one after another, each in one store transaction that also moves its cursor,
+so a reload stopped anywhere (Ctrl-C, a network failure, Xero's daily limit, a kill) leaves
+every data set either as it was or wholly updated, and the next run picks up from the last
+committed cursor. Incremental by default: a data set with a cursor asks Xero only for what
+changed since (If-Modified-Since), so an unchanged organisation costs one request per data
+set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from uku_xero_cli.errors import LockHeld, UkuXeroError, UsageError
+from uku_xero_cli.redact import redact
+from uku_xero_cli.store.models import (
+    Currency,
+    Invoice,
+    Item,
+    TaxRate,
+    UpsertCounts,
+    XeroContact,
+)
+from uku_xero_cli.store.work_documents import WorkDocument
+from uku_xero_cli.sync import stats
+from uku_xero_cli.xero import endpoints
+from uku_xero_cli.xero.paging import DEFAULT_PAGE_SIZE, Page
+from uku_xero_cli.xero.parse import parse_optional_datetime
+
+if TYPE_CHECKING:
+    from uku_xero_cli.settings import Settings
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.store.models import RunOutcome
+    from uku_xero_cli.sync.matching import MatchResult
+
+CONTACTS = "contacts"
+ITEMS = "items"
+TAX_RATES = "tax_rates"
+CURRENCIES = "currencies"
+INVOICES = "invoices"
+CREDIT_NOTES = "credit_notes"
+BANK_TRANSACTIONS = "bank_transactions"
+MANUAL_JOURNALS = "manual_journals"
+DATA_SETS: tuple[str, ...] = (
+    CONTACTS,
+    ITEMS,
+    TAX_RATES,
+    CURRENCIES,
+    INVOICES,
+    CREDIT_NOTES,
+    BANK_TRANSACTIONS,
+    MANUAL_JOURNALS,
+)
+DATED = (INVOICES, CREDIT_NOTES, BANK_TRANSACTIONS, MANUAL_JOURNALS)
+ID_FIELDS = {
+    INVOICES: "InvoiceID",
+    CREDIT_NOTES: "CreditNoteID",
+    BANK_TRANSACTIONS: "BankTransactionID",
+    MANUAL_JOURNALS: "ManualJournalID",
+}
+DEFAULT_MONTHS = 12
+# Stored next to a dated data set's cursor: the first day of the window it covers, so a
+# reload asking for a longer window than the last one reads the whole window again.
+_WINDOW_SUFFIX = ":window"
+
+
+class ReloadClient(endpoints.XeroReader, Protocol):
+    """What reload needs of `XeroClient`: GETs and a count of requests put on the wire."""
+
+    @property
+    def requests_sent(self) -> int: ...
+
+
+class Progress(Protocol):
+    """Where a reload reports as it goes (a Rich progress display on a TTY)."""
+
+    def started(self, data_set: str) -> None: ...
+
+    def page(self, data_set: str, page: Page, fetched: int) -> None: ...
+
+    def finished(self, result: DataSetResult) -> None: ...
+
+
+class NoProgress:
+    def started(self, data_set: str) -> None:
+        pass
+
+    def page(self, data_set: str, page: Page, fetched: int) -> None:
+        pass
+
+    def finished(self, result: DataSetResult) -> None:
+        pass
+
+
+def parse_only(text: str | None) -> tuple[str, ...] | None:
+    """`--only contacts,items` → the data sets in reload order; unknown names are refused."""
+    if text is None:
+        return None
+    aliases = {"clients": CONTACTS, "products": ITEMS, "taxrates": TAX_RATES}
+    names = []
+    for raw in text.split(","):
+        name = raw.strip().lower().replace("-", "_")
+        if not name:
+            continue
+        name = aliases.get(name.replace("_", ""), aliases.get(name, name))
+        if name not in DATA_SETS:
+            raise UsageError(
+                f"--only: unknown data set {raw.strip()!r}; choose from {', '.join(DATA_SETS)}"
+            )
+        names.append(name)
+    if not names:
+        raise UsageError(f"--only: name at least one of {', '.join(DATA_SETS)}")
+    return tuple(d for d in DATA_SETS if d in names)
+
+
+@dataclass(frozen=True)
+class ReloadOptions:
+    full: bool = False
+    only: tuple[str, ...] | None = None
+    months: int = DEFAULT_MONTHS
+    page_size: int = DEFAULT_PAGE_SIZE
+    today: date | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.months <= 240:
+            raise UsageError(f"--months {self.months}: choose 1-240")
+        if not 1 <= self.page_size <= 1000:
+            raise UsageError(f"--page-size {self.page_size}: choose 1-1000")
+
+    @property
+    def data_sets(self) -> tuple[str, ...]:
+        return self.only or DATA_SETS
+
+    def window_months(self) -> list[str]:
+        return stats.window_months(self.today or datetime.now(UTC).date(), self.months)
+
+
+@dataclass
+class DataSetResult:
+    """What reloading one data set did: the figures of the summary table."""
+
+    name: str
+    incremental: bool = False
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_archived: int = 0
+    requests: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    outcome: str = "ok"
+    error: str | None = None
+
+    def add(self, counts: UpsertCounts) -> None:
+        self.new += counts.new
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "data_set": self.name,
+            "mode": "incremental" if self.incremental else "full",
+            "fetched": self.fetched,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped_archived": self.skipped_archived,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "outcome": self.outcome,
+            "error": self.error,
+        }
+
+
+@dataclass
+class ReloadResult:
+    """One company's reload: every data set attempted, matching, and how it ended."""
+
+    company: str
+    data_sets: list[DataSetResult] = field(default_factory=list)
+    matching: MatchResult | None = None
+    months: list[str] = field(default_factory=list)
+    error: BaseException | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def requests(self) -> int:
+        return sum(d.requests for d in self.data_sets)
+
+    def to_json(self) -> dict[str, Any]:
+        error = None
+        if self.error is not None:
+            code = getattr(self.error, "code", "unexpected")
+            error = {"code": code, "message": redact(str(self.error))}
+            retry_at = getattr(self.error, "retry_at", None)
+            if retry_at is not None:
+                error["retry_at"] = retry_at.isoformat()
+        return {
+            "company": self.company,
+            "ok": self.ok,
+            "error": error,
+            "months": {"from": self.months[0], "to": self.months[-1]} if self.months else None,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "data_sets": [d.to_json() for d in self.data_sets],
+            "matching": self.matching.to_json() if self.matching else None,
+        }
+
+
+def _newest(current: datetime | None, record: Mapping[str, Any]) -> datetime | None:
+    seen = parse_optional_datetime(record.get("UpdatedDateUTC"), what="UpdatedDateUTC")
+    if seen is None:
+        return current
+    return seen if current is None or seen > current else current
+
+
+def work_document(kind: str, record: Mapping[str, Any]) -> WorkDocument | None:
+    document_id = record.get(ID_FIELDS[kind])
+    month = stats.document_month(record)
+    if not document_id or month is None:
+        return None
+    metric = stats.metric_of(kind, record)
+    total = stats.base_total(record) if metric in stats.WITH_TOTALS else None
+    return WorkDocument(str(document_id), kind, month, metric, total)
+
+
+class _Run:
+    """One data set being reloaded: pages in, counts and newest timestamp out."""
+
+    def __init__(
+        self, job: ReloadJob, name: str, incremental: bool, on_page: Callable[[Page], None]
+    ) -> None:
+        self.job = job
+        self.result = DataSetResult(name, incremental=incremental)
+        self.cursor: datetime | None = None
+        self._on_page = on_page
+
+    def pages(self, source: Iterable[Page]) -> Iterator[Page]:
+        for page in source:
+            self.result.pages += 1
+            self.result.fetched += len(page.records)
+            for record in page.records:
+                self.cursor = _newest(self.cursor, record)
+            self._on_page(page)
+            yield page
+
+
+class ReloadJob:
+    """Reloads one company: `ReloadJob(client, store, options).run()` → ReloadResult.
+
+    The caller holds the company's reload lock (`reload_lock`) for the whole run.
+    """
+
+    def __init__(
+        self,
+        client: ReloadClient,
+        store: Store,
+        options: ReloadOptions | None = None,
+        *,
+        company: str = "",
+        progress: Progress | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.options = options or ReloadOptions()
+        self.company = company
+        self.progress = progress or NoProgress()
+        self._clock = clock
+        self.months = self.options.window_months()
+        self.window_start = date(int(self.months[0][:4]), int(self.months[0][5:]), 1)
+
+    def run(self) -> ReloadResult:
+        """Every data set asked for, stopping at the first failure (recorded, not raised)."""
+        started = self._clock()
+        result = ReloadResult(self.company, months=self.months)
+        self.store.mark_abandoned_runs()
+        try:
+            for name in self.options.data_sets:
+                result.data_sets.append(self._data_set(name, result))
+        except (UkuXeroError, OSError, ValueError) as exc:
+            result.error = exc
+        finally:
+            result.seconds = self._clock() - started
+        return result
+
+    # -- one data set -----------------------------------------------------------------------
+
+    def _since(self, name: str) -> datetime | None:
+        if self.options.full:
+            return None
+        since = self.store.cursor(name)
+        if since is not None and name in DATED:
+            covered = self.store.cursor(name + _WINDOW_SUFFIX)
+            wanted = datetime(*self.window_start.timetuple()[:3], tzinfo=UTC)
+            if covered is None or covered > wanted:
+                return None
+        return since
+
+    def _data_set(self, name: str, outcome: ReloadResult) -> DataSetResult:
+        since = self._since(name) if name not in (TAX_RATES, CURRENCIES) else None
+        run_id = self.store.start_sync_run(name)
+        self.progress.started(name)
+        run = _Run(self, name, since is not None, lambda page: self._page(name, page, run))
+        before = self.client.requests_sent
+        started = self._clock()
+        status = "failed"
+        try:
+            with self.store.transaction():
+                self._load(name, since, run, outcome)
+            status = "ok"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        except BaseException as exc:
+            run.result.error = redact(str(exc)) or type(exc).__name__
+            raise
+        finally:
+            result = run.result
+            result.outcome = status
+            result.requests = self.client.requests_sent - before
+            result.seconds = self._clock() - started
+            self.store.finish_sync_run(
+                run_id,
+                outcome=cast("RunOutcome", status),
+                counts=UpsertCounts(result.new, result.updated, result.unchanged),
+                fetched=result.fetched,
+                skipped_archived=result.skipped_archived,
+                requests=result.requests,
+                error=result.error,
+            )
+            if status != "ok":
+                outcome.data_sets.append(result)
+            self.progress.finished(result)
+        return result
+
+    def _page(self, name: str, page: Page, run: _Run) -> None:
+        self.progress.page(name, page, run.result.fetched)
+
+    def _load(self, name: str, since: datetime | None, run: _Run, outcome: ReloadResult) -> None:
+        client = self.client
+        size = self.options.page_size
+        if name == CONTACTS:
+            source = endpoints.contacts(client, since=since, page_size=size)
+            outcome.matching = self._contacts(run.pages(source), run)
+        elif name == ITEMS:
+            items = [
+                Item.from_xero(r)
+                for p in run.pages(endpoints.items(client, since=since))
+                for r in p.records
+            ]
+            run.result.add(self.store.upsert_items(items, replace=since is None))
+        elif name == TAX_RATES:
+            rates = [
+                TaxRate.from_xero(r)
+                for p in run.pages(endpoints.tax_rates(client))
+                for r in p.records
+            ]
+            run.result.add(self.store.replace_tax_rates(rates))
+        elif name == CURRENCIES:
+            codes = [
+                Currency.from_xero(r)
+                for p in run.pages(endpoints.currencies(client))
+                for r in p.records
+            ]
+            run.result.add(self.store.replace_currencies(codes))
+        else:
+            self._dated(name, since, run)
+        if run.cursor is not None and name not in (TAX_RATES, CURRENCIES):
+            self.store.set_cursor(name, run.cursor)
+
+    def _contacts(self, pages: Iterable[Page], run: _Run) -> MatchResult:
+        from uku_xero_cli.sync.matching import match_contacts
+
+        store = self.store
+        for page in pages:
+            contacts = [XeroContact.from_xero(r) for r in page.records]
+            archived = [c.contact_id for c in contacts if c.archived]
+            known = store.known_contact_ids(archived) if archived else set()
+            # An archived contact never seen before is not imported; one already imported
+            # is kept (with its client and history) and marked archived.
+            keep = [c for c in contacts if not c.archived or c.contact_id in known]
+            run.result.skipped_archived += len(contacts) - len(keep)
+            run.result.add(store.upsert_contacts(keep))
+            if known:
+                store.mark_archived(known)
+            active = [c.contact_id for c in keep if not c.archived]
+            if active:
+                store.mark_archived(active, archived=False)
+        matched = match_contacts(store.active_contacts(), store.list_clients())
+        store.apply_matches(matched)
+        return matched
+
+    def _dated(self, name: str, since: datetime | None, run: _Run) -> None:
+        window = endpoints.Window(self.window_start)
+        size = self.options.page_size
+        fetchers = {
+            INVOICES: endpoints.invoices,
+            CREDIT_NOTES: endpoints.credit_notes,
+            BANK_TRANSACTIONS: endpoints.bank_transactions,
+            MANUAL_JOURNALS: endpoints.manual_journals,
+        }
+        seen: set[str] = set()
+        for page in run.pages(fetchers[name](self.client, window, since=since, page_size=size)):
+            documents = [d for r in page.records if (d := work_document(name, r)) is not None]
+            seen.update(d.document_id for d in documents)
+            counts = self.store.upsert_work_documents(documents)
+            if name == INVOICES:
+                # Invoices are kept whole (paid status); their figures count, not the
+                # statistics rows, which follow from them.
+                counts = self.store.upsert_invoices(Invoice.from_xero(r) for r in page.records)
+            run.result.add(counts)
+        if since is None:
+            self.store.remove_work_documents(name, since_month=self.months[0], keep=seen)
+            start = datetime(*self.window_start.timetuple()[:3], tzinfo=UTC)
+            self.store.set_cursor(name + _WINDOW_SUFFIX, start)
+        self.store.write_work_stats(self.months, self.store.work_document_stats(self.months))
+
+
+def load_stats(store: Store, months: Sequence[str]) -> stats.WorkStats:
+    """The stored statistics for `months` as a model (zeros where nothing was recorded)."""
+    by_month = {m: stats.MonthStats(m) for m in months}
+    for row in store.work_stats(since_month=months[0]) if months else []:
+        month = by_month.get(row.month)
+        if month is None or row.metric not in stats.METRICS:
+            continue
+        month.counts[row.metric] = row.count
+        if row.metric in stats.WITH_TOTALS and row.total is not None:
+            month.totals[row.metric] = row.total.quantize(stats.CENT)
+    return stats.WorkStats([by_month[m] for m in months])
+
+
+# -- the per-company lock ---------------------------------------------------------------------
+
+
+def lock_path(settings: Settings, company: str) -> Path:
+    return settings.store_file(company).with_suffix(".reload.lock")
+
+
+@contextmanager
+def reload_lock(settings: Settings, company: str, *, wait: bool = False) -> Iterator[None]:
+    """Hold the company's reload lock: a second reload fails at once, or queues with `wait`."""
+    from filelock import FileLock, Timeout
+
+    from uku_xero_cli.fsutil import ensure_private_dir
+
+    path = lock_path(settings, company)
+    ensure_private_dir(path.parent)
+    lock = FileLock(str(path), timeout=-1 if wait else 0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(
+            f"a reload of company '{company}' is already running",
+            hint="wait for it to finish, or pass --wait to queue behind it",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

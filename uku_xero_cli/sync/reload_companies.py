@@ -1,0 +1,123 @@
+"""Running reloads for one company or for every connected company.
+
+A company's reload opens its Xero client and store under the company's reload lock. A
+failure is kept in the company's `ReloadResult` instead of raised, so `--all` carries on
+with the others and reports each company's outcome; Ctrl-C still stops everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from uku_xero_cli.errors import NotConnected, UkuXeroError
+from uku_xero_cli.sync.reload import (
+    Progress,
+    ReloadJob,
+    ReloadOptions,
+    ReloadResult,
+    reload_lock,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from uku_xero_cli.settings import Settings
+    from uku_xero_cli.xero.pacing import Pacer
+    from uku_xero_cli.xero.retry import RetryPolicy
+
+MAX_PARALLEL = 16
+
+
+def reload_company(
+    settings: Settings,
+    company: str,
+    options: ReloadOptions,
+    *,
+    wait: bool = False,
+    progress: Progress | None = None,
+    transport: httpx.BaseTransport | None = None,
+    pacer: Pacer | None = None,
+    retry: RetryPolicy | None = None,
+) -> ReloadResult:
+    """Reload one company; its failure (if any) is in `result.error`."""
+    from uku_xero_cli.store import open_company_store
+    from uku_xero_cli.tokens import TokenStore
+    from uku_xero_cli.xero.client import XeroClient
+
+    try:
+        with reload_lock(settings, company, wait=wait):
+            tokens = TokenStore(settings)
+            tokens.load_connected(company)
+            with (
+                XeroClient(
+                    settings, company, store=tokens, transport=transport, pacer=pacer, retry=retry
+                ) as client,
+                open_company_store(settings, company) as store,
+            ):
+                job = ReloadJob(client, store, options, company=company, progress=progress)
+                return job.run()
+    except Exception as exc:  # one company's failure must not stop `--all`
+        return ReloadResult(company, months=options.window_months(), error=exc)
+
+
+def connected_companies(settings: Settings) -> list[str]:
+    """Companies with a Xero connection on file (needing re-authorization included: their
+    reload fails and says so, rather than being silently left out)."""
+    from uku_xero_cli.tokens import TokenStore
+
+    store = TokenStore(settings)
+    found = []
+    for company in store.companies():
+        try:
+            record = store.load(company)
+        except UkuXeroError:
+            found.append(company)  # a damaged token file: let its reload report it
+            continue
+        if record is not None and record.connected:
+            found.append(company)
+    return found
+
+
+def reload_all(
+    settings: Settings,
+    options: ReloadOptions,
+    *,
+    parallel: int = 1,
+    wait: bool = False,
+    progress_for: Callable[[str], Progress | None] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[ReloadResult]:
+    """Reload every connected company, `parallel` at a time, in name order.
+
+    All clients share the process-wide pacer, so overlapping companies stay under Xero's
+    app-wide minute limit together.
+    """
+    companies = connected_companies(settings)
+    if not companies:
+        raise NotConnected(
+            "no company is connected to Xero", hint="connect one with `uku-xero auth -c NAME`"
+        )
+    if not 1 <= parallel <= MAX_PARALLEL:
+        from uku_xero_cli.errors import UsageError
+
+        raise UsageError(f"--parallel {parallel}: choose 1-{MAX_PARALLEL}")
+
+    def one(company: str) -> ReloadResult:
+        progress = progress_for(company) if progress_for else None
+        return reload_company(
+            settings,
+            company,
+            options,
+            wait=wait,
+            progress=progress,
+            transport=transport,
+            retry=retry,
+        )
+
+    if parallel == 1:
+        return [one(company) for company in companies]
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="reload") as pool:
+        return list(pool.map(one, companies))
