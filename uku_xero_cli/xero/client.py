@@ -201,11 +201,14 @@ class XeroClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
         tenant: bool = True,
+        content: bytes | None = None,
     ) -> httpx.Response:
         """Send one API request with auth and tenant headers; errors come back typed.
 
         `url` is absolute or relative to the accounting API base. A 401 refreshes the token
         once and retries; a second 401, or a 403, means the company must re-authorize.
+        `content` is a body already encoded (JSON with exact Decimal money; the caller sets
+        Content-Type), for when `json` would have to pass money through a float.
         """
         if not url.startswith(("http://", "https://")):
             url = f"{self.settings.endpoints.api_url}/{url.lstrip('/')}"
@@ -217,7 +220,9 @@ class XeroClient:
                 if tenant_id is None:
                     raise XeroAPIError(f"company '{self.company}' has no organisation selected")
                 sent["xero-tenant-id"] = tenant_id
-            response = self._send(method, url, params=params, json=json, headers=sent)
+            response = self._send(
+                method, url, params=params, json=json, headers=sent, content=content
+            )
             if response.status_code == 401 and attempt == 1 and self._fixed_token is None:
                 token, tenant_id = self._credentials(rejected=token)
                 continue
@@ -233,6 +238,7 @@ class XeroClient:
         params: dict[str, Any] | None,
         json: Any,
         headers: dict[str, str],
+        content: bytes | None = None,
     ) -> httpx.Response:
         """Put one request on the wire, paced per tenant and retried on 429/5xx/timeouts.
 
@@ -245,9 +251,13 @@ class XeroClient:
         def once() -> httpx.Response:
             self.requests_sent += 1
             if tenant_id is None:
-                return self.http.request(method, url, params=params, json=json, headers=headers)
+                return self.http.request(
+                    method, url, params=params, json=json, headers=headers, content=content
+                )
             with self.pacer.slot(tenant_id):
-                answer = self.http.request(method, url, params=params, json=json, headers=headers)
+                answer = self.http.request(
+                    method, url, params=params, json=json, headers=headers, content=content
+                )
             self.pacer.observe(tenant_id, answer.headers)
             return answer
 
