@@ -179,3 +179,13 @@ def test_the_shared_pacer_is_one_per_process() -> None:
 def test_nonsense_limits_are_refused(limits: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         PaceLimits(**limits)  # type: ignore[arg-type]
+
+
+def test_a_refusal_with_retry_after_is_held_for_that_long_not_a_whole_window() -> None:
+    fake = FakeTime()
+    p = pacer(fake, per_minute=60, window=60.0)
+    run_requests(p, fake, "t1", 1)
+    p.observe("t1", {"X-MinLimit-Remaining": "0", "Retry-After": "5"})
+    p.hold("t1", 5.0)
+    run_requests(p, fake, "t1", 1)
+    assert fake.slept == [pytest.approx(5.0)]

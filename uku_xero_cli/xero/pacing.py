@@ -198,6 +198,10 @@ class Pacer:
                 stats.day_remaining = day_left
             if minute_left is not None:
                 stats.minute_remaining = minute_left
+            if _int_header(headers, "retry-after") is not None:
+                # A refusal: Retry-After says exactly how long to stay away (see `hold`),
+                # which is usually less than booking a whole window would.
+                return
             for booked, left in ((state.minute, minute_left), (self._app, app_left)):
                 if left is None:
                     continue
