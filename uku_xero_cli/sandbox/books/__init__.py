@@ -1,0 +1,1 @@
+"""The accounting API of the emulator (`/api.xro/2.0`), registered by `sandbox.accounting`."""

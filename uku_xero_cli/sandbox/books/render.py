@@ -1,0 +1,117 @@
+"""Stored records → the JSON Xero sends: private keys dropped, contacts and invoices that
+other records point at embedded with their current details."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from uku_xero_cli.sandbox.books.listing import public
+from uku_xero_cli.sandbox.books.totals import ZERO
+
+if TYPE_CHECKING:
+    from uku_xero_cli.sandbox.data import OrgData, Record
+
+# What summaryOnly=true leaves out (Xero: "computation-heavy fields").
+_CONTACT_HEAVY = ("Addresses", "Phones", "ContactGroups", "ContactPersons", "Balances")
+_INVOICE_HEAVY = ("LineItems", "Payments", "CreditNotes", "Prepayments", "Overpayments")
+
+
+def embedded_contact(data: OrgData, reference: Record | None) -> Record | None:
+    if reference is None:
+        return None
+    contact = data.contacts.get(reference.get("ContactID", ""))
+    name = contact["Name"] if contact is not None else reference.get("Name", "")
+    return {
+        "ContactID": reference["ContactID"],
+        "Name": name,
+        "Addresses": [],
+        "Phones": [],
+        "ContactGroups": [],
+        "ContactPersons": [],
+        "HasValidationErrors": False,
+    }
+
+
+def contact(data: OrgData, record: Record, summary: bool) -> Record:
+    body = public(record)
+    if summary:
+        for name in _CONTACT_HEAVY:
+            body.pop(name, None)
+    return body
+
+
+def contact_with_balances(data: OrgData, record: Record, today: date) -> Record:
+    """A single contact as GET /Contacts/{id} sends it: with its outstanding balances."""
+    body = public(record)
+    sums = {"ACCREC": [ZERO, ZERO], "ACCPAY": [ZERO, ZERO]}
+    for invoice in data.invoices.values():
+        if invoice["Contact"]["ContactID"] != record["ContactID"]:
+            continue
+        if invoice["Status"] != "AUTHORISED" or invoice["Type"] not in sums:
+            continue
+        due: Decimal = invoice["AmountDue"]
+        sums[invoice["Type"]][0] += due
+        if invoice.get("DueDateString", "9999")[:10] < today.isoformat():
+            sums[invoice["Type"]][1] += due
+    body["Balances"] = {
+        "AccountsReceivable": {
+            "Outstanding": sums["ACCREC"][0],
+            "Overdue": sums["ACCREC"][1],
+        },
+        "AccountsPayable": {"Outstanding": sums["ACCPAY"][0], "Overdue": sums["ACCPAY"][1]},
+    }
+    return body
+
+
+def invoice(data: OrgData, record: Record, summary: bool) -> Record:
+    body = public(record)
+    body["Contact"] = embedded_contact(data, record["Contact"])
+    if summary:
+        for name in _INVOICE_HEAVY:
+            body.pop(name, None)
+    return body
+
+
+def invoice_reference(data: OrgData, record: Record) -> Record:
+    """How a payment shows the invoice it pays."""
+    return {
+        "Type": record["Type"],
+        "InvoiceID": record["InvoiceID"],
+        "InvoiceNumber": record.get("InvoiceNumber", ""),
+        "Contact": embedded_contact(data, record["Contact"]),
+        "CurrencyCode": record["CurrencyCode"],
+        "IsDiscounted": record.get("IsDiscounted", False),
+        "HasErrors": False,
+        "LineItems": [],
+        "Payments": [],
+        "CreditNotes": [],
+        "Prepayments": [],
+        "Overpayments": [],
+    }
+
+
+def payment(data: OrgData, record: Record, summary: bool) -> Record:
+    body = public(record)
+    paid = data.invoices.get(record["_invoice_id"])
+    if paid is not None:
+        body["Invoice"] = invoice_reference(data, paid)
+    return body
+
+
+def with_contact(data: OrgData, record: Record, summary: bool) -> Record:
+    """Credit notes and bank transactions: their contact embedded with its current name."""
+    body = public(record)
+    if record.get("Contact") is not None:
+        body["Contact"] = embedded_contact(data, record["Contact"])
+    return body
+
+
+def plain(data: OrgData, record: Record, summary: bool) -> Record:
+    return public(record)
+
+
+def echo(element: Any) -> Record:
+    """An element of a request body as Xero echoes it next to its validation errors."""
+    return dict(element) if isinstance(element, dict) else {}

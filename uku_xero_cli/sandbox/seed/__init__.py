@@ -1,0 +1,1 @@
+"""Generators of the emulator's seeded accounting data (called by `sandbox.data.build_world`)."""
