@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from tests.conftest import CliResult
+from tests.connected import connect_company, point_at
+from uku_xero_cli.sandbox.app import Sandbox
+from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.sync.stats import tally, window_months, window_start
 
 
@@ -72,3 +78,67 @@ def test_documents_outside_the_window_are_ignored() -> None:
     documents = [("manual_journals", {"Date": "2025-01-02T00:00:00"})]
     (january,) = tally(documents, ["2026-01"]).months
     assert january.counts["manual_journals"] == 0
+
+
+# -- the stats command -------------------------------------------------------------------------
+
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def reloaded(
+    cli: Cli, sandbox: Sandbox, sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> Sandbox:
+    point_at(sandbox_server, monkeypatch)
+    connect_company(sandbox)
+    result = cli("reload", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    return sandbox
+
+
+def test_stats_json_matches_the_emulators_books_month_by_month(cli: Cli, reloaded: Sandbox) -> None:
+    from tests.test_reload import expected_stats
+
+    result = cli("stats", "-c", "acme", "--json", "--months", "6")
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert isinstance(data, dict)
+    months = window_months(date.today(), 6)
+    assert [m["month"] for m in data["months"]] == months
+    assert data["as_of"] is not None
+    shown = {
+        (m["month"], metric): (figures["count"], Decimal(figures["total"] or "0"))
+        for m in data["months"]
+        for metric, figures in m["metrics"].items()
+        if figures["count"]
+    }
+    assert shown == expected_stats(reloaded, months)
+
+
+def test_stats_prints_a_table_and_a_chart_only_on_a_terminal(
+    cli: Cli, reloaded: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = cli("stats", "-c", "acme", "--months", "3")
+    assert plain.exit_code == 0
+    assert "Monthly work statistics" in plain.stdout and "Sales invoices" in plain.stdout
+    assert not any(block in plain.stdout for block in "▁▂▃▄▅▆▇█")
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    on_tty = cli("stats", "-c", "acme", "--months", "3")
+    assert on_tty.exit_code == 0
+    assert any(block in on_tty.stdout for block in "▁▂▃▄▅▆▇█")
+
+
+def test_stats_before_any_reload_says_so(cli: Cli) -> None:
+    result = cli("stats", "-c", "acme", "--months", "2")
+    assert result.exit_code == 0
+    assert "run `uku-xero reload` first" in result.stderr
+
+
+def test_the_bar_chart_scales_to_the_busiest_month() -> None:
+    from uku_xero_cli.render_sync import bar
+
+    assert bar([0, 1, 8]) == " ▁█"
+    assert bar([0, 0]) == "  "
+    assert bar([5, 10]) == "▄█"

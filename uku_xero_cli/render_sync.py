@@ -49,7 +49,7 @@ def seconds(value: float) -> str:
 def reload_summary(result: ReloadResult) -> Table:
     """One row per data set: fetched, new, updated, unchanged, skipped archived, requests, time."""
     months = f", {result.months[0]} to {result.months[-1]}" if result.months else ""
-    table = Table(title=f"Reload of '{result.company}'{months}", title_justify="left")
+    table = Table(title=Text(f"Reload of '{result.company}'{months}"), title_justify="left")
     table.add_column("data set")
     table.add_column("mode")
     for name in ("fetched", "new", "updated", "unchanged", "skipped archived", "requests"):
@@ -105,7 +105,9 @@ def matching_summary(matching: MatchResult) -> RenderableType:
         candidates = ", ".join(found.candidate_ids) or "-"
         if found.rival_contact_ids:
             candidates += f" (also claimed by {len(found.rival_contact_ids)} other contacts)"
-        table.add_row(found.contact_name, MATCH_LABELS.get(found.rule, found.rule), candidates)
+        table.add_row(
+            Text(found.contact_name), MATCH_LABELS.get(found.rule, found.rule), Text(candidates)
+        )
     return Group(line, table)
 
 
@@ -135,7 +137,7 @@ def companies_summary(results: Sequence[ReloadResult]) -> Table:
             str(sum(d.fetched for d in result.data_sets)),
             str(result.requests),
             seconds(result.seconds),
-            "" if result.error is None else redact(str(result.error)),
+            Text("" if result.error is None else redact(str(result.error))),
         )
     return table
 
@@ -147,7 +149,7 @@ def integration(client: ClientRecord) -> str:
     how = MATCH_LABELS.get(client.match_method or "", client.match_method or "linked")
     status = client.contact_status
     archived = " (archived in Xero)" if status and status != "ACTIVE" else ""
-    return f"{name} [{how}]{archived}"
+    return f"{name} ({how}){archived}"
 
 
 def clients_table(clients: Sequence[ClientRecord], *, unmatched: bool = False) -> Table:
@@ -162,14 +164,20 @@ def clients_table(clients: Sequence[ClientRecord], *, unmatched: bool = False) -
     table.add_column("Integration")
     for client in clients:
         name = client.name + (" (archived)" if client.archived else "")
+        # Text cells: names and emails come from users and Xero, never read as markup.
         table.add_row(
-            client.id,
-            name,
-            client.email or "",
-            client.registration_number or "",
-            client.vat_number or "",
-            client.origin,
-            integration(client),
+            *(
+                Text(cell)
+                for cell in (
+                    client.id,
+                    name,
+                    client.email or "",
+                    client.registration_number or "",
+                    client.vat_number or "",
+                    client.origin,
+                    integration(client),
+                )
+            )
         )
     return table
 

@@ -1,0 +1,142 @@
+"""`uku-xero reload` over loopback HTTP: summary, JSON, exit codes, lock, --all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.connected import connect_company, point_at
+from uku_xero_cli.sandbox.app import Sandbox
+from uku_xero_cli.sandbox.server import RunningServer
+from uku_xero_cli.settings import load_settings
+from uku_xero_cli.store import open_company_store
+from uku_xero_cli.sync.reload import reload_lock
+from uku_xero_cli.tokens import CompanyTokens, TokenStore
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    point_at(sandbox_server, monkeypatch)
+    return sandbox_server
+
+
+def document(result: CliResult) -> dict[str, Any]:
+    data = result.json()
+    assert isinstance(data, dict)
+    return data
+
+
+def test_reload_prints_a_summary_per_data_set_and_exits_0(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    result = cli("reload", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    for label in ("clients (contacts)", "products (items)", "tax rates", "manual journals"):
+        assert label in result.stdout
+    assert "skipped archived" in result.stdout
+    assert "Clients matched:" in result.stdout
+    assert result.stderr == ""  # no progress bars off a terminal
+
+
+def test_reload_json_gives_the_same_figures(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    first = document(cli("reload", "-c", "acme", "--json"))
+    assert first["ok"] is True and first["error"] is None
+    contacts = first["data_sets"][0]
+    assert contacts["data_set"] == "contacts" and contacts["mode"] == "full"
+    assert contacts["new"] > 0 and contacts["requests"] == 1
+    again = cli("reload", "-c", "acme", "--json", "--only", "contacts,items")
+    assert again.exit_code == 0
+    figures = document(again)["data_sets"]
+    assert [(d["data_set"], d["mode"], d["requests"], d["new"]) for d in figures] == [
+        ("contacts", "incremental", 1, 0),
+        ("items", "incremental", 1, 0),
+    ]
+
+
+def test_quiet_prints_nothing_on_success(cli: Cli, xero: RunningServer, sandbox: Sandbox) -> None:
+    connect_company(sandbox)
+    result = cli("reload", "-c", "acme", "--quiet", "--only", "currencies")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_the_daily_limit_exits_5_and_says_when_it_resets(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    sandbox.limits.force("day", count=1, retry_after=3 * 3600)
+    result = cli("reload", "-c", "acme")
+    assert result.exit_code == 5
+    assert "daily request limit" in result.stderr and "resets at" in result.stderr
+    assert "in 3 h 0 min" in result.stderr
+    with open_company_store(load_settings(), "acme") as db:
+        assert db.active_contacts() == [] and db.cursors() == {}
+
+    sandbox.limits.force("day", count=1, retry_after=3600)
+    data = document(cli("reload", "-c", "acme", "--json"))
+    assert data["error"]["code"] == "rate_limited"
+    assert data["error"]["retry_at"]
+
+
+def test_a_reload_while_another_runs_exits_1_at_once(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    with reload_lock(load_settings(), "acme"):
+        result = cli("reload", "-c", "acme")
+    assert result.exit_code == 1
+    assert "a reload of company 'acme' is already running" in result.stderr
+    assert "--wait" in result.stderr
+    assert sandbox.log.count(path_prefix="/api.xro") == 0
+
+
+def test_all_reloads_every_company_and_exits_with_the_worst_code(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox, "acme", org_index=0)
+    connect_company(sandbox, "beta", org_index=1)
+    broken = connect_company(sandbox, "zulu", org_index=0, expires_in=-60)
+    TokenStore(load_settings()).save(
+        CompanyTokens(**{**broken.__dict__, "refresh_token": "revoked-long-ago"})
+    )
+    result = cli("reload", "--all", "--parallel", "2", "--only", "currencies")
+    assert result.exit_code == 4
+    assert "Reload of every connected company" in result.stdout
+    assert "error: company 'zulu':" in result.stderr and "uku-xero auth -c zulu" in result.stderr
+
+    data = document(cli("reload", "--all", "--json", "--only", "currencies"))
+    assert [(c["company"], c["ok"]) for c in data["companies"]] == [
+        ("acme", True),
+        ("beta", True),
+        ("zulu", False),
+    ]
+    assert data["companies"][2]["error"]["code"] == "reauth_required"
+    assert "zulu" in data["error"]["message"]
+
+
+def test_a_company_without_a_connection_exits_3(cli: Cli, xero: RunningServer) -> None:
+    result = cli("reload", "-c", "nobody")
+    assert result.exit_code == 3
+    assert "not connected" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--only", "contacts,widgets"), "unknown data set 'widgets'"),
+        (("--parallel", "3"), "--parallel goes with --all"),
+        (("--months", "0"), "--months"),
+    ],
+)
+def test_bad_options_exit_2(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    result = cli("reload", "-c", "acme", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
