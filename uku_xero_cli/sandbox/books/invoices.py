@@ -302,7 +302,7 @@ def close(record: Record, status: str, sandbox: Sandbox) -> None:
 
 
 def _prepare_update(element: dict[str, Any], batch: Batch, existing: Record) -> Outcome:
-    echo = render.echo(element)
+    echo = render.echo(element, date_strings=True)
     new_status = str(element.get("Status") or existing["Status"]).upper()
     problem = change_problem(existing, new_status)
     if problem is not None:
@@ -326,7 +326,7 @@ def _prepare_update(element: dict[str, Any], batch: Batch, existing: Record) -> 
 def prepare_invoice(
     element: Any, batch: Batch, *, may_update: bool, target: Record | None
 ) -> Outcome:
-    echo = render.echo(element)
+    echo = render.echo(element, date_strings=True)
     if not isinstance(element, dict):
         return Outcome(echo, ["An invoice must be a JSON object"])
     data = books(batch.org)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox.books.listing import public
 from uku_xero_cli.sandbox.books.totals import ZERO
+from uku_xero_cli.sandbox.xero_format import date_string, ms_date, parse_day
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.data import OrgData, Record
@@ -112,6 +113,22 @@ def plain(data: OrgData, record: Record, summary: bool) -> Record:
     return public(record)
 
 
-def echo(element: Any) -> Record:
-    """An element of a request body as Xero echoes it next to its validation errors."""
-    return dict(element) if isinstance(element, dict) else {}
+_ECHOED_DATES = ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate")
+
+
+def echo(element: Any, *, date_strings: bool = False) -> Record:
+    """An element of a request body as Xero echoes it next to its validation errors: as sent,
+    except that dates come back in Xero's form (`/Date()/`, with the `...String` companion
+    on documents that have one)."""
+    if not isinstance(element, dict):
+        return {}
+    echoed = dict(element)
+    for name in _ECHOED_DATES:
+        if name not in echoed:
+            continue
+        day = parse_day(echoed.pop(name))
+        if day is not None:
+            echoed[name] = ms_date(day)
+            if date_strings and name in ("Date", "DueDate"):
+                echoed[f"{name}String"] = date_string(day)
+    return echoed
