@@ -193,6 +193,7 @@ def authorize(
                 tenant_name=chosen.tenant_name,
                 tenant_type=chosen.tenant_type or None,
                 connection_id=chosen.id,
+                auth_event_id=chosen.auth_event_id,
                 access_token=answer.access_token,
                 refresh_token=answer.refresh_token,
                 expires_at=answer.expires_at,

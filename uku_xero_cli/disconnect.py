@@ -78,7 +78,8 @@ def disconnect(
             else:
                 removed = client.delete_connection(ours.id)
                 outcome.connection = REMOVED if removed else ALREADY_GONE
-                shared_grant = _grant_shared(store, company, ours.auth_event_id, connections)
+            event = record.auth_event_id or (ours.auth_event_id if ours else None)
+            shared_grant = _grant_shared(store, company, event, connections)
     except UkuXeroError as exc:
         outcome.notes.append(f"could not confirm the connection was removed at Xero: {exc}")
 

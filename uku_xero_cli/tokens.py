@@ -52,6 +52,8 @@ class CompanyTokens:
     tenant_name: str | None = None
     tenant_type: str | None = None
     connection_id: str | None = None
+    # The Xero sign-in (auth event) the tokens come from: revoking them ends its connections.
+    auth_event_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
@@ -94,6 +96,7 @@ class CompanyTokens:
                 "name": self.tenant_name,
                 "type": self.tenant_type,
                 "connection_id": self.connection_id,
+                "auth_event_id": self.auth_event_id,
             }
         )
         data["token"] = _drop_none(
@@ -129,6 +132,7 @@ class CompanyTokens:
             tenant_name=_str(tenant.get("name")),
             tenant_type=_str(tenant.get("type")),
             connection_id=_str(tenant.get("connection_id")),
+            auth_event_id=_str(tenant.get("auth_event_id")),
             access_token=_str(token.get("access_token")),
             refresh_token=_str(token.get("refresh_token")),
             expires_at=_when(token.get("expires_at")),

@@ -1,0 +1,424 @@
+"""`status`, `orgs`, `companies` and `disconnect` against the emulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import io
+import socket
+import stat
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.connected import connect_company, point_at, refreshes, stored
+from uku_xero_cli.cli.output import Output
+from uku_xero_cli.redact import fingerprint
+from uku_xero_cli.sandbox import control
+from uku_xero_cli.sandbox.app import Sandbox
+from uku_xero_cli.sandbox.server import RunningServer
+from uku_xero_cli.settings import load_settings
+from uku_xero_cli.tokens import TokenStore
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    point_at(sandbox_server, monkeypatch)
+    return sandbox_server
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def document(result: CliResult) -> dict[str, Any]:
+    data = result.json()
+    assert isinstance(data, dict)
+    return data
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+def test_status_of_a_connected_company_checks_live_and_exits_0(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox)
+    result = cli("status", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert "connected" in result.stdout and f"{record.tenant_name} (" in result.stdout
+    assert "Kadri Tamm <kadri@example.com>" in result.stdout
+    assert "57 of Xero's 60 days left" in result.stdout
+    assert sandbox.log.count("GET", "/connections") == 1
+
+
+def test_status_json_follows_the_contract(cli: Cli, xero: RunningServer, sandbox: Sandbox) -> None:
+    record = connect_company(sandbox)
+    result = cli("status", "-c", "acme", "--json")
+    assert result.exit_code == 0
+    data = document(result)
+    assert data["state"] == "connected" and data["checked_live"] is True
+    assert data["organisation"] == {
+        "tenant_id": record.tenant_id,
+        "name": record.tenant_name,
+        "connection_id": record.connection_id,
+    }
+    assert data["refresh_token"]["days_left"] == pytest.approx(57, abs=0.1)
+    assert all(f["ok"] for f in data["features"])
+    assert "error" not in data
+
+
+def test_status_offline_sends_nothing(cli: Cli, xero: RunningServer, sandbox: Sandbox) -> None:
+    connect_company(sandbox, expires_in=0)
+    result = cli("status", "-c", "acme", "--offline", "--json")
+    assert result.exit_code == 0
+    assert document(result)["checked_live"] is False
+    assert len(sandbox.log) == 0
+
+
+def test_status_refreshes_an_expired_token_and_saves_the_rotation(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    before = connect_company(sandbox, expires_in=0)
+    assert cli("status", "-c", "acme").exit_code == 0
+    assert refreshes(sandbox) == [200]
+    assert stored().refresh_token != before.refresh_token
+
+
+def test_status_of_an_unknown_company_is_not_connected_exit_3(
+    cli: Cli, xero: RunningServer
+) -> None:
+    result = cli("status", "-c", "nobody", "--json")
+    assert result.exit_code == 3
+    data = document(result)
+    assert data["state"] == "not_connected"
+    assert data["error"]["code"] == "not_connected"
+
+
+def test_missing_invoice_scope_says_push_invoice_cannot_work(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox, scopes="offline_access openid accounting.contacts accounting.settings")
+    human = cli("status", "-c", "acme")
+    assert human.exit_code == 0
+    assert "push-invoice" in human.stdout and "accounting.invoices" in human.stdout
+    features = {
+        f["feature"]: f for f in document(cli("status", "-c", "acme", "--json"))["features"]
+    }
+    assert features["push-invoice"]["ok"] is False
+    assert features["push-invoice"]["missing_scopes"] == ["accounting.invoices"]
+    assert features["reload clients"]["ok"] is True
+
+
+def test_broad_transactions_scope_of_older_apps_covers_invoices(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(
+        sandbox,
+        scopes="offline_access accounting.transactions accounting.contacts accounting.settings",
+    )
+    data = document(cli("status", "-c", "acme", "--json"))
+    assert all(f["ok"] for f in data["features"])
+
+
+def test_invalid_grant_exits_4_and_status_then_shows_why(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox, expires_in=0)
+    sandbox.state.refresh_tokens[record.refresh_token or ""].revoked = True
+    result = cli("status", "-c", "acme")
+    assert result.exit_code == 4
+    assert "run `uku-xero auth -c acme`" in result.stderr
+    offline = cli("status", "-c", "acme", "--offline", "--json")
+    assert offline.exit_code == 4
+    data = document(offline)
+    assert data["state"] == "needs_reauth"
+    assert "invalid_grant" in str(data["reason"])
+    assert data["error"]["code"] == "reauth_required"
+    assert stored().refresh_token == record.refresh_token
+
+
+def test_a_connection_removed_inside_xero_is_detected_exit_4(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox)
+    control.disconnect(sandbox, record.connection_id or "")
+    result = cli("status", "-c", "acme", "--json")
+    assert result.exit_code == 4
+    assert "no longer connected" in str(document(result)["reason"])
+    assert stored().needs_reauth
+
+
+def test_a_403_from_the_api_marks_the_company_for_reauthorization(
+    xero: RunningServer, sandbox: Sandbox
+) -> None:
+    from uku_xero_cli.errors import ReauthorizationRequired
+    from uku_xero_cli.xero.client import XeroClient
+
+    record = connect_company(sandbox)
+    control.disconnect(sandbox, record.tenant_id or "")
+    with XeroClient(load_settings(), "acme") as client, pytest.raises(ReauthorizationRequired):
+        client.get("Organisation")
+    assert sandbox.log.last("GET", "/api.xro/2.0/Organisation").status == 403
+    assert stored().needs_reauth
+
+
+def test_network_failure_during_refresh_is_exit_1_and_keeps_the_refresh_token(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = connect_company(sandbox, expires_in=0)
+    monkeypatch.setenv("UKU_XERO_TOKEN_URL", f"{closed_port_url()}/connect/token")
+    result = cli("status", "-c", "acme", "--json")
+    assert result.exit_code == 1
+    assert document(result)["error"]["code"] == "network"
+    after = stored()
+    assert after.refresh_token == record.refresh_token and not after.needs_reauth
+
+
+def test_no_token_in_any_output_even_verbose(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox, expires_in=0)  # forces a refresh, so new tokens pass through
+    outputs = [
+        cli("status", "-c", "acme", "--verbose"),
+        cli("status", "-c", "acme", "--verbose", "--json"),
+        cli("orgs", "-c", "acme", "--verbose", "--json"),
+        cli("companies", "--json"),
+    ]
+    record = stored()
+    assert all(o.exit_code == 0 for o in outputs)
+    for output in outputs:
+        text = output.stdout + output.stderr
+        assert record.access_token and record.access_token not in text
+        assert record.refresh_token and record.refresh_token not in text
+    assert fingerprint(record.access_token or "") in outputs[0].stdout
+    fingerprints = document(outputs[1])["fingerprints"]
+    assert fingerprints == {
+        "access_token": fingerprint(record.access_token or ""),
+        "refresh_token": fingerprint(record.refresh_token or ""),
+    }
+
+
+def test_a_token_file_others_can_read_is_tightened_with_a_warning(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    path = TokenStore(load_settings()).path("acme")
+    path.chmod(0o644)
+    result = cli("status", "-c", "acme", "--offline")
+    assert result.exit_code == 0
+    assert "readable by other users" in result.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_status_all_covers_every_company_and_exits_with_the_worst(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox, "acme")
+    TokenStore(load_settings()).save(stored("acme").cleared().__class__(company="beta"))
+    result = cli("status", "--all", "--json")
+    assert result.exit_code == 3
+    data = document(result)
+    states = {c["company"]: c["state"] for c in data["companies"]}
+    assert states == {"acme": "connected", "beta": "not_connected"}
+    assert "beta" in data["error"]["message"]
+
+
+# -- orgs --------------------------------------------------------------------------------------
+
+
+def test_orgs_lists_every_organisation_with_the_current_marked(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox)
+    data = document(cli("orgs", "-c", "acme", "--json"))
+    orgs = data["organisations"]
+    assert {o["tenant_name"] for o in orgs} == {o.name for o in sandbox.state.orgs.values()}
+    assert [o["tenant_id"] for o in orgs if o["current"]] == [record.tenant_id]
+    human = cli("orgs", "-c", "acme")
+    assert human.exit_code == 0 and "ORGANISATION" in human.stdout
+
+
+def test_orgs_use_switches_the_organisation(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    other = sandbox.state.orgs[sandbox.state.default_user().tenant_ids[1]]
+    result = cli("orgs", "-c", "acme", "--use", other.name)
+    assert result.exit_code == 0, result.stderr
+    assert f"now uses {other.name}" in result.stdout
+    after = stored()
+    assert after.tenant_id == other.tenant_id
+    assert after.connection_id in sandbox.state.connections
+
+
+def test_orgs_use_unknown_is_exit_2_and_changes_nothing(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox)
+    result = cli("orgs", "-c", "acme", "--use", "Nope Ltd", "--json")
+    assert result.exit_code == 2
+    assert document(result)["error"]["code"] == "usage"
+    assert stored().tenant_id == record.tenant_id
+
+
+def test_orgs_select_asks_on_a_terminal(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_company(sandbox)
+    monkeypatch.setattr(Output, "interactive", property(lambda self: True))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("2\n"))
+    result = cli("orgs", "-c", "acme", "--select")
+    assert result.exit_code == 0, result.stderr
+    listed = sorted(sandbox.state.connections.values(), key=lambda c: c.created)
+    assert stored().tenant_id == listed[1].tenant_id
+
+
+def test_orgs_select_without_a_terminal_is_exit_2(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    result = cli("orgs", "-c", "acme", "--select")
+    assert result.exit_code == 2 and "--use" in result.stderr
+
+
+def test_orgs_of_an_unconnected_company_is_exit_3(cli: Cli, xero: RunningServer) -> None:
+    assert cli("orgs", "-c", "nobody").exit_code == 3
+
+
+# -- companies -------------------------------------------------------------------------------
+
+
+def test_companies_lists_each_with_its_organisation_and_state(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    acme = connect_company(sandbox, "acme")
+    connect_company(sandbox, "beta", org_index=1)
+    TokenStore(load_settings()).mark_needs_reauth("beta", "Xero refused the refresh token")
+    result = cli("companies", "--json")
+    assert result.exit_code == 0
+    rows = {c["company"]: c for c in document(result)["companies"]}
+    assert rows["acme"]["state"] == "connected"
+    assert rows["acme"]["organisation"]["tenant_id"] == acme.tenant_id
+    assert rows["beta"]["state"] == "needs_reauth"
+    assert rows["beta"]["reason"] == "Xero refused the refresh token"
+    human = cli("companies")
+    assert "acme" in human.stdout and "needs reauth" in human.stdout
+    assert len(sandbox.log) == 0  # local files only
+
+
+def test_companies_with_none_configured(cli: Cli) -> None:
+    result = cli("companies")
+    assert result.exit_code == 0 and "No companies yet" in result.stdout
+
+
+# -- disconnect ------------------------------------------------------------------------------
+
+
+def test_disconnect_removes_the_connection_revokes_and_keeps_the_store(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    from uku_xero_cli.store import open_company_store
+
+    record = connect_company(sandbox)
+    settings = load_settings()
+    open_company_store(settings, "acme").close()
+    result = cli("disconnect", "-c", "acme", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = document(result)
+    assert data["connection"] == "removed" and data["refresh_token"] == "revoked"
+    assert data["confirmed_at_xero"] is True
+    assert record.connection_id not in sandbox.state.connections
+    assert sandbox.log.last("DELETE", "/connections/").status == 204
+    assert sandbox.state.refresh_tokens[record.refresh_token or ""].revoked
+    assert settings.store_file("acme").exists()
+    after = stored()
+    assert after.tenant_id is None and after.refresh_token is None
+    assert cli("status", "-c", "acme").exit_code == 3
+
+
+def test_disconnect_without_yes_off_a_terminal_changes_nothing(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox)
+    result = cli("disconnect", "-c", "acme")
+    assert result.exit_code == 2 and "--yes" in result.stderr
+    assert record.connection_id in sandbox.state.connections
+    assert stored().connected
+
+
+def test_disconnect_confirms_on_a_terminal(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = connect_company(sandbox)
+    monkeypatch.setattr(Output, "interactive", property(lambda self: True))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))
+    result = cli("disconnect", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert "Disconnect company 'acme'" in result.stderr
+    assert record.connection_id not in sandbox.state.connections
+
+
+def test_disconnect_while_xero_is_unreachable_still_clears_locally(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = connect_company(sandbox)
+    dead = closed_port_url()
+    monkeypatch.setenv("UKU_XERO_CONNECTIONS_URL", f"{dead}/connections")
+    monkeypatch.setenv("UKU_XERO_REVOKE_URL", f"{dead}/connect/revocation")
+    result = cli("disconnect", "-c", "acme", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "NOT confirmed at Xero" in result.stdout
+    assert "could not confirm" in result.stderr
+    assert not stored().connected
+    assert record.connection_id in sandbox.state.connections  # Xero never heard of it
+
+
+def test_disconnect_after_the_token_was_revoked_still_clears(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox, expires_in=0)
+    sandbox.state.refresh_tokens[record.refresh_token or ""].revoked = True
+    result = cli("disconnect", "-c", "acme", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = document(result)
+    assert data["confirmed_at_xero"] is False and data["notes"]
+    assert not stored().connected
+
+
+def test_disconnect_keeps_a_sign_in_another_company_still_uses(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    beta = connect_company(sandbox, "beta", org_index=1)
+    # acme's later consent covers both organisations, so beta's connection joins its sign-in:
+    # revoking acme's token would end beta's connection too.
+    connect_company(sandbox, "acme", org_index=0)
+    result = cli("disconnect", "-c", "acme", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = document(result)
+    assert data["connection"] == "removed" and data["refresh_token"] == "kept"
+    assert beta.connection_id in sandbox.state.connections
+    assert cli("status", "-c", "beta").exit_code == 0
+
+
+def test_disconnect_revokes_a_sign_in_no_other_company_uses(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    acme = connect_company(sandbox, "acme", org_index=0)
+    beta = connect_company(sandbox, "beta", org_index=1)  # moves both connections to its sign-in
+    result = cli("disconnect", "-c", "acme", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert document(result)["refresh_token"] == "revoked"
+    assert sandbox.state.refresh_tokens[acme.refresh_token or ""].revoked
+    assert beta.connection_id in sandbox.state.connections
+    assert cli("status", "-c", "beta").exit_code == 0
+
+
+def test_disconnect_of_an_unconnected_company_is_exit_3(cli: Cli, xero: RunningServer) -> None:
+    assert cli("disconnect", "-c", "nobody", "--yes").exit_code == 3
