@@ -173,6 +173,22 @@ class InvalidInput(UsageError):
         self.problems = problems
 
 
+class InvalidInvoice(InvalidInput):
+    """An invoice file (or the reference data it needs) is unusable; nothing was sent."""
+
+    code = "invalid_invoice"
+
+
+class InvoicesRejected(UsageError):
+    """Xero (or the tool, for a change Xero would not allow) rejected every invoice sent."""
+
+    code = "rejected"
+
+    def __init__(self, message: str, *, failures: list[ItemFailure], hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.failures = failures
+
+
 class StoreError(UkuXeroError):
     """The company's local store cannot be opened or used (corrupt, newer schema, locked)."""
 
