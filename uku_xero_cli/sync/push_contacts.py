@@ -1,0 +1,239 @@
+"""Which Xero contact an invoice goes to: the client's linked contact; else the contact the
+reload's matching rules find for it; else a contact created in Xero for it (PUT /Contacts
+with an Idempotency-Key), unless creating contacts is switched off.
+
+The client details the invoice file carries are the ones matched and sent: they are what Uku
+holds now. A client unknown to the store is added to it (origin `uku`) so its link is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from uku_xero_cli.store.models import ClientInput, ClientRecord, XeroContact
+from uku_xero_cli.sync.invoice_file import InvoiceClient
+from uku_xero_cli.sync.invoice_payload import encode_json, idempotency_key
+from uku_xero_cli.sync.matching import MatchResult, match_contacts
+
+if TYPE_CHECKING:
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.xero.client import XeroClient
+
+BATCH = 50
+# Xero's ContactNumber ("identifies the contact in external systems") holds 50 characters.
+CONTACT_NUMBER_MAX = 50
+_RULE_WORDS = {
+    "registration_number": "registration number",
+    "tax_number": "VAT number",
+    "email": "email",
+    "name": "name",
+}
+
+
+@dataclass(frozen=True)
+class ContactChoice:
+    """How one client reaches Xero: a contact id and how it was found, or why it cannot."""
+
+    client_id: str
+    contact_id: str | None = None
+    how: str = ""
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _record(client: InvoiceClient) -> ClientRecord:
+    return ClientRecord(
+        id=client.id,
+        name=client.name,
+        email=client.email,
+        registration_number=client.registration_number,
+        vat_number=client.vat_number,
+        extra={},
+        origin="uku",
+        archived=False,
+        xero_contact_id=None,
+        match_method=None,
+        matched_at=None,
+    )
+
+
+def new_contact(client: InvoiceClient) -> dict[str, Any]:
+    """The element of `{"Contacts": [...]}` that creates a contact for the client."""
+    body: dict[str, Any] = {"Name": client.name}
+    if len(client.id) <= CONTACT_NUMBER_MAX:
+        body["ContactNumber"] = client.id
+    if client.email:
+        body["EmailAddress"] = client.email
+    if client.registration_number:
+        body["CompanyNumber"] = client.registration_number
+    if client.vat_number:
+        body["TaxNumber"] = client.vat_number
+    return body
+
+
+def _has_errors(element: dict[str, Any]) -> bool:
+    return bool(element.get("HasValidationErrors") or element.get("ValidationErrors"))
+
+
+class ContactResolver:
+    """Finds (or creates) the contact of every client of one push run."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: XeroClient | None,
+        *,
+        company: str,
+        tenant_id: str,
+        create: bool,
+        dry_run: bool,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.company = company
+        self.tenant_id = tenant_id
+        self.create = create
+        self.dry_run = dry_run
+
+    def resolve(self, clients: Sequence[InvoiceClient]) -> dict[str, ContactChoice]:
+        wanted: dict[str, InvoiceClient] = {}
+        for client in clients:
+            wanted.setdefault(client.id, client)
+        choices: dict[str, ContactChoice] = {}
+        unlinked: dict[str, InvoiceClient] = {}
+        for client_id, client in wanted.items():
+            stored = self.store.client(client_id)
+            if stored is not None and stored.xero_contact_id:
+                choices[client_id] = ContactChoice(client_id, stored.xero_contact_id, "linked")
+            else:
+                unlinked[client_id] = client
+        if not unlinked:
+            return choices
+        choices.update(self._match(unlinked))
+        missing = {cid: c for cid, c in unlinked.items() if cid not in choices}
+        if missing:
+            choices.update(self._create(missing))
+        return choices
+
+    # -- matching --------------------------------------------------------------------------
+
+    def _match(self, unlinked: dict[str, InvoiceClient]) -> dict[str, ContactChoice]:
+        stored = {c.id: c for c in self.store.list_clients()}
+        if not self.dry_run:
+            new = [
+                ClientInput(c.id, c.name, c.email, c.registration_number, c.vat_number)
+                for cid, c in unlinked.items()
+                if cid not in stored
+            ]
+            if new:
+                self.store.import_clients(new)
+        # The invoice's details stand in for the stored ones of the same client.
+        records = [c for cid, c in stored.items() if cid not in unlinked]
+        records.extend(_record(c) for c in unlinked.values())
+        result = match_contacts(self.store.active_contacts(), records)
+        choices: dict[str, ContactChoice] = {}
+        mine = [link for link in result.links if link.client_id in unlinked]
+        for link in mine:
+            how = f"matched by {_RULE_WORDS.get(link.method, link.method)}"
+            choices[link.client_id] = ContactChoice(link.client_id, link.contact_id, how)
+        if mine and not self.dry_run:
+            self.store.apply_matches(MatchResult(links=mine))
+        for ambiguity in result.ambiguities:
+            for client_id in ambiguity.candidate_ids:
+                if client_id in unlinked and client_id not in choices:
+                    # Creating a contact here would add a duplicate to Xero.
+                    choices[client_id] = ContactChoice(
+                        client_id,
+                        problems=(
+                            f"client {client_id} matches more than one Xero contact by "
+                            f"{_RULE_WORDS.get(ambiguity.rule, ambiguity.rule)} (one is "
+                            f"{ambiguity.contact_name!r}); link it to one with "
+                            "`uku-xero clients` or make the details unique",
+                        ),
+                    )
+        return choices
+
+    # -- creating --------------------------------------------------------------------------
+
+    def _create(self, missing: dict[str, InvoiceClient]) -> dict[str, ContactChoice]:
+        if not self.create:
+            return {
+                cid: ContactChoice(
+                    cid,
+                    problems=(
+                        f"client {cid} ({client.name}) has no Xero contact and "
+                        "--no-create-contacts was given",
+                    ),
+                )
+                for cid, client in missing.items()
+            }
+        if self.dry_run:
+            return {cid: ContactChoice(cid, None, "would create") for cid in missing}
+        choices: dict[str, ContactChoice] = {}
+        pending = list(missing.values())
+        for start in range(0, len(pending), BATCH):
+            choices.update(self._create_batch(pending[start : start + BATCH]))
+        return choices
+
+    def _create_batch(self, batch: list[InvoiceClient]) -> dict[str, ContactChoice]:
+        from uku_xero_cli.errors import XeroValidationError
+        from uku_xero_cli.xero.parse import loads_xero
+
+        assert self.client is not None
+        bodies = [new_contact(c) for c in batch]
+        key = idempotency_key(
+            self.company, self.tenant_id, "PUT Contacts", [encode_json(b) for b in bodies]
+        )
+        try:
+            response = self.client.request(
+                "PUT",
+                "Contacts",
+                params={"summarizeErrors": "false"},
+                content=encode_json({"Contacts": bodies}).encode("utf-8"),
+                headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+            )
+            answer = loads_xero(response.content) if response.content else {}
+        except XeroValidationError as exc:
+            answer = exc.body if isinstance(exc.body, dict) else {}
+        elements = answer.get("Contacts") or answer.get("Elements") or []
+        return self._record_created(batch, [e for e in elements if isinstance(e, dict)])
+
+    def _record_created(
+        self, batch: list[InvoiceClient], elements: list[dict[str, Any]]
+    ) -> dict[str, ContactChoice]:
+        from uku_xero_cli.xero.client import validation_messages
+
+        by_number: dict[str, dict[str, Any]] = {}
+        by_name: dict[str, dict[str, Any]] = {}
+        for element in elements:
+            if element.get("ContactNumber"):
+                by_number.setdefault(str(element["ContactNumber"]), element)
+            by_name.setdefault(str(element.get("Name") or "").strip().casefold(), element)
+        choices: dict[str, ContactChoice] = {}
+        created: list[tuple[InvoiceClient, XeroContact]] = []
+        for client in batch:
+            match = by_number.get(client.id) or by_name.get(client.name.casefold())
+            if match is None:
+                choices[client.id] = ContactChoice(
+                    client.id, problems=(f"Xero's answer left out the contact for {client.id}",)
+                )
+                continue
+            if _has_errors(match) or not match.get("ContactID"):
+                reasons = validation_messages(match) or ["Xero did not create the contact"]
+                choices[client.id] = ContactChoice(
+                    client.id,
+                    problems=tuple(f"contact {client.name!r}: {r}" for r in reasons),
+                )
+                continue
+            created.append((client, XeroContact.from_xero(match)))
+        with self.store.transaction():
+            self.store.upsert_contacts([contact for _, contact in created])
+            for client, contact in created:
+                self.store.link_client(client.id, contact.contact_id, "created_in_xero")
+                choices[client.id] = ContactChoice(client.id, contact.contact_id, "created")
+        return choices
