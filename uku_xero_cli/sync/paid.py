@@ -1,0 +1,336 @@
+"""check-paid: what Xero says now about the invoices push-invoice sent.
+
+Without numbers it reads every pushed invoice not yet fully paid, voided or deleted, in as
+few requests as it can:
+
+- up to 100 of them: GET /Invoices?IDs=... in batches of 50 (the URL caps the list);
+- more: the invoices this app created, 1,000 a page (`createdByMyApp=true`), with
+  If-Modified-Since from the previous complete check, so an unchanged invoice costs nothing.
+  When the first page shows the sweep would take more requests than asking by ID, the rest
+  is asked by ID instead. An invoice a sweep without If-Modified-Since missed is asked for
+  by ID before it is called missing.
+
+Answers are matched by InvoiceID; whatever else Xero sends is ignored, and an invoice it does
+not return is reported as such and kept. Voided and deleted invoices are reported as voided
+and deleted, never as paid, whatever their amounts say.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from uku_xero_cli.errors import UsageError
+from uku_xero_cli.store.models import Invoice, Payment, PushRecord
+from uku_xero_cli.sync.invoices import BATCH, fetch_invoices
+
+if TYPE_CHECKING:
+    import httpx
+
+    from uku_xero_cli.settings import Settings
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.xero.client import XeroClient
+
+CURSOR = "check_paid"
+SWEEP_PAGE_SIZE = 1000
+# Up to this many invoices, asking by ID costs at most 2 requests: never more than a sweep.
+IDS_ONLY_UP_TO = 2 * BATCH
+# A record saved just before Xero's clock read the sweep's start may become visible a little
+# later: the next sweep starts this much earlier (fetching a record twice is harmless).
+CURSOR_MARGIN = timedelta(minutes=2)
+_FIELDS = ("status", "total", "amount_paid", "amount_due", "amount_credited", "fully_paid_on")
+
+
+@dataclass
+class PaidResult:
+    """One pushed invoice as Xero has it now. `state` is what a person asks: paid,
+    part paid, unpaid, draft, submitted, voided, deleted, missing (Xero did not return it),
+    or unconfirmed (its push was never confirmed)."""
+
+    number: str
+    state: str
+    invoice_id: str | None = None
+    xero_number: str | None = None
+    status: str | None = None
+    currency: str | None = None
+    total: Decimal | None = None
+    amount_paid: Decimal | None = None
+    amount_due: Decimal | None = None
+    amount_credited: Decimal | None = None
+    fully_paid_on: date | None = None
+    payments: list[Payment] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    checked: bool = True  # False: Xero reported no change since the previous check
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "state": self.state,
+            "invoice_id": self.invoice_id,
+            "xero_number": self.xero_number,
+            "status": self.status,
+            "currency": self.currency,
+            "total": self.total,
+            "amount_paid": self.amount_paid,
+            "amount_due": self.amount_due,
+            "amount_credited": self.amount_credited,
+            "fully_paid_on": self.fully_paid_on,
+            "payments": [{"date": p.date, "amount": p.amount} for p in self.payments],
+            "changed": list(self.changed),
+        }
+
+
+@dataclass
+class PaidReport:
+    results: list[PaidResult]
+    requests: int = 0
+    method: str = "none"  # ids, modified-since, full-sweep (+ids)
+
+    @property
+    def missing(self) -> list[PaidResult]:
+        return [r for r in self.results if r.state == "missing"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "method": self.method,
+            "invoices": [r.to_json() for r in self.results],
+        }
+
+
+def state_of(invoice: Invoice) -> str:
+    status = (invoice.status or "").upper()
+    if status == "VOIDED":
+        return "voided"
+    if status == "DELETED":
+        return "deleted"
+    if status == "PAID":
+        return "paid"
+    if status in ("DRAFT", "SUBMITTED"):
+        return status.lower()
+    settled = (invoice.amount_paid or 0) + (invoice.amount_credited or 0)
+    return "part paid" if settled > 0 else "unpaid"
+
+
+def _payment_keys(payments: Sequence[Payment] | None) -> set[tuple[str, date | None, Decimal]]:
+    return {(p.payment_id, p.date, p.amount) for p in payments or ()}
+
+
+def changes(before: Invoice | None, after: Invoice) -> list[str]:
+    """The fields that differ from the previous check (`payments` for any payment change)."""
+    if before is None:
+        return ["new"]
+    found = [name for name in _FIELDS if getattr(before, name) != getattr(after, name)]
+    if after.payments is not None and _payment_keys(before.payments) != _payment_keys(
+        after.payments
+    ):
+        found.append("payments")
+    return found
+
+
+def _result(number: str, invoice: Invoice, changed: list[str], *, checked: bool) -> PaidResult:
+    return PaidResult(
+        number=number,
+        state=state_of(invoice),
+        invoice_id=invoice.invoice_id,
+        xero_number=invoice.invoice_number,
+        status=invoice.status,
+        currency=invoice.currency_code,
+        total=invoice.total,
+        amount_paid=invoice.amount_paid,
+        amount_due=invoice.amount_due,
+        amount_credited=invoice.amount_credited,
+        fully_paid_on=invoice.fully_paid_on,
+        payments=list(invoice.payments or ()),
+        changed=changed,
+        checked=checked,
+    )
+
+
+def _server_time(body: Any) -> datetime | None:
+    from uku_xero_cli.xero.parse import parse_optional_datetime
+
+    if not isinstance(body, Mapping):
+        return None
+    try:
+        return parse_optional_datetime(body.get("DateTimeUTC"), what="DateTimeUTC")
+    except ValueError:
+        return None
+
+
+class PaidCheck:
+    def __init__(self, store: Store, client: XeroClient) -> None:
+        self.store = store
+        self.client = client
+        self.method = "none"
+
+    def run(self, numbers: Sequence[str] | None = None) -> PaidReport:
+        sent_before = self.client.requests_sent
+        targets, unconfirmed = self._targets(numbers)
+        wanted = {t.invoice_id.lower(): t for t in targets if t.invoice_id}
+        previous = {key: self.store.invoice(t.invoice_id or "") for key, t in wanted.items()}
+        started: datetime | None = None
+        covered = False
+        if not wanted:
+            fetched: dict[str, dict[str, Any]] = {}
+        elif numbers or len(wanted) <= IDS_ONLY_UP_TO:
+            started = datetime.now(UTC)
+            fetched = self._by_ids(list(wanted))
+            self.method = "ids"
+            covered = not numbers
+        else:
+            fetched, started = self._sweep(wanted)
+            covered = True
+        since_ok = self.method == "modified-since"
+        results: list[PaidResult] = []
+        fresh: list[Invoice] = []
+        for key, target in wanted.items():
+            element = fetched.get(key)
+            before = previous.get(key)
+            if element is not None:
+                invoice = Invoice.from_xero(element)
+                fresh.append(invoice)
+                results.append(
+                    _result(target.uku_number, invoice, changes(before, invoice), checked=True)
+                )
+            elif since_ok and before is not None:
+                results.append(_result(target.uku_number, before, [], checked=False))
+            else:
+                results.append(self._missing(target, before))
+        results.extend(PaidResult(number=n, state="unconfirmed") for n in unconfirmed)
+        with self.store.transaction():
+            self.store.upsert_invoices(fresh)
+            if covered and started is not None:
+                self.store.set_cursor(CURSOR, started - CURSOR_MARGIN)
+        order = {n: i for i, n in enumerate(numbers or [])}
+        results.sort(key=lambda r: (order.get(r.number, 0), r.number))
+        return PaidReport(results, self.client.requests_sent - sent_before, self.method)
+
+    def _targets(self, numbers: Sequence[str] | None) -> tuple[list[PushRecord], list[str]]:
+        if not numbers:
+            return self.store.open_pushed_invoices(), []
+        targets: list[PushRecord] = []
+        unconfirmed: list[str] = []
+        unknown: list[str] = []
+        for number in dict.fromkeys(numbers):
+            record = self.store.push_record(number)
+            if record is None or (record.push_state == "rejected" and not record.invoice_id):
+                unknown.append(number)
+            elif record.invoice_id is None:
+                unconfirmed.append(number)
+            else:
+                targets.append(record)
+        if unknown:
+            raise UsageError(
+                "not pushed to Xero by push-invoice: " + ", ".join(unknown),
+                hint="check-paid reads back invoices push-invoice sent; push them first",
+            )
+        return targets, unconfirmed
+
+    def _missing(self, target: PushRecord, before: Invoice | None) -> PaidResult:
+        return PaidResult(
+            number=target.uku_number,
+            state="missing",
+            invoice_id=target.invoice_id,
+            xero_number=target.invoice_number,
+            status=before.status if before else target.status,
+            currency=before.currency_code if before else None,
+            total=before.total if before else None,
+            changed=["missing"],
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _by_ids(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        wanted = set(ids)
+        found: dict[str, dict[str, Any]] = {}
+        for element in fetch_invoices(self.client, "IDs", list(ids)):
+            key = str(element.get("InvoiceID") or "").lower()
+            if key in wanted:
+                found[key] = element
+        return found
+
+    def _sweep(
+        self, wanted: Mapping[str, PushRecord]
+    ) -> tuple[dict[str, dict[str, Any]], datetime]:
+        from uku_xero_cli.xero.endpoints import if_modified_since
+
+        since = self.store.cursor(CURSOR)
+        headers = {"If-Modified-Since": if_modified_since(since)} if since else {}
+        self.method = "modified-since" if since else "full-sweep"
+        found: dict[str, dict[str, Any]] = {}
+        started: datetime | None = None
+        page = 1
+        while True:
+            body = self.client.get(
+                "Invoices",
+                params={
+                    "createdByMyApp": "true",
+                    "page": str(page),
+                    "pageSize": str(SWEEP_PAGE_SIZE),
+                },
+                headers=headers,
+            )
+            if started is None:
+                started = _server_time(body) or datetime.now(UTC)
+            records = body.get("Invoices") if isinstance(body, Mapping) else None
+            records = [r for r in records or [] if isinstance(r, dict)]
+            for element in records:
+                key = str(element.get("InvoiceID") or "").lower()
+                if key in wanted:
+                    found[key] = element
+            pages = _page_count(body, len(records))
+            if not records or page >= pages:
+                break
+            unseen = [key for key in wanted if key not in found]
+            if math.ceil(len(unseen) / BATCH) < pages - page:
+                # Asking for the rest by ID is cheaper than reading the remaining pages.
+                found.update(self._by_ids(unseen))
+                self.method += "+ids"
+                return found, started
+            page += 1
+        assert started is not None
+        if not since:
+            unseen = [key for key in wanted if key not in found]
+            if unseen:
+                # Not among this app's invoices (another app made it?): ask by ID.
+                found.update(self._by_ids(unseen))
+                self.method += "+ids"
+        return found, started
+
+
+def _page_count(body: Any, records: int) -> int:
+    meta = body.get("pagination") if isinstance(body, Mapping) else None
+    if isinstance(meta, Mapping) and isinstance(meta.get("pageCount"), int):
+        return int(meta["pageCount"])
+    # Without pagination data only a short page proves the end.
+    return 1 if records < SWEEP_PAGE_SIZE else 1_000_000
+
+
+def check_paid(
+    settings: Settings,
+    company: str,
+    numbers: Sequence[str] | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    client: XeroClient | None = None,
+) -> PaidReport:
+    """Open the company's store and Xero client and run the check."""
+    from uku_xero_cli.store import open_company_store
+    from uku_xero_cli.tokens import TokenStore
+    from uku_xero_cli.xero.client import XeroClient
+
+    tokens = TokenStore(settings)
+    with open_company_store(settings, company) as store:
+        tokens.load_connected(company)
+        own = client is None
+        api = client or XeroClient(settings, company, store=tokens, transport=transport)
+        try:
+            return PaidCheck(store, api).run(numbers)
+        finally:
+            if own:
+                api.close()
