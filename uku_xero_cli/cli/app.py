@@ -13,6 +13,8 @@ from uku_xero_cli.cli.clients_cmd import clients_app
 from uku_xero_cli.cli.companies_cmd import companies
 from uku_xero_cli.cli.disconnect_cmd import disconnect
 from uku_xero_cli.cli.orgs_cmd import orgs
+from uku_xero_cli.cli.paid_cmd import check_paid
+from uku_xero_cli.cli.push_cmd import push_invoice
 from uku_xero_cli.cli.reload_cmd import reload
 from uku_xero_cli.cli.sandbox_cmd import sandbox
 from uku_xero_cli.cli.stats_cmd import stats
@@ -51,6 +53,8 @@ app.command("status")(status)
 app.command("disconnect")(disconnect)
 app.command("companies")(companies)
 app.command("reload")(reload)
+app.command("push-invoice")(push_invoice)
+app.command("check-paid")(check_paid)
 app.add_typer(clients_app, name="clients")
 app.command("stats")(stats)
 app.command("sandbox")(sandbox)
