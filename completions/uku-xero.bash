@@ -6,11 +6,13 @@ _uku_xero() {
         case "$word" in -*) continue ;; esac
         case "${cmdpath:+$cmdpath }$word" in
             "auth") cmdpath="auth" ;;
+            "check-paid") cmdpath="check-paid" ;;
             "clients") cmdpath="clients" ;;
             "clients import") cmdpath="clients import" ;;
             "companies") cmdpath="companies" ;;
             "disconnect") cmdpath="disconnect" ;;
             "orgs") cmdpath="orgs" ;;
+            "push-invoice") cmdpath="push-invoice" ;;
             "reload") cmdpath="reload" ;;
             "sandbox") cmdpath="sandbox" ;;
             "stats") cmdpath="stats" ;;
@@ -18,13 +20,15 @@ _uku_xero() {
         esac
     done
     case "$cmdpath" in
-        "") COMPREPLY=($(compgen -W "auth clients companies disconnect orgs reload sandbox stats status --version --help -h" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "auth check-paid clients companies disconnect orgs push-invoice reload sandbox stats status --version --help -h" -- "$cur")) ;;
         "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;
+        "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
         "clients import") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "companies") COMPREPLY=($(compgen -W "--json --verbose -v --help -h" -- "$cur")) ;;
         "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
+        "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "reload") COMPREPLY=($(compgen -W "--company -c --all --parallel --full --only --months --page-size --wait --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "sandbox") COMPREPLY=($(compgen -W "--host --port --seed --orgs --contacts --items --invoices --strict --no-strict --redirect-uri --minute-limit --day-limit --concurrent-limit --app-minute-limit --latency --error-rate --ignore-page-size --no-ignore-page-size --secret --no-secret --help -h" -- "$cur")) ;;
         "stats") COMPREPLY=($(compgen -W "--company -c --months --json --verbose -v --help -h" -- "$cur")) ;;
