@@ -518,6 +518,35 @@ def test_invoice_where_on_type_status_and_dates(api: httpx.Client, sandbox: Sand
     assert expected
 
 
+WHERE_CASES = [
+    ('Status=="VOIDED" OR Status=="DELETED"', lambda i: i["Status"] in ("VOIDED", "DELETED")),
+    ('NOT Type=="ACCREC"', lambda i: i["Type"] != "ACCREC"),
+    (
+        '(Type=="ACCPAY" || Status=="DRAFT") AND AmountDue>0',
+        lambda i: (i["Type"] == "ACCPAY" or i["Status"] == "DRAFT") and i["AmountDue"] > 0,
+    ),
+    ('Reference.Contains("BOOKKEEPING")', lambda i: "bookkeeping" in i["Reference"].lower()),
+    ('InvoiceNumber.StartsWith("INV-00")', lambda i: i["InvoiceNumber"].startswith("INV-00")),
+    ("AmountPaid>=100.5", lambda i: i["AmountPaid"] >= Decimal("100.5")),
+]
+
+
+@pytest.mark.parametrize(("where", "matches"), WHERE_CASES, ids=[w for w, _ in WHERE_CASES])
+def test_where_expressions(api: httpx.Client, sandbox: Sandbox, where: str, matches: Any) -> None:
+    answer = body(api.get(f"{API}/Invoices", params={"where": where, "pageSize": 1000}))
+    expected = {i["InvoiceID"] for i in books(sandbox).invoices.values() if matches(i)}
+    assert {i["InvoiceID"] for i in answer["Invoices"]} == expected
+    assert 0 < len(expected) < len(books(sandbox).invoices)
+
+
+def test_where_on_a_contact_guid(api: httpx.Client, sandbox: Sandbox) -> None:
+    contact_id = next(iter(books(sandbox).invoices.values()))["Contact"]["ContactID"]
+    where = f'Contact.ContactID==Guid("{contact_id.upper()}")'
+    answer = body(api.get(f"{API}/Invoices", params={"where": where}))
+    assert answer["Invoices"]
+    assert {i["Contact"]["ContactID"] for i in answer["Invoices"]} == {contact_id}
+
+
 def test_invoice_date_range_with_less_or_equal(api: httpx.Client, sandbox: Sandbox) -> None:
     data = books(sandbox)
     day = next(iter(data.invoices.values()))["DateString"][:10]

@@ -102,6 +102,8 @@ def test_the_world_keeps_its_orgs_user_and_app_clients() -> None:
     assert sandbox.state.default_user().tenant_ids == [o.tenant_id for o in orgs]
     assert set(sandbox.state.clients) == {PUBLIC_CLIENT_ID, CONFIDENTIAL_CLIENT_ID}
     assert all(o.data is not None and o.data.organisation["OrganisationID"] for o in orgs)
+    counts = all_books(sandbox)[0].record_counts()
+    assert (counts["contacts"], counts["invoices"], counts["items"]) == (60, 120, 12)
 
 
 def test_contact_counts_and_archived_share(big: Sandbox) -> None:

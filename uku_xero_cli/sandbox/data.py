@@ -31,6 +31,18 @@ if TYPE_CHECKING:
     from uku_xero_cli.sandbox.http import Response
 
 Record = dict[str, Any]
+COLLECTIONS = (
+    "accounts",
+    "tax_rates",
+    "currencies",
+    "contacts",
+    "items",
+    "invoices",
+    "payments",
+    "credit_notes",
+    "bank_transactions",
+    "manual_journals",
+)
 
 
 @dataclass
@@ -61,6 +73,10 @@ class OrgData:
     replays: dict[tuple[str, ...], tuple[float, Response]] = field(default_factory=dict)
     # Filtered and ordered query results, valid for one `revision`; see books.listing.
     query_cache: OrderedDict[tuple[Any, ...], list[Record]] = field(default_factory=OrderedDict)
+
+    def record_counts(self) -> dict[str, int]:
+        """How many records each collection holds (for summaries such as the admin API's)."""
+        return {name: len(getattr(self, name)) for name in COLLECTIONS}
 
     def changed(self) -> None:
         self.revision += 1
