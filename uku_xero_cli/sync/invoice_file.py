@@ -9,8 +9,8 @@ read straight into `Decimal` (the JSON parser never makes a float). What is allo
   the input.
 - `client`: `id` (text, 1-255) and `name` (text, 1-255) required; `email` (one address),
   `registration_number` and `vat_number` (text, at most 50 each) optional.
-- `issue_date` required, `due_date` optional and not before it: `YYYY-MM-DD`, years
-  1900-9999.
+- `issue_date` required; `due_date` not before it, and required unless `--draft` (Xero
+  approves no sales invoice without one): `YYYY-MM-DD`, years 1900-9999.
 - `currency`: three letters, enabled in the Xero organisation (imported by reload).
 - `amounts_are`: `exclusive` (default), `inclusive` or `no_tax`.
 - `reference`: optional text, at most 255 characters.
@@ -551,6 +551,8 @@ def check_references(
                 where("currency"),
                 f"{invoice.currency} is not enabled in the Xero organisation (enabled: {known})",
             )
+        if not draft and invoice.due_date is None:
+            problems.add(where("due_date"), "required: Xero needs a due date to approve an invoice")
         for index, line in enumerate(invoice.lines):
             path = f"lines[{index}]"
             if line.tax_type is not None:
