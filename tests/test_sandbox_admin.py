@@ -366,3 +366,103 @@ def test_python_controls_match_the_admin_api(admin: Admin) -> None:
     assert admin.api().status_code == 401
     with pytest.raises(LookupError):
         control.disconnect(admin.sandbox, "nothing-like-this")
+
+
+def authorised_invoice(admin: Admin, amount: float = 100.0, status: str = "AUTHORISED") -> str:
+    """A new invoice made through the API, so the test knows exactly what it owes."""
+    headers = {
+        "Authorization": f"Bearer {admin.grant['access_token']}",
+        "xero-tenant-id": admin.tenants[0],
+    }
+    contacts = admin.http.get("/api.xro/2.0/Contacts", headers=headers).json()["Contacts"]
+    line = {"Description": "Tuition", "Quantity": 1.0, "UnitAmount": amount, "TaxType": "NONE"}
+    invoice = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contacts[0]["ContactID"]},
+        "Date": "2026-11-01",
+        "DueDate": "2026-11-30",
+        "Status": status,
+        "LineItems": [dict(line, AccountCode="200")],
+    }
+    created = admin.http.put("/api.xro/2.0/Invoices", json={"Invoices": [invoice]}, headers=headers)
+    assert created.status_code == 200, created.text
+    return str(created.json()["Invoices"][0]["InvoiceID"])
+
+
+def read_invoice(admin: Admin, invoice_id: str) -> dict:
+    headers = {
+        "Authorization": f"Bearer {admin.grant['access_token']}",
+        "xero-tenant-id": admin.tenants[0],
+    }
+    answer = admin.http.get(f"/api.xro/2.0/Invoices/{invoice_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json()["Invoices"][0])
+
+
+def test_recording_payments_inside_xero_updates_the_invoice(admin: Admin) -> None:
+    invoice_id = authorised_invoice(admin)
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{invoice_id}/payments"
+    part = admin.http.post(path, json={"amount": "40.50", "date": "2026-11-20"})
+    assert part.status_code == 201, part.text
+    assert part.json()["payment"]["Amount"] == 40.5
+    after_part = read_invoice(admin, invoice_id)
+    assert (after_part["AmountPaid"], after_part["AmountDue"]) == (40.5, 59.5)
+    assert after_part["Status"] == "AUTHORISED"
+    rest = admin.http.post(path, json={"amount": "59.50", "date": "2026-11-21"})
+    assert rest.status_code == 201
+    paid = read_invoice(admin, invoice_id)
+    assert (paid["Status"], paid["AmountDue"]) == ("PAID", 0.0)
+    assert "FullyPaidOnDate" in paid
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"amount": "500.00"}, 400),
+        ({"amount": "-1"}, 400),
+        ({"amount": "ten"}, 400),
+        ({"date": "2026-11-20"}, 400),
+        ({"amount": "1.00", "date": "20/11/2026"}, 400),
+    ],
+)
+def test_payments_xero_would_refuse_are_refused(admin: Admin, body: dict, status: int) -> None:
+    invoice_id = authorised_invoice(admin)
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{invoice_id}/payments"
+    answer = admin.http.post(path, json=body)
+    assert answer.status_code == status
+    assert answer.json()["error"]
+    assert read_invoice(admin, invoice_id)["AmountPaid"] == 0.0
+
+
+def test_payment_on_an_unknown_invoice_or_org_is_404(admin: Admin) -> None:
+    nothing = "00000000-0000-0000-0000-000000000000"
+    unknown_invoice = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{nothing}/payments"
+    assert admin.http.post(unknown_invoice, json={"amount": "1.00"}).status_code == 404
+    unknown_org = f"/_sandbox/orgs/{nothing}/invoices/{nothing}/payments"
+    assert admin.http.post(unknown_org, json={"amount": "1.00"}).status_code == 404
+
+
+def test_voiding_an_invoice_inside_xero(admin: Admin) -> None:
+    invoice_id = authorised_invoice(admin)
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{invoice_id}/status"
+    answer = admin.http.post(path, json={"status": "VOIDED"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["invoice"]["Status"] == "VOIDED"
+    assert read_invoice(admin, invoice_id)["Status"] == "VOIDED"
+    again = admin.http.post(path, json={"status": "DELETED"})
+    assert again.status_code == 400
+
+
+def test_deleting_a_draft_inside_xero(admin: Admin) -> None:
+    invoice_id = authorised_invoice(admin, status="DRAFT")
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{invoice_id}/status"
+    assert admin.http.post(path, json={"status": "deleted"}).status_code == 200
+    assert read_invoice(admin, invoice_id)["Status"] == "DELETED"
+
+
+def test_invoice_status_must_be_voided_or_deleted(admin: Admin) -> None:
+    invoice_id = authorised_invoice(admin)
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{invoice_id}/status"
+    answer = admin.http.post(path, json={"status": "PAID"})
+    assert answer.status_code == 400
+    assert "VOIDED, DELETED" in answer.json()["error"]

@@ -253,6 +253,13 @@ def _accounting(name: str) -> Callable[..., Any]:
     return function
 
 
+def _as_xero(data: dict[str, Any], status: int = 200) -> Response:
+    """Accounting records encoded as the API encodes them (Decimal money as numbers)."""
+    from uku_xero_cli.sandbox.xero_format import json_response
+
+    return json_response(data, status)
+
+
 def record_payment(sandbox: Sandbox, request: Request, tenant_id: str, invoice_id: str) -> Response:
     data = _body(request)
     _unknown_keys(data, {"amount", "date"})
@@ -270,8 +277,9 @@ def record_payment(sandbox: Sandbox, request: Request, tenant_id: str, invoice_i
     try:
         result = _accounting("record_payment")(sandbox, organisation, invoice_id, amount, paid_on)
     except ValueError as exc:
-        raise AdminError(400, str(exc)) from None
-    return Response.json({"payment": result}, status=201)
+        # The accounting module's refusals carry Xero's status (400, or 404 for no invoice).
+        raise AdminError(getattr(exc, "status", 400), str(exc)) from None
+    return _as_xero({"payment": result}, status=201)
 
 
 def set_invoice_status(
@@ -286,8 +294,8 @@ def set_invoice_status(
     try:
         result = _accounting("set_invoice_status")(sandbox, organisation, invoice_id, status)
     except ValueError as exc:
-        raise AdminError(400, str(exc)) from None
-    return Response.json({"invoice": result})
+        raise AdminError(getattr(exc, "status", 400), str(exc)) from None
+    return _as_xero({"invoice": result})
 
 
 Handler = Callable[..., Response]
