@@ -274,12 +274,9 @@ class PushJob:
         self._resolve_contacts(todo)
         rates = ReferenceData.from_store(self.store).active_tax_rates
         for method in ("PUT", "POST"):
+            wanted = "create" if method == "PUT" else "update"
             ready = [
-                p
-                for p in todo
-                if p.contact is not None
-                and p.contact.ok
-                and (p.action == "create") == (method == "PUT")
+                p for p in todo if p.action == wanted and p.contact is not None and p.contact.ok
             ]
             for start in range(0, len(ready), BATCH):
                 chunk = ready[start : start + BATCH]
