@@ -1,0 +1,217 @@
+"""check-paid against the strict emulator: payments, states, changes since the last check,
+invoices Xero no longer returns, and how few requests it takes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.invoice_helpers import (
+    API,
+    COMPANY,
+    client_for,
+    invoice,
+    invoices,
+    org,
+    ready,
+    settings,
+    store,
+)
+from uku_xero_cli.errors import UsageError
+from uku_xero_cli.sandbox import accounting
+from uku_xero_cli.sandbox.app import Sandbox
+from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
+from uku_xero_cli.sync.invoices import PushOptions, push_invoices
+from uku_xero_cli.sync.paid import PaidReport, PaidResult, check_paid
+from uku_xero_cli.xero.client import XeroClient
+
+
+def pushed(sandbox: Sandbox, *bodies: dict[str, Any], draft: bool = False) -> dict[str, str]:
+    """Push the invoices; returns Uku number → Xero InvoiceID."""
+    found = parse_documents([InvoiceDocument("inv.json", json.dumps(list(bodies)).encode())])
+    with client_for(sandbox) as api:
+        report = push_invoices(settings(), COMPANY, found, PushOptions(draft=draft), client=api)
+    assert all(r.result == "created" for r in report.results), report.to_json()
+    sandbox.log.clear()
+    return {r.number: r.invoice_id or "" for r in report.results}
+
+
+def check(sandbox: Sandbox, *numbers: str, client: XeroClient | None = None) -> PaidReport:
+    api = client or client_for(sandbox)
+    try:
+        return check_paid(settings(), COMPANY, list(numbers) or None, client=api)
+    finally:
+        if client is None:
+            api.close()
+
+
+def by_number(report: PaidReport) -> dict[str, PaidResult]:
+    return {r.number: r for r in report.results}
+
+
+def pay(sandbox: Sandbox, invoice_id: str, amount: str, day: date) -> None:
+    accounting.record_payment(sandbox, org(sandbox), invoice_id, Decimal(amount), day)
+
+
+@pytest.fixture
+def xero(sandbox: Sandbox) -> Sandbox:
+    ready(sandbox)
+    return sandbox
+
+
+def test_payments_recorded_in_xero_appear_with_their_dates_and_amounts(xero: Sandbox) -> None:
+    ids = pushed(xero, invoice("UKU-1"), invoice("UKU-2"))
+    pay(xero, ids["UKU-1"], "200.00", date(2026, 11, 20))
+    report = check(xero)
+    part = by_number(report)["UKU-1"]
+    assert part.state == "part paid" and part.status == "AUTHORISED"
+    assert (part.total, part.amount_paid, part.amount_due) == (
+        Decimal("540.00"),
+        Decimal("200.00"),
+        Decimal("340.00"),
+    )
+    assert [(p.date, p.amount) for p in part.payments] == [(date(2026, 11, 20), Decimal("200.00"))]
+    assert part.fully_paid_on is None
+    assert set(part.changed) == {"amount_paid", "amount_due", "payments"}
+    untouched = by_number(report)["UKU-2"]
+    assert untouched.state == "unpaid" and untouched.changed == []
+    assert report.requests == 1
+    [request] = xero.log.entries("GET", f"{API}/Invoices")
+    assert sorted(request.query["IDs"][0].split(",")) == sorted(ids.values())
+    with store() as db:
+        stored = db.payments(ids["UKU-1"])
+        assert [(p.date, p.amount) for p in stored] == [(date(2026, 11, 20), Decimal("200.00"))]
+
+
+def test_a_fully_paid_invoice_shows_its_paid_date_and_leaves_the_open_list(xero: Sandbox) -> None:
+    ids = pushed(xero, invoice("UKU-1"))
+    pay(xero, ids["UKU-1"], "200.00", date(2026, 11, 20))
+    check(xero)
+    pay(xero, ids["UKU-1"], "340.00", date(2026, 11, 25))
+    [paid] = check(xero).results
+    assert paid.state == "paid" and paid.status == "PAID"
+    assert paid.fully_paid_on == date(2026, 11, 25)
+    assert paid.amount_due == Decimal("0.00") and paid.amount_paid == Decimal("540.00")
+    assert [p.date for p in paid.payments] == [date(2026, 11, 20), date(2026, 11, 25)]
+    assert {"status", "fully_paid_on", "payments"} <= set(paid.changed)
+    xero.log.clear()
+    assert check(xero).results == [] and xero.log.entries() == []
+    # Asked for by number it is read again.
+    assert check(xero, "UKU-1").results[0].state == "paid"
+
+
+def test_voided_and_deleted_invoices_are_reported_as_such_never_as_paid(xero: Sandbox) -> None:
+    issued = pushed(xero, invoice("UKU-V"))
+    drafts = pushed(xero, invoice("UKU-D"), draft=True)
+    accounting.set_invoice_status(xero, org(xero), issued["UKU-V"], "VOIDED")
+    accounting.set_invoice_status(xero, org(xero), drafts["UKU-D"], "DELETED")
+    results = by_number(check(xero))
+    assert results["UKU-V"].state == "voided" and results["UKU-V"].status == "VOIDED"
+    assert results["UKU-D"].state == "deleted" and results["UKU-D"].status == "DELETED"
+    for result in results.values():
+        assert result.fully_paid_on is None and result.state != "paid"
+        assert "status" in result.changed
+    assert check(xero).results == []  # final: no longer open
+
+
+def test_a_second_check_marks_only_what_changed_since_the_first(xero: Sandbox) -> None:
+    ids = pushed(xero, invoice("UKU-1"), invoice("UKU-2"))
+    pay(xero, ids["UKU-2"], "40.00", date(2026, 11, 21))
+    check(xero)
+    again = by_number(check(xero))
+    assert again["UKU-1"].changed == [] and again["UKU-2"].changed == []
+    pay(xero, ids["UKU-2"], "60.00", date(2026, 11, 22))
+    third = by_number(check(xero))
+    assert third["UKU-1"].changed == []
+    assert set(third["UKU-2"].changed) == {"amount_paid", "amount_due", "payments"}
+    assert third["UKU-2"].amount_paid == Decimal("100.00")
+
+
+def test_an_invoice_xero_no_longer_returns_is_reported_and_kept(xero: Sandbox) -> None:
+    ids = pushed(xero, invoice("UKU-1"), invoice("UKU-2"))
+    data = org(xero).data
+    assert data is not None
+    with xero.state.lock:
+        del data.invoices[ids["UKU-1"]]
+        data.changed()
+    results = by_number(check(xero))
+    assert results["UKU-1"].state == "missing" and results["UKU-1"].changed == ["missing"]
+    assert results["UKU-1"].invoice_id == ids["UKU-1"]
+    assert results["UKU-2"].state == "unpaid"
+    assert by_number(check(xero))["UKU-1"].state == "missing"  # still on the list
+
+
+class ShuffledAnswers(XeroClient):
+    """A server that answers more and less than it was asked: a stranger added, one left out."""
+
+    def __init__(self, *args: Any, drop: str, extra: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drop = drop
+        self.extra = extra
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        body = super().get(path, params, **kwargs)
+        kept = [i for i in body["Invoices"] if i["InvoiceID"] != self.drop]
+        body["Invoices"] = [self.extra, *reversed(kept)]
+        return body
+
+
+def test_answers_are_matched_by_invoice_id_never_by_position(xero: Sandbox) -> None:
+    import httpx
+
+    ids = pushed(xero, invoice("UKU-1"), invoice("UKU-2"), invoice("UKU-3"))
+    pay(xero, ids["UKU-3"], "1.00", date(2026, 11, 20))
+    data = org(xero).data
+    assert data is not None
+    stranger = next(i for i in data.invoices.values() if i["InvoiceID"] not in ids.values())
+    stranger_json = {**stranger, "Status": "PAID", "InvoiceNumber": "UKU-2"}
+    api = ShuffledAnswers(
+        settings(),
+        COMPANY,
+        transport=httpx.WSGITransport(app=xero),
+        drop=ids["UKU-2"],
+        extra=json.loads(json.dumps(stranger_json, default=str)),
+    )
+    with api:
+        results = by_number(check(xero, client=api))
+    assert set(results) == {"UKU-1", "UKU-2", "UKU-3"}
+    assert results["UKU-2"].state == "missing"
+    assert results["UKU-3"].amount_paid == Decimal("1.00")
+    assert results["UKU-1"].amount_paid == Decimal("0.00")
+    with store() as db:
+        assert db.invoice(stranger["InvoiceID"]) is None  # not ours: not taken in
+        record = db.push_record("UKU-2")
+        assert record is not None and record.invoice_id == ids["UKU-2"]
+
+
+def test_unknown_numbers_are_refused_before_any_request(xero: Sandbox) -> None:
+    pushed(xero, invoice("UKU-1"))
+    with pytest.raises(UsageError) as caught:
+        check(xero, "UKU-1", "UKU-404")
+    assert "UKU-404" in str(caught.value)
+    assert xero.log.entries() == []
+
+
+def test_1000_open_invoices_take_at_most_a_dozen_requests(xero: Sandbox) -> None:
+    ids = pushed(xero, *invoices(1000))
+    first = check(xero)
+    assert len(first.results) == 1000 and first.requests <= 12
+    assert first.requests == len(xero.log.entries("GET", f"{API}/Invoices"))
+    # Later, three of them are paid: the next check reads only what changed since.
+    xero.clock.advance(600)
+    for number in ("UKU-2026-0007", "UKU-2026-0500", "UKU-2026-1000"):
+        pay(xero, ids[number], "540.00", date(2026, 11, 30))
+    xero.log.clear()
+    second = check(xero)
+    assert second.requests <= 12 and second.method == "modified-since"
+    request = xero.log.entries("GET", f"{API}/Invoices")[0]
+    assert request.header("If-Modified-Since")
+    paid = {r.number for r in second.results if r.state == "paid"}
+    assert paid == {"UKU-2026-0007", "UKU-2026-0500", "UKU-2026-1000"}
+    assert {r.number for r in second.results if r.changed} == paid
+    assert len(second.results) == 1000
+    assert len(check(xero).results) == 997
