@@ -13,8 +13,10 @@ _known: set[str] = set()
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"),
+    # Whole field names only: `product_code: BOOK` and `postcode: X` are not secrets.
     re.compile(
-        r"(?i)((?:access_token|refresh_token|id_token|client_secret|code_verifier|code|token)"
+        r"(?i)((?<![A-Za-z0-9_])"
+        r"(?:access_token|refresh_token|id_token|client_secret|code_verifier|code|token)"
         r"[\"']?\s*[=:]\s*[\"']?)[^\s&\"',}]+"
     ),
 ]
