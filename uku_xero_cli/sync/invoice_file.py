@@ -180,6 +180,17 @@ def decimal_text(value: Decimal | None) -> str | None:
     return "0" if text in ("-0", "0") else text
 
 
+def money(value: Decimal | None) -> Decimal | None:
+    """An amount with at least two decimal places (Xero's JSON may send 540.0 for 540.00);
+    more places are kept as they are."""
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        return value.quantize(CENT)
+    return value
+
+
 class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []

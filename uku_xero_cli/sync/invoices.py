@@ -33,7 +33,7 @@ from uku_xero_cli.errors import (
     XeroValidationError,
 )
 from uku_xero_cli.store.models import Invoice, PushRecord
-from uku_xero_cli.sync.invoice_file import UkuInvoice
+from uku_xero_cli.sync.invoice_file import UkuInvoice, money
 from uku_xero_cli.sync.invoice_payload import (
     EDITABLE_STATUSES,
     content_hash,
@@ -94,7 +94,7 @@ class InvoiceResult:
             "number": self.number,
             "client": self.client,
             "currency": self.currency,
-            "total": self.total,
+            "total": money(self.total),
             "result": self.result,
             "xero_number": self.xero_number,
             "invoice_id": self.invoice_id,

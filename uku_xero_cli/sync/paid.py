@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.store.models import Invoice, Payment, PushRecord
+from uku_xero_cli.sync.invoice_file import money
 from uku_xero_cli.sync.invoices import BATCH, fetch_invoices
 
 if TYPE_CHECKING:
@@ -74,12 +75,12 @@ class PaidResult:
             "xero_number": self.xero_number,
             "status": self.status,
             "currency": self.currency,
-            "total": self.total,
-            "amount_paid": self.amount_paid,
-            "amount_due": self.amount_due,
-            "amount_credited": self.amount_credited,
+            "total": money(self.total),
+            "amount_paid": money(self.amount_paid),
+            "amount_due": money(self.amount_due),
+            "amount_credited": money(self.amount_credited),
             "fully_paid_on": self.fully_paid_on,
-            "payments": [{"date": p.date, "amount": p.amount} for p in self.payments],
+            "payments": [{"date": p.date, "amount": money(p.amount)} for p in self.payments],
             "changed": list(self.changed),
         }
 
