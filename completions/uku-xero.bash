@@ -10,6 +10,7 @@ _uku_xero() {
             "clients") cmdpath="clients" ;;
             "clients import") cmdpath="clients import" ;;
             "companies") cmdpath="companies" ;;
+            "demo") cmdpath="demo" ;;
             "disconnect") cmdpath="disconnect" ;;
             "orgs") cmdpath="orgs" ;;
             "push-invoice") cmdpath="push-invoice" ;;
@@ -20,12 +21,13 @@ _uku_xero() {
         esac
     done
     case "$cmdpath" in
-        "") COMPREPLY=($(compgen -W "auth check-paid clients companies disconnect orgs push-invoice reload sandbox stats status --version --help -h" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "auth check-paid clients companies demo disconnect orgs push-invoice reload sandbox stats status --version --help -h" -- "$cur")) ;;
         "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;
         "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
         "clients import") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "companies") COMPREPLY=($(compgen -W "--json --verbose -v --help -h" -- "$cur")) ;;
+        "demo") COMPREPLY=($(compgen -W "--keep --json --help -h" -- "$cur")) ;;
         "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
         "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;

@@ -11,6 +11,7 @@ from uku_xero_cli import __version__
 from uku_xero_cli.cli.auth_cmd import auth
 from uku_xero_cli.cli.clients_cmd import clients_app
 from uku_xero_cli.cli.companies_cmd import companies
+from uku_xero_cli.cli.demo_cmd import demo
 from uku_xero_cli.cli.disconnect_cmd import disconnect
 from uku_xero_cli.cli.orgs_cmd import orgs
 from uku_xero_cli.cli.paid_cmd import check_paid
@@ -58,6 +59,7 @@ app.command("check-paid")(check_paid)
 app.add_typer(clients_app, name="clients")
 app.command("stats")(stats)
 app.command("sandbox")(sandbox)
+app.command("demo")(demo)
 
 
 def main(argv: list[str] | None = None) -> int:

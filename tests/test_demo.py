@@ -1,0 +1,149 @@
+"""`uku-xero demo` end to end, in-process: every step runs for real against the emulator."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from uku_xero_cli.sandbox.config import SandboxConfig
+
+Cli = Callable[..., CliResult]
+
+COMMANDS = [
+    "uku-xero auth --tenant 'Uku Demo Ltd'",
+    "uku-xero orgs",
+    "uku-xero clients import clients.csv",
+    "uku-xero reload",
+    "uku-xero clients",
+    "uku-xero stats --months 6",
+    "uku-xero push-invoice invoices/UKU-DEMO-0001.json invoices/UKU-DEMO-0002.json",
+    "uku-xero check-paid",
+    "uku-xero status",
+    "uku-xero disconnect --yes",
+]
+
+
+def _workdir(stdout: str) -> Path:
+    found = re.search(r"throw-away config and data directory: (\S+)", stdout)
+    assert found, stdout[:500]
+    return Path(found.group(1))
+
+
+def _section(stdout: str, command: str) -> str:
+    """What one command printed: from its `$ ` line to the next step's heading."""
+    start = stdout.index(f"$ {command}\n")
+    end = stdout.find("\n# ", start)
+    return stdout[start : end if end != -1 else None]
+
+
+def test_demo_runs_every_step_and_shows_what_a_user_sees(
+    cli: Cli, isolated_dirs: dict[str, Path]
+) -> None:
+    environment = dict(os.environ)
+    cwd = os.getcwd()
+
+    result = cli("demo")
+
+    assert result.exit_code == 0, result.stdout[-3000:] + result.stderr
+    for command in COMMANDS:
+        assert f"\n$ {command}\n" in result.stdout
+    assert result.stdout.index("$ uku-xero reload") < result.stdout.index("$ uku-xero check-paid")
+    assert "Connected company 'default' to Uku Demo Ltd" in result.stdout
+    orgs = _section(result.stdout, "uku-xero orgs")
+    assert "Uku Demo Ltd" in orgs and "Uku Demo OÜ" in orgs
+    reload = _section(result.stdout, "uku-xero reload")
+    assert re.search(r"clients \(contacts\)\s*│\s*full\s*│\s*40\b", reload)
+    assert re.search(r"total\s*│.*│\s*ok", reload)
+    assert "1 by email, 1 by registration number" in reload
+    clients = _section(result.stdout, "uku-xero clients")
+    assert "(registration" in clients and "(email)" in clients
+    pushed = _section(result.stdout, COMMANDS[6])
+    assert re.search(
+        r"UKU-DEMO-0001 .*│ linked .*│\s+630\.00 │ GBP .* AUTHORISED │ created", pushed
+    )
+    assert re.search(
+        r"UKU-DEMO-0002 .*│ created .*│\s+1,764\.00 │ GBP .* AUTHORISED │ created", pushed
+    )
+    assert "UKU-DEMO-0001 paid in full: GBP 630.00" in result.stdout
+    paid = _section(result.stdout, "uku-xero check-paid")
+    assert re.search(r"UKU-DEMO-0001 .*│ paid\s+│ PAID\s+│ GBP .* 630\.00 │\s+0\.00 │", paid)
+    assert re.search(r"UKU-DEMO-0002 .*│ part paid │ AUTHORISED │", paid)
+    assert "2 created; 2 requests to Xero" in result.stderr
+    assert "1 paid, 1 part paid" in result.stderr
+    assert "state          connected" in _section(result.stdout, "uku-xero status")
+    assert "Disconnected company 'default' from Uku Demo Ltd." in result.stdout
+    assert "Done: 12 steps" in result.stdout
+
+    # Its own throw-away directory is gone; the user's config and data were never touched.
+    assert not _workdir(result.stdout).exists()
+    assert not isolated_dirs["config"].exists()
+    assert not isolated_dirs["data"].exists()
+    assert dict(os.environ) == environment
+    assert os.getcwd() == cwd
+
+
+def test_demo_json_summary_lists_each_step_with_its_exit_code_and_keep_keeps_the_dir(
+    cli: Cli, isolated_dirs: dict[str, Path]
+) -> None:
+    result = cli("demo", "--json", "--keep")
+
+    assert result.exit_code == 0, result.stdout + result.stderr
+    document = result.json()
+    assert isinstance(document, dict)
+    assert document["ok"] is True
+    assert document["organisation"] == "Uku Demo Ltd"
+    steps = document["steps"]
+    commands = [s["command"] for s in steps if s["kind"] == "uku-xero"]
+    assert commands == COMMANDS
+    payments = [s for s in steps if s["kind"] == "xero"]
+    assert len(payments) == 2 and all("/payments" in s["command"] for s in payments)
+    assert all(s["exit_code"] == 0 and s["ok"] for s in steps)
+    workdir = Path(document["workdir"])
+    try:
+        assert (workdir / "data" / "companies" / "default.sqlite").exists()
+        assert (workdir / "invoices" / "UKU-DEMO-0001.json").exists()
+        assert (
+            (workdir / "clients.csv")
+            .read_text(encoding="utf-8")
+            .startswith("id,name,email,registration_number,vat_number\n")
+        )
+    finally:
+        shutil.rmtree(workdir)
+    assert not isolated_dirs["config"].exists()
+
+
+def test_a_failing_step_stops_the_demo_with_exit_1_and_says_which(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uku_xero_cli import demo
+
+    real = demo.demo_config
+
+    def unregistered(port: int) -> SandboxConfig:
+        # The emulator's apps know another redirect URI, so Xero refuses the sign-in.
+        return real(port + 1 if port < 65535 else port - 1)
+
+    monkeypatch.setattr(demo, "demo_config", unregistered)
+
+    result = cli("demo")
+
+    assert result.exit_code == 1
+    assert "error: the demo stopped at `uku-xero auth --tenant 'Uku Demo Ltd'`" in result.stderr
+    assert "$ uku-xero orgs" not in result.stdout
+    assert not _workdir(result.stdout).exists()
+
+    summary = cli("demo", "--json")
+
+    assert summary.exit_code == 1
+    document = summary.json()
+    assert isinstance(document, dict)
+    assert document["ok"] is False
+    assert [s["command"] for s in document["steps"]] == [COMMANDS[0]]
+    assert document["error"]["code"] == "demo_failed"
+    assert "browser stand-in ended on HTTP 400" in document["error"]["message"]
