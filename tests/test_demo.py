@@ -43,8 +43,13 @@ def _section(stdout: str, command: str) -> str:
 
 
 def test_demo_runs_every_step_and_shows_what_a_user_sees(
-    cli: Cli, isolated_dirs: dict[str, Path]
+    cli: Cli, isolated_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from uku_xero_cli import demo
+
+    real = demo.demo_config
+    # Strict: the emulator answers 400 to any request that does not fit Xero's spec.
+    monkeypatch.setattr(demo, "demo_config", lambda port: real(port, strict=True))
     environment = dict(os.environ)
     cwd = os.getcwd()
 
