@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import errno
 import html
+import os
 import queue
+import select
 import socket
 import threading
 import time
@@ -120,6 +122,7 @@ class LoopbackServer(Generic[T]):
         self._results: queue.Queue[tuple[T | None, UkuXeroError | None]] = queue.Queue()
         self._done = threading.Event()
         self._deliver_lock = threading.Lock()
+        self._reader: threading.Thread | None = None
 
     @property
     def redirect_uri(self) -> str:
@@ -203,10 +206,12 @@ class LoopbackServer(Generic[T]):
                 target=self._read_pastes, args=(paste, on_bad_paste), name="paste", daemon=True
             )
             reader.start()
+            self._reader = reader
         deadline = time.monotonic() + timeout
         try:
             result, error = self._results.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
+            self._done.set()
             raise AuthorizationTimeout(
                 f"no sign-in redirect arrived within {timeout:.0f} s",
                 hint="run `uku-xero auth` again (--timeout N gives more time)",
@@ -217,28 +222,51 @@ class LoopbackServer(Generic[T]):
         return result
 
     def _read_pastes(self, stream: TextIO, on_bad: Callable[[str], None] | None) -> None:
+        try:
+            fd = stream.fileno()
+        except (OSError, ValueError, AttributeError):
+            for line in iter(stream.readline, ""):  # an in-memory stream never blocks
+                if self._done.is_set():
+                    return
+                self._paste(line, on_bad)
+            return
+        # Read the descriptor directly and poll, so this thread notices the end of the wait
+        # and never sits inside the stream's buffer lock (which would hang closing stdin).
+        pending = b""
         while not self._done.is_set():
             try:
-                line = stream.readline()
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                if not ready:
+                    continue
+                chunk = os.read(fd, 4096)
             except (OSError, ValueError):
                 return
-            if not line:
+            if not chunk:
                 return  # end of input: the browser may still deliver
-            text = line.strip()
-            if not text:
-                continue
-            parts = urlsplit(text)
-            if parts.path != CALLBACK_PATH or not parts.query:
-                if on_bad is not None:
-                    on_bad(
-                        "that is not the redirect URL: paste the whole address the browser "
-                        f"was sent to, starting with {self.redirect_uri}?"
-                    )
-                continue
-            self.deliver(text, "paste")
+            pending += chunk
+            while b"\n" in pending and not self._done.is_set():
+                raw, pending = pending.split(b"\n", 1)
+                self._paste(raw.decode("utf-8", "replace"), on_bad)
+
+    def _paste(self, line: str, on_bad: Callable[[str], None] | None) -> None:
+        text = line.strip()
+        if not text:
+            return
+        parts = urlsplit(text)
+        if parts.path != CALLBACK_PATH or not parts.query:
+            if on_bad is not None:
+                on_bad(
+                    "that is not the redirect URL: paste the whole address the browser "
+                    f"was sent to, starting with {self.redirect_uri}?"
+                )
+            return
+        self.deliver(text, "paste")
 
     def close(self) -> None:
         """Stop serving and release the port; safe to call more than once."""
+        self._done.set()
+        if self._reader is not None:
+            self._reader.join(timeout=1)
         for server, thread in zip(self._servers, self._threads, strict=False):
             server.shutdown()
             thread.join(timeout=5)
