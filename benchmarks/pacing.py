@@ -79,6 +79,8 @@ def main() -> None:
     if result.error is not None:
         raise SystemExit(f"reload failed: {result.error!r}")
     sent = transport.api()
+    if len(sent) <= 2 * LIMIT:
+        raise SystemExit(f"only {len(sent)} requests: too few to measure; use more contacts")
     starts = sorted(s.started for s in sent)
     refused = sum(1 for s in sent if s.status == 429)
     span = starts[-1] - starts[0]
