@@ -161,7 +161,8 @@ class StatusReport:
         if self.state == NOT_CONNECTED:
             return {
                 "code": NotConnected.code,
-                "message": f"company '{self.company}' is not connected to Xero",
+                "message": f"company '{self.company}' is not connected to Xero; connect it "
+                f"with `uku-xero auth -c {self.company}`",
             }
         return None
 
