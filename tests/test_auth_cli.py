@@ -205,6 +205,19 @@ def test_auth_again_reconnects_with_fresh_tokens(
     assert second.connection_id == first.connection_id  # Xero keeps the connection's id
 
 
+def test_auth_replaces_a_damaged_token_file(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    only_one_org(sandbox)
+    path = TokenStore(load_settings()).path("acme")
+    path.parent.mkdir(parents=True)
+    path.write_text("token = [broken")
+    assert cli("status", "-c", "acme", "--offline").exit_code == 4
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert stored().connected
+
+
 # -- several organisations -------------------------------------------------------------------
 
 

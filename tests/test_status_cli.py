@@ -198,6 +198,11 @@ def test_no_token_in_any_output_even_verbose(
         assert record.access_token and record.access_token not in text
         assert record.refresh_token and record.refresh_token not in text
     assert fingerprint(record.access_token or "") in outputs[0].stdout
+    sandbox.state.refresh_tokens[record.refresh_token or ""].revoked = True
+    control.expire_access_tokens(sandbox)
+    failing = cli("status", "-c", "acme", "--verbose")
+    assert failing.exit_code == 4
+    assert record.refresh_token not in failing.stdout + failing.stderr
     fingerprints = document(outputs[1])["fingerprints"]
     assert fingerprints == {
         "access_token": fingerprint(record.access_token or ""),

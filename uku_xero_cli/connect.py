@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from uku_xero_cli.errors import AuthorizationFailed, UsageError
+from uku_xero_cli.errors import AuthorizationFailed, ReauthorizationRequired, UsageError
 from uku_xero_cli.settings import Settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore, utcnow
 
@@ -184,7 +184,10 @@ def authorize(
         raise _no_organisation(company)
     chosen = pick_organisation(orgs, tenant, choose)
     with store.lock(company):
-        previous = store.load(company)
+        try:
+            previous = store.load(company)
+        except ReauthorizationRequired:
+            previous = None  # a damaged token file is exactly what a new sign-in replaces
         now = utcnow()
         store.save(
             CompanyTokens(
