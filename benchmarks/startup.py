@@ -105,10 +105,13 @@ def report_imports(title: str, args: list[str], env: dict[str, str]) -> None:
         elif _depth(name) == 1:
             pending.append((cumulative, name.strip()))
     print(f"  costliest imports of `{title}` (python -X importtime, cumulative ms):")
-    for cumulative, name in sorted(top, reverse=True)[:6]:
+    for cumulative, name in sorted(top, reverse=True):
+        if cumulative < 5000:  # microseconds
+            break
         print(f"    {cumulative / 1000:7.1f}  {name}")
-        for inner, child in children.get(name, [])[:6]:
-            print(f"    {inner / 1000:7.1f}    {child}")
+        for inner, child in children.get(name, [])[:5]:
+            if inner >= 500:
+                print(f"    {inner / 1000:7.1f}    {child}")
 
 
 def main() -> None:
