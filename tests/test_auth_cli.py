@@ -342,6 +342,28 @@ def test_unregistered_redirect_uri_is_explained(
     assert pages[0].status_code == 400 and "redirect_uri" in pages[0].text
 
 
+def test_a_scope_the_app_may_not_use_is_explained(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    sandbox.config.allowed_scopes = ["offline_access", "openid", "accounting.transactions"]
+    result = cli("auth", "-c", "acme", "--json")
+    assert result.exit_code == 1
+    error = result.json()["error"]  # type: ignore[index]
+    assert "invalid_scope" in error["message"]
+    assert "--scopes" in error["hint"]
+    assert token_calls(sandbox, "authorization_code") == []
+
+
+def test_scopes_option_asks_for_the_broad_scopes_of_older_apps(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    only_one_org(sandbox)
+    sandbox.config.allowed_scopes = ["offline_access", "openid", "accounting.transactions"]
+    result = cli("auth", "-c", "acme", "--scopes", "offline_access openid accounting.transactions")
+    assert result.exit_code == 0, result.stderr
+    assert stored().scopes == ["offline_access", "openid", "accounting.transactions"]
+
+
 def test_no_organisation_to_connect_is_exit_1_with_advice(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
 ) -> None:

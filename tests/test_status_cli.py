@@ -91,6 +91,24 @@ def test_status_refreshes_an_expired_token_and_saves_the_rotation(
     assert stored().refresh_token != before.refresh_token
 
 
+def test_status_shows_the_last_reload_and_invoices_awaiting_payment(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    from uku_xero_cli.store import UpsertCounts, open_company_store
+
+    connect_company(sandbox)
+    with open_company_store(load_settings(), "acme") as store:
+        run = store.start_sync_run("contacts")
+        store.finish_sync_run(run, outcome="ok", counts=UpsertCounts(new=7), fetched=7)
+    data = document(cli("status", "-c", "acme", "--json"))
+    assert data["last_reload"]["contacts"]["new"] == 7
+    assert data["last_reload"]["contacts"]["outcome"] == "ok"
+    assert data["awaiting_payment"] == {"count": 0, "due_by_currency": {}}
+    human = cli("status", "-c", "acme", "--offline")
+    assert "Last reload" in human.stdout and "contacts" in human.stdout
+    assert "Invoices awaiting payment: 0" in human.stdout
+
+
 def test_status_of_an_unknown_company_is_not_connected_exit_3(
     cli: Cli, xero: RunningServer
 ) -> None:
