@@ -9,7 +9,6 @@ import threading
 import time
 import tomllib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -175,9 +174,7 @@ while True:
 """
 
 
-def test_a_process_killed_while_saving_leaves_a_whole_token_file(
-    store: TokenStore, tmp_path: Path
-) -> None:
+def test_a_process_killed_while_saving_leaves_a_whole_token_file(store: TokenStore) -> None:
     for delay in (0.05, 0.15, 0.3):
         proc = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP], stdout=subprocess.PIPE)
         assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
