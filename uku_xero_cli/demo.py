@@ -248,7 +248,7 @@ class _Walk:
             if not action():
                 return
 
-    def command(self, *args: str, expected: int = 0) -> bool:
+    def command(self, *args: str) -> bool:
         from uku_xero_cli.cli.app import main
 
         line = " ".join(["uku-xero", *(shlex.quote(a) for a in args)])
@@ -264,7 +264,7 @@ class _Walk:
             code = main(list(args))
             message = ""
         _flush()
-        step = DemoStep(line, code, time.monotonic() - began, expected, stderr=message)
+        step = DemoStep(line, code, time.monotonic() - began, stderr=message)
         self.report.steps.append(step)
         return step.ok
 
