@@ -188,7 +188,7 @@ def test_a_partial_batch_exits_6_with_reasons_per_invoice(
     human = cli("push-invoice", "-c", COMPANY, path)
     assert human.exit_code == 6
     assert "Account code '090' is not a valid code for this document." in human.stdout
-    assert "error: 1 of 3 invoices were rejected" in human.stderr
+    assert "error: 1 of 3 invoices was rejected" in human.stderr
     bad = write(
         tmp_path, "bad.json", [invoice("UKU-2", lines=[BAD_ACCOUNT_LINE]), invoice("UKU-4")]
     )

@@ -133,12 +133,11 @@ class PushReport:
         if not failures:
             return None
         if len(failures) == len(self.results):
-            return InvoicesRejected(
-                f"all {len(failures)} invoices were rejected; nothing was pushed",
-                failures=failures,
-            )
+            what = "the invoice was" if len(failures) == 1 else f"all {len(failures)} invoices were"
+            return InvoicesRejected(f"{what} rejected; nothing was pushed", failures=failures)
+        verb = "was" if len(failures) == 1 else "were"
         return PartialFailure(
-            f"{len(failures)} of {len(self.results)} invoices were rejected", failures=failures
+            f"{len(failures)} of {len(self.results)} invoices {verb} rejected", failures=failures
         )
 
     def to_json(self) -> dict[str, Any]:
