@@ -402,3 +402,12 @@ def test_a_dry_run_sends_nothing_and_writes_nothing(xero: Sandbox) -> None:
     with store() as db:
         assert db.push_record("UKU-2026-0001") is None
         assert db.client("C-1") is None
+
+
+def test_a_second_push_for_the_same_company_is_refused_while_one_runs(xero: Sandbox) -> None:
+    from uku_xero_cli.errors import LockHeld
+    from uku_xero_cli.sync.invoices import push_lock
+
+    with push_lock(settings(), COMPANY), pytest.raises(LockHeld):
+        push(xero, invoice())
+    assert xero.log.entries() == []

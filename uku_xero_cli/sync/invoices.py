@@ -54,10 +54,8 @@ if TYPE_CHECKING:
     from uku_xero_cli.xero.client import XeroClient
 
 BATCH = 50
-SUCCEEDED = frozenset({"created", "updated", "unchanged", "recovered"})
-PLANNED = frozenset({"would create", "would update"})
+# Results that count against the run (exit 6, or 2 when every invoice has one).
 FAILED = frozenset({"rejected", "refused", "failed"})
-UNFINISHED = frozenset({"unconfirmed", "not sent"})
 
 
 @dataclass(frozen=True)
