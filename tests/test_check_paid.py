@@ -215,3 +215,56 @@ def test_1000_open_invoices_take_at_most_a_dozen_requests(xero: Sandbox) -> None
     assert {r.number for r in second.results if r.changed} == paid
     assert len(second.results) == 1000
     assert len(check(xero).results) == 997
+
+
+class PagedXero:
+    """A Xero whose app made 10,000 invoices: a sweep would take 10 pages of 1,000."""
+
+    def __init__(self, open_ids: list[str]) -> None:
+        self.open_ids = open_ids
+        self.requests_sent = 0
+        self.asked: list[dict[str, Any]] = []
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        self.requests_sent += 1
+        params = params or {}
+        self.asked.append(params)
+        if "IDs" in params:
+            wanted = params["IDs"].split(",")
+            return {"Invoices": [self.record(i) for i in wanted]}
+        page = int(params["page"])
+        # Page 1 holds none of the open ones (they are old); the rest are further on.
+        return {
+            "DateTimeUTC": "/Date(1790000000000)/",
+            "pagination": {"page": page, "pageSize": 1000, "pageCount": 10, "itemCount": 10000},
+            "Invoices": [self.record(f"other-{page}-{n}") for n in range(1000)],
+        }
+
+    def record(self, invoice_id: str) -> dict[str, Any]:
+        return {
+            "InvoiceID": invoice_id,
+            "InvoiceNumber": invoice_id,
+            "Type": "ACCREC",
+            "Status": "AUTHORISED",
+            "Total": Decimal("10.00"),
+            "AmountPaid": Decimal("0.00"),
+            "AmountDue": Decimal("10.00"),
+            "Payments": [],
+        }
+
+
+def test_a_sweep_that_would_cost_more_than_asking_by_id_switches_to_ids(tmp_path: Any) -> None:
+    from uku_xero_cli.store import Invoice, Store
+    from uku_xero_cli.sync.paid import PaidCheck
+
+    ids = [f"open-{n:03d}" for n in range(120)]
+    with Store.open(tmp_path / "s.sqlite") as db:
+        for invoice_id in ids:
+            db.record_push_attempt(invoice_id, content_hash="h", idempotency_key="k")
+            db.record_push_result(invoice_id, Invoice(invoice_id, invoice_id, status="AUTHORISED"))
+        xero = PagedXero(ids)
+        report = PaidCheck(db, xero).run()  # type: ignore[arg-type]
+    # One page shows 9 more would follow; the 120 by ID take 3 requests.
+    assert report.requests == 4 and report.method == "full-sweep+ids"
+    assert [sorted(a) for a in xero.asked[1:]] == [["IDs"]] * 3
+    assert {r.state for r in report.results} == {"unpaid"} and len(report.results) == 120
