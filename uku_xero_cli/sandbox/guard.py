@@ -76,10 +76,7 @@ def authorize_api(
     tenant_id = (request.header("xero-tenant-id") or "").strip().lower()
     state = sandbox.state
     with state.lock:
-        connected = {
-            c.tenant_id
-            for c in state.connections_for(token.client_id, token.user_id)
-        }
+        connected = {c.tenant_id for c in state.connections_for(token.client_id, token.user_id)}
         org = state.org_by_tenant(tenant_id) if tenant_id else None
     if org is None or org.tenant_id not in connected:
         return problem(403, "Forbidden", "AuthenticationUnsuccessful")

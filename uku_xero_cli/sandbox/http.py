@@ -164,7 +164,7 @@ class Router:
             )
         )
 
-    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None | str:
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | str | None:
         """The route and its path parameters; "method" when only the method is wrong."""
         path_matched = False
         for route in self.routes:
