@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.options import Json
-from uku_xero_cli.cli.output import Output
 
 
 def demo(
@@ -26,6 +25,8 @@ def demo(
 
     Example:  uku-xero demo            uku-xero demo --keep --json
     """
+    from uku_xero_cli.cli.output import Output
+
     out = Output(json_mode=json_output)
     with out.guard():
         from uku_xero_cli.demo import run_demo

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from uku_xero_cli.cli.output import Output
-
 if TYPE_CHECKING:
+    from uku_xero_cli.cli.output import Output
     from uku_xero_cli.connect import Chooser
     from uku_xero_cli.xero.client import XeroConnection
 

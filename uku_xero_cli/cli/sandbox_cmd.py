@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from uku_xero_cli.cli.output import Output
 from uku_xero_cli.errors import UsageError
 
 
@@ -49,6 +48,8 @@ def sandbox(
     Example:  eval "$(uku-xero sandbox --port 8764 & sleep 1)"  or, in another terminal,
     uku-xero sandbox --strict --contacts 25000
     """
+    from uku_xero_cli.cli.output import Output
+
     out = Output()
     with out.guard():
         if host not in ("127.0.0.1", "localhost", "::1"):
