@@ -513,3 +513,17 @@ def test_a_voided_invoice_leaves_its_months_statistics_on_the_next_reload(
     assert again.ok, again.error
     assert again.data_sets[0].requests == 1
     assert stored_stats(months) == expected_stats(sandbox, months)
+
+
+def test_a_longer_window_than_last_time_reads_the_dated_data_sets_whole(
+    sandbox: Sandbox,
+) -> None:
+    connect_company(sandbox)
+    assert reload(sandbox, months=6).ok
+    shorter = reload(sandbox, months=3, only=("invoices",))
+    longer = reload(sandbox, months=18, only=("invoices", "manual_journals"))
+    assert shorter.data_sets[0].incremental is True
+    assert [d.incremental for d in longer.data_sets] == [False, False]
+    assert longer.data_sets[0].new > 0  # the older months were never read before
+    where = sandbox.log.last("GET", f"{API}/Invoices").query["where"][0]
+    assert where.startswith("Date>=DateTime(")
