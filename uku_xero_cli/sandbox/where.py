@@ -295,13 +295,14 @@ class _Parser:
             raise WhereError(
                 f"No property or field '{'.'.join(path)}' exists in type '{self.type_name}'"
             )
-        return lambda record: _walk(record, canonical)
+        return lambda record: value_at(record, canonical)
 
 
 _COMPARATORS = {"==", "=", "!=", "<>", ">=", "<=", ">", "<"}
 
 
-def _walk(record: Mapping[str, Any], path: list[str]) -> Any:
+def value_at(record: Mapping[str, Any], path: list[str]) -> Any:
+    """The value at a dotted field path of a record; None where the path leads nowhere."""
     value: Any = record
     for name in path:
         if not isinstance(value, Mapping):

@@ -15,6 +15,7 @@ from uku_xero_cli.sandbox.where import (
     WhereError,
     compile_where,
     spec_resolver,
+    value_at,
 )
 from uku_xero_cli.sandbox.xero_format import (
     envelope_date,
@@ -136,15 +137,6 @@ def order_keys(text: str, type_name: str) -> list[tuple[list[str], bool]]:
     return keys
 
 
-def _value_at(record: Mapping[str, Any], path: list[str]) -> Any:
-    value: Any = record
-    for name in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(name)
-    return value
-
-
 def sort_records(records: list[Record], keys: list[tuple[list[str], bool]]) -> list[Record]:
     # Stable sorts from the last key to the first give a multi-key order with mixed directions.
     for path, descending in reversed(keys):
@@ -153,7 +145,7 @@ def sort_records(records: list[Record], keys: list[tuple[list[str], bool]]) -> l
 
 
 def _sort_key(path: list[str]) -> Callable[[Record], tuple[int, Any]]:
-    return lambda record: _sort_value(_value_at(record, path))
+    return lambda record: _sort_value(value_at(record, path))
 
 
 def list_records(
