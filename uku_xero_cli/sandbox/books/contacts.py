@@ -186,9 +186,15 @@ def prepare_contact(
     return Outcome(echo, commit=lambda: _save(batch, fields, existing))
 
 
-@idempotent
-def create_contacts(
-    sandbox: Sandbox, request: Request, *, org: Organisation, token: AccessToken
+def _contacts_batch(
+    sandbox: Sandbox,
+    request: Request,
+    org: Organisation,
+    token: AccessToken,
+    *,
+    may_update: bool,
+    target: Record | None = None,
+    limit: int | None = None,
 ) -> Response:
     elements = body_elements(request, "Contacts")
     if isinstance(elements, Response):
@@ -199,29 +205,28 @@ def create_contacts(
         org,
         token,
         "Contacts",
-        elements,
-        lambda element, batch: prepare_contact(element, batch, may_update=False, target=None),
+        elements[:limit],
+        lambda element, batch: prepare_contact(
+            element, batch, may_update=may_update, target=target
+        ),
         "HasValidationErrors",
     )
+
+
+@idempotent
+def create_contacts(
+    sandbox: Sandbox, request: Request, *, org: Organisation, token: AccessToken
+) -> Response:
+    """PUT /Contacts: create only."""
+    return _contacts_batch(sandbox, request, org, token, may_update=False)
 
 
 @idempotent
 def save_contacts(
     sandbox: Sandbox, request: Request, *, org: Organisation, token: AccessToken
 ) -> Response:
-    elements = body_elements(request, "Contacts")
-    if isinstance(elements, Response):
-        return elements
-    return run_batch(
-        sandbox,
-        request,
-        org,
-        token,
-        "Contacts",
-        elements,
-        lambda element, batch: prepare_contact(element, batch, may_update=True, target=None),
-        "HasValidationErrors",
-    )
+    """POST /Contacts: create, or update the contacts named by ContactID."""
+    return _contacts_batch(sandbox, request, org, token, may_update=True)
 
 
 @idempotent
@@ -232,16 +237,6 @@ def update_contact(
         target = find_contact(books(org), ContactID)
         if target is None:
             return not_found()
-        elements = body_elements(request, "Contacts")
-        if isinstance(elements, Response):
-            return elements
-        return run_batch(
-            sandbox,
-            request,
-            org,
-            token,
-            "Contacts",
-            elements[:1],
-            lambda element, batch: prepare_contact(element, batch, may_update=True, target=target),
-            "HasValidationErrors",
+        return _contacts_batch(
+            sandbox, request, org, token, may_update=True, target=target, limit=1
         )
