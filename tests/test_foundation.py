@@ -283,4 +283,5 @@ def test_invalid_input_lists_every_problem_in_json(capsys: pytest.CaptureFixture
         raise InvalidInput("bad file", problems=["line 2: missing id", "line 3: missing name"])
     assert exited.value.exit_code == 2
     error = json.loads(capsys.readouterr().out)["error"]
+    assert error["message"] == "bad file"
     assert error["problems"] == ["line 2: missing id", "line 3: missing name"]

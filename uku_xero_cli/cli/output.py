@@ -118,7 +118,10 @@ class Output:
             raise
         except UkuXeroError as exc:
             message = exc.message
-            if exc.hint and not self.json_mode:
+            if self.json_mode:
+                # The text form folds the problems into the message; JSON lists them apart.
+                message = getattr(exc, "summary", None) or message
+            elif exc.hint:
                 message = f"{message}\n{exc.hint}"
             extra: dict[str, Any] = {}
             if exc.hint:
