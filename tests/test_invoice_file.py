@@ -344,8 +344,10 @@ def test_an_issued_invoice_needs_a_due_date_and_a_draft_needs_neither_it_nor_acc
 def test_without_reference_data_the_message_says_to_run_reload(tmp_path: Path) -> None:
     with Store.open(tmp_path / "empty.sqlite") as empty, pytest.raises(InvalidInvoice) as caught:
         check_references(parse(invoice()), load_reference(empty), draft=False)
-    assert "uku-xero reload" in caught.value.problems[0]
+    assert caught.value.problems == ["no reference data imported from Xero"]
     assert caught.value.hint is not None and "uku-xero reload" in caught.value.hint
+    # A user reads message and hint together: the advice is there once.
+    assert f"{caught.value.message}\n{caught.value.hint}".count("uku-xero reload") == 1
 
 
 # -- fuzzing -----------------------------------------------------------------------------------

@@ -145,7 +145,16 @@ def test_without_reference_data_push_says_to_reload_first(
     connect(sandbox)
     result = cli("push-invoice", "-c", COMPANY, write(tmp_path, "inv.json", invoice()))
     assert result.exit_code == 2
-    assert "run `uku-xero reload` first" in result.stderr
+    # The advice is given once, as the hint under the problem.
+    assert result.stderr == (
+        "error: the store has no tax rates or currencies from Xero yet; nothing was sent\n"
+        "  no reference data imported from Xero\n"
+        "run `uku-xero reload` first: it imports tax rates, currencies and items\n"
+    )
+    machine = cli("push-invoice", "-c", COMPANY, write(tmp_path, "inv.json", invoice()), "--json")
+    error = doc(machine)["error"]
+    assert error["problems"] == ["no reference data imported from Xero"]
+    assert error["hint"].startswith("run `uku-xero reload` first")
     assert sandbox.log.entries() == []
 
 

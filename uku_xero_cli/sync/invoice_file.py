@@ -550,7 +550,7 @@ def check_references(
     if reference is None:
         raise InvalidInvoice(
             "the store has no tax rates or currencies from Xero yet; nothing was sent",
-            problems=["no reference data imported: " + NO_REFERENCE_HINT],
+            problems=["no reference data imported from Xero"],
             hint=NO_REFERENCE_HINT,
         )
     problems = _Problems()
