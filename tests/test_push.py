@@ -411,3 +411,26 @@ def test_a_second_push_for_the_same_company_is_refused_while_one_runs(xero: Sand
     with push_lock(settings(), COMPANY), pytest.raises(LockHeld):
         push(xero, invoice())
     assert xero.log.entries() == []
+
+
+def test_a_validation_error_body_carries_money_as_decimal(xero: Sandbox) -> None:
+    from uku_xero_cli.errors import XeroValidationError
+    from uku_xero_cli.sync.invoice_payload import encode_json, xero_invoice
+
+    bad_line = {**invoice()["lines"][0], "account_code": "090", "unit_price": "12.3456"}
+    [found] = parse_documents(
+        [InvoiceDocument("a", json.dumps(invoice(lines=[bad_line])).encode())]
+    )
+    body = xero_invoice(found, contact_id=active_contact(xero)["ContactID"], draft=False)
+    with client_for(xero) as api, pytest.raises(XeroValidationError) as caught:
+        # Without summarizeErrors=false Xero refuses the whole request with a 400.
+        api.request(
+            "PUT",
+            "Invoices",
+            content=encode_json({"Invoices": [body]}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+    assert isinstance(caught.value.body, dict)
+    [element] = caught.value.body["Elements"]
+    amount = element["LineItems"][0]["UnitAmount"]
+    assert isinstance(amount, Decimal) and amount == Decimal("12.3456")

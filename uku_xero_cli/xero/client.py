@@ -355,8 +355,11 @@ def _path(url: str) -> str:
 def _json_or_none(response: httpx.Response) -> Any:
     if not response.content:
         return None
+    from uku_xero_cli.xero.parse import loads_xero
+
     try:
-        return response.json()
+        # Error bodies echo the elements sent: their money must stay exact too.
+        return loads_xero(response.content)
     except ValueError:
         return None
 
