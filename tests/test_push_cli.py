@@ -168,6 +168,16 @@ def test_a_company_that_is_not_connected_exits_3(cli: Cli, xero: Sandbox, tmp_pa
     assert xero.log.entries() == []
 
 
+def test_pushing_for_a_company_never_connected_exits_3_and_creates_no_store(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from uku_xero_cli.settings import load_settings
+
+    result = cli("push-invoice", "-c", "nowhere", write(tmp_path, "inv.json", invoice()))
+    assert result.exit_code == 3 and "not connected" in result.stderr
+    assert not load_settings().store_file("nowhere").exists()
+
+
 def test_a_dry_run_shows_the_exact_xero_json_and_sends_nothing(
     cli: Cli, xero: Sandbox, tmp_path: Path
 ) -> None:
@@ -257,6 +267,15 @@ def test_check_paid_shows_payments_and_what_changed(
         {"date": "2026-11-28", "amount": "439.50"},
     ]
     assert "status" in row["changed"] and row["amount_due"] == "0.00"
+
+
+def test_check_paid_of_a_company_not_connected_exits_3_and_creates_no_store(cli: Cli) -> None:
+    from uku_xero_cli.settings import load_settings
+
+    result = cli("check-paid", "-c", "nowhere")
+    assert result.exit_code == 3 and "not connected" in result.stderr
+    store_file = load_settings().store_file("nowhere")
+    assert not store_file.exists() and not store_file.parent.exists()
 
 
 def test_check_paid_of_an_unknown_number_exits_2(cli: Cli, xero: Sandbox) -> None:

@@ -553,15 +553,16 @@ def push_invoices(
     from uku_xero_cli.xero.client import XeroClient
 
     tokens = TokenStore(settings)
+    # Nothing is sent in a dry run, so a company not (yet) connected can be dry-run too;
+    # otherwise the connection is checked before the store is opened (or created).
+    record = None if options.dry_run else tokens.load_connected(company)
     with open_company_store(settings, company) as store:
         validate(store, invoices, draft=options.draft)
-        if options.dry_run:
-            # Nothing is sent, so a company not (yet) connected can be dry-run too.
+        if record is None:
             known = tokens.load(company)
             tenant_id = (known.tenant_id if known else None) or ""
             job = PushJob(store, None, company=company, tenant_id=tenant_id, options=options)
             return job.run(invoices)
-        record = tokens.load_connected(company)
         assert record.tenant_id is not None
         with push_lock(settings, company):
             own = client is None

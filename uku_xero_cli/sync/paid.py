@@ -326,8 +326,9 @@ def check_paid(
     from uku_xero_cli.xero.client import XeroClient
 
     tokens = TokenStore(settings)
+    # Before the store: a company that was never connected must not get an empty store file.
+    tokens.load_connected(company)
     with open_company_store(settings, company) as store:
-        tokens.load_connected(company)
         own = client is None
         api = client or XeroClient(settings, company, store=tokens, transport=transport)
         try:
