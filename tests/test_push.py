@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.invoice_helpers import (
@@ -23,7 +24,8 @@ from tests.invoice_helpers import (
     store,
     xero_invoices,
 )
-from uku_xero_cli.errors import InvoicesRejected, PartialFailure
+from uku_xero_cli.cli.exit_codes import exit_code_for
+from uku_xero_cli.errors import InvoicesRejected, NetworkError, PartialFailure
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.store import ClientInput, Store
@@ -265,6 +267,64 @@ def test_all_rejected_at_xero_is_an_error_of_bad_input(xero: Sandbox) -> None:
     bad_line = {**invoice()["lines"][0], "account_code": "090"}
     report = push(xero, invoice("UKU-1", lines=[bad_line]))
     assert isinstance(report.outcome_error(), InvoicesRejected)
+
+
+class ForgetfulAnswers(XeroClient):
+    """A Xero whose answer to PUT /Invoices leaves out the invoices numbered in `drop`."""
+
+    def __init__(self, *args: Any, drop: set[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drop = drop
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = super().request(method, url, **kwargs)
+        if (method, url) != ("PUT", "Invoices"):
+            return response
+        body = json.loads(response.content)
+        body["Invoices"] = [i for i in body["Invoices"] if i["InvoiceNumber"] not in self.drop]
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=json.dumps(body).encode(),
+            request=response.request,
+        )
+
+
+def forgetful(sandbox: Sandbox, *numbers: str) -> ForgetfulAnswers:
+    return ForgetfulAnswers(
+        settings(),
+        COMPANY,
+        transport=httpx.WSGITransport(app=sandbox),
+        retry=RetryPolicy(sleep=lambda _s: None),
+        drop=set(numbers),
+    )
+
+
+def test_an_invoice_left_out_of_xeros_answer_is_not_a_success(xero: Sandbox) -> None:
+    with forgetful(xero, "UKU-2") as api:
+        report = push(xero, invoice("UKU-1"), invoice("UKU-2"), client=api)
+    assert [r.result for r in report.results] == ["created", "unconfirmed"]
+    error = report.outcome_error()
+    assert isinstance(error, PartialFailure) and exit_code_for(error) == 6
+    assert "1 of 2 invoices was not confirmed by Xero" in error.message
+    assert [f.item for f in error.failures] == ["UKU-2"]
+    assert error.hint is not None and "never creates a duplicate" in error.hint
+    # Xero had saved it: the rerun finds it and records it, without a second invoice.
+    again = push(xero, invoice("UKU-1"), invoice("UKU-2"))
+    assert [r.result for r in again.results] == ["unchanged", "recovered"]
+    assert again.outcome_error() is None
+    assert len(xero_invoices(xero, "UKU-2")) == 1
+
+
+def test_when_xero_confirms_no_invoice_the_run_is_an_error(xero: Sandbox) -> None:
+    with forgetful(xero, "UKU-1", "UKU-2") as api:
+        report = push(xero, invoice("UKU-1"), invoice("UKU-2"), client=api)
+    assert [r.result for r in report.results] == ["unconfirmed", "unconfirmed"]
+    error = report.outcome_error()
+    assert isinstance(error, NetworkError) and exit_code_for(error) == 1
+    assert error.message.startswith("Xero did not confirm 2 invoices")
+    assert "run push-invoice again, it will not duplicate" in error.message
+    assert [f.item for f in error.failures] == ["UKU-1", "UKU-2"]
 
 
 def test_a_crash_between_sending_and_recording_then_a_rerun_gives_one_invoice(

@@ -28,6 +28,7 @@ from uku_xero_cli.errors import (
     InvoicesRejected,
     ItemFailure,
     LockHeld,
+    NetworkError,
     PartialFailure,
     UkuXeroError,
     XeroValidationError,
@@ -56,6 +57,19 @@ if TYPE_CHECKING:
 BATCH = 50
 # Results that count against the run (exit 6, or 2 when every invoice has one).
 FAILED = frozenset({"rejected", "refused", "failed"})
+# Sent, but Xero's answer did not say what became of it: not a success either.
+UNCONFIRMED = "unconfirmed"
+RERUN_HINT = (
+    "run push-invoice again: it looks the invoices up in Xero first and never creates a duplicate"
+)
+
+
+class InvoicesUnconfirmed(NetworkError):
+    """No invoice of the run is known to have reached Xero; some may have."""
+
+    def __init__(self, message: str, *, failures: list[ItemFailure], hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.failures = failures
 
 
 @dataclass(frozen=True)
@@ -121,21 +135,47 @@ class PushReport:
     error: UkuXeroError | None = None
 
     def failures(self) -> list[ItemFailure]:
-        return [ItemFailure(r.number, list(r.reasons)) for r in self.results if r.failed]
+        """Every invoice that did not go through, with its reasons (unconfirmed ones too)."""
+        return [
+            ItemFailure(r.number, list(r.reasons))
+            for r in self.results
+            if r.failed or r.result == UNCONFIRMED
+        ]
 
     def outcome_error(self) -> UkuXeroError | None:
-        """The error the run ends with: the one that stopped it, else rejections."""
+        """The error the run ends with: the one that stopped it, else rejections and invoices
+        Xero's answer left unconfirmed (exit 6 if any other invoice went through)."""
         if self.error is not None:
             return self.error
         failures = self.failures()
         if not failures:
             return None
-        if len(failures) == len(self.results):
-            what = "the invoice was" if len(failures) == 1 else f"all {len(failures)} invoices were"
+        total = len(self.results)
+        unconfirmed = sum(1 for r in self.results if r.result == UNCONFIRMED)
+        rejected = len(failures) - unconfirmed
+        if unconfirmed and len(failures) == total:
+            what = "the invoice" if total == 1 else _count(unconfirmed)
+            also = (
+                f" and {rejected} {'was' if rejected == 1 else 'were'} rejected" if rejected else ""
+            )
+            return InvoicesUnconfirmed(
+                f"Xero did not confirm {what}{also}; run push-invoice again, it will not duplicate",
+                failures=failures,
+            )
+        if len(failures) == total:
+            what = "the invoice was" if total == 1 else f"all {total} invoices were"
             return InvoicesRejected(f"{what} rejected; nothing was pushed", failures=failures)
-        verb = "was" if len(failures) == 1 else "were"
+        if not unconfirmed:
+            verb = "was" if rejected == 1 else "were"
+            return PartialFailure(
+                f"{rejected} of {total} invoices {verb} rejected", failures=failures
+            )
+        verb = "was" if unconfirmed == 1 else "were"
         return PartialFailure(
-            f"{len(failures)} of {len(self.results)} invoices {verb} rejected", failures=failures
+            f"{unconfirmed} of {total} invoices {verb} not confirmed by Xero"
+            + (f" and {rejected} rejected" if rejected else ""),
+            failures=failures,
+            hint=RERUN_HINT,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -183,6 +223,10 @@ class _Plan:
             status=invoice.status,
             reasons=reasons or [],
         )
+
+
+def _count(n: int) -> str:
+    return "1 invoice" if n == 1 else f"{n} invoices"
 
 
 def fetch_invoices(client: XeroClient, param: str, values: Sequence[str]) -> list[dict[str, Any]]:
