@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +76,42 @@ def sandbox_server(sandbox: Sandbox) -> Iterator[RunningServer]:
         yield running
     finally:
         running.stop()
+
+
+# Opens an httpx client to an emulator (see the `open_client` fixture).
+OpenClient = Callable[[Sandbox], httpx.Client]
+
+
+@pytest.fixture(params=["in-process", "loopback"])
+def open_client(request: pytest.FixtureRequest) -> Iterator[OpenClient]:
+    """Opens httpx clients to emulators. A test that takes it runs twice: in-process through
+    WSGITransport, then over real loopback HTTP, so one body of assertions covers both."""
+    clients: list[httpx.Client] = []
+    servers: list[RunningServer] = []
+
+    def open_(sandbox: Sandbox) -> httpx.Client:
+        if request.param == "loopback":
+            servers.append(serve_in_thread(sandbox))
+            client = httpx.Client(base_url=servers[-1].url, timeout=10)
+        else:
+            transport = httpx.WSGITransport(app=sandbox)
+            client = httpx.Client(transport=transport, base_url="http://sandbox.test")
+        clients.append(client)
+        return client
+
+    try:
+        yield open_
+    finally:
+        for client in clients:
+            client.close()
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def sandbox_http(sandbox: Sandbox, open_client: OpenClient) -> httpx.Client:
+    """A client to the `sandbox` fixture, in-process and (a second run) over loopback HTTP."""
+    return open_client(sandbox)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The emulator's Accounting API (/api.xro/2.0) as a Xero client sees it.
 
 Most tests talk to the emulator in-process (strict mode on, so every request they send also
-fits Xero's spec); a few go over real loopback HTTP.
+fits Xero's spec); those taking `open_client` or `api_both_ways` run twice, the second time
+over real loopback HTTP, and a few go over loopback HTTP only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import small_config
+from tests.conftest import OpenClient, small_config
 from uku_xero_cli.sandbox.accounting import BooksRefused, record_payment, set_invoice_status
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.data import OrgData
@@ -65,6 +66,12 @@ def client_for(sandbox: Sandbox) -> Iterator[httpx.Client]:
 @pytest.fixture
 def api(sandbox: Sandbox, sandbox_client: httpx.Client) -> httpx.Client:
     return authorise(sandbox, sandbox_client)
+
+
+@pytest.fixture
+def api_both_ways(sandbox: Sandbox, sandbox_http: httpx.Client) -> httpx.Client:
+    """Like `api`, once in-process and once over real loopback HTTP."""
+    return authorise(sandbox, sandbox_http)
 
 
 def active_names(data: OrgData) -> list[str]:
@@ -250,7 +257,7 @@ def test_summary_only_leaves_out_addresses_and_phones(api: httpx.Client) -> None
 
 
 @pytest.mark.parametrize("style", ["rfc1123", "iso"])
-def test_if_modified_since_returns_only_later_changes(style: str) -> None:
+def test_if_modified_since_returns_only_later_changes(style: str, open_client: OpenClient) -> None:
     # Xero takes both forms; the spec types the header as date-time, so strict mode (which
     # holds requests to the spec) would refuse the RFC 1123 form before it got here.
     sandbox = Sandbox(small_config(strict=style == "iso"))
@@ -263,14 +270,14 @@ def test_if_modified_since_returns_only_later_changes(style: str) -> None:
         if style == "rfc1123"
         else since.strftime("%Y-%m-%dT%H:%M:%SZ")
     )
-    with client_for(sandbox) as api:
-        answer = body(
-            api.get(
-                f"{API}/Contacts",
-                params={"page": 1, "pageSize": 1000, "includeArchived": "true"},
-                headers={"If-Modified-Since": header},
-            )
+    api = authorise(sandbox, open_client(sandbox))
+    answer = body(
+        api.get(
+            f"{API}/Contacts",
+            params={"page": 1, "pageSize": 1000, "includeArchived": "true"},
+            headers={"If-Modified-Since": header},
         )
+    )
     expected = {c["ContactID"] for c in data.contacts.values() if from_ms(c["_updated"]) > since}
     assert {c["ContactID"] for c in answer["Contacts"]} == expected
     assert 0 < len(expected) < len(data.contacts)
@@ -456,8 +463,9 @@ def test_keys_are_per_endpoint(api: httpx.Client, sandbox: Sandbox) -> None:
 
 
 def test_items_are_not_paged_and_honour_if_modified_since(
-    api: httpx.Client, sandbox: Sandbox
+    api_both_ways: httpx.Client, sandbox: Sandbox
 ) -> None:
+    api = api_both_ways
     data = books(sandbox)
     everything = body(api.get(f"{API}/Items"))
     assert "pagination" not in everything
@@ -1066,7 +1074,8 @@ def test_paged_reads_filter_and_page(path: str, field: str, value: str) -> None:
     }
 
 
-def test_paged_reads_filter_on_date_and_modified_since(api: httpx.Client) -> None:
+def test_paged_reads_filter_on_date_and_modified_since(api_both_ways: httpx.Client) -> None:
+    api = api_both_ways
     everything = body(api.get(f"{API}/BankTransactions", params={"pageSize": 1000}))
     days = sorted(r["DateString"][:10] for r in everything["BankTransactions"])
     y, m, d = (int(p) for p in days[len(days) // 2].split("-"))

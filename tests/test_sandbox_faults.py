@@ -1,15 +1,17 @@
-"""Fault injection: latency, a seeded rate of 500/503, forced failures and hangs by path."""
+"""Fault injection: latency, a seeded rate of 500/503, forced failures and hangs by path.
+
+Tests that take `world` or `open_client` run twice: in-process, then over real loopback HTTP.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
-from tests.conftest import small_config
+from tests.conftest import OpenClient, small_config
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
 from uku_xero_cli.sandbox.grants import grant_for_tests
@@ -52,35 +54,34 @@ def auth_headers(sandbox: Sandbox) -> dict[str, str]:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def world(open_client: OpenClient) -> World:
     sandbox, handled = build()
-    with httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://s") as http:
-        yield World(sandbox, http, auth_headers(sandbox), handled)
+    return World(sandbox, open_client(sandbox), auth_headers(sandbox), handled)
 
 
 def statuses(world: World, calls: int) -> list[int]:
     return [world.ping().status_code for _ in range(calls)]
 
 
-def test_error_rate_answers_500_and_503_in_a_repeatable_sequence() -> None:
+def test_error_rate_answers_500_and_503_in_a_repeatable_sequence(open_client: OpenClient) -> None:
     runs = []
     for _ in range(2):
         sandbox, _handled = build(error_rate=0.3, seed=11)
         headers = auth_headers(sandbox)
-        with httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://s") as h:
-            runs.append([h.get(PING, headers=headers).status_code for _ in range(60)])
+        http = open_client(sandbox)
+        runs.append([http.get(PING, headers=headers).status_code for _ in range(60)])
     assert runs[0] == runs[1]
     assert set(runs[0]) == {200, 500, 503}
     assert 8 <= runs[0].count(500) + runs[0].count(503) <= 30
 
 
-def test_other_seeds_give_other_sequences() -> None:
+def test_other_seeds_give_other_sequences(open_client: OpenClient) -> None:
     seen = []
     for seed in (1, 2):
         sandbox, _ = build(error_rate=0.5, seed=seed)
         headers = auth_headers(sandbox)
-        with httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://s") as h:
-            seen.append([h.get(PING, headers=headers).status_code for _ in range(30)])
+        http = open_client(sandbox)
+        seen.append([http.get(PING, headers=headers).status_code for _ in range(30)])
     assert seen[0] != seen[1]
 
 

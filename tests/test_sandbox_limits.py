@@ -1,16 +1,18 @@
-"""The emulator's rate limits: headers on every API answer, each 429 kind, Retry-After values."""
+"""The emulator's rate limits: headers on every API answer, each 429 kind, Retry-After values.
+
+Tests that take `client` or `open_client` run twice: in-process, then over real loopback HTTP.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from tests.conftest import small_config
+from tests.conftest import OpenClient, small_config
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import CONFIDENTIAL_CLIENT_ID
 from uku_xero_cli.sandbox.grants import grant_for_tests
@@ -58,15 +60,12 @@ def wait_for_in_flight(sandbox: Sandbox, tenant_id: str, count: int) -> None:
 
 
 @pytest.fixture
-def client() -> Iterator[tuple[Sandbox, httpx.Client, dict[str, str]]]:
+def client(open_client: OpenClient) -> tuple[Sandbox, httpx.Client, dict[str, str]]:
     # Access tokens outlive the day these tests move the clock through.
     sandbox, _ = make_sandbox(
         minute_limit=3, day_limit=5, app_minute_limit=100, access_token_ttl=2 * 86400
     )
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=sandbox), base_url="http://sandbox.test"
-    ) as http:
-        yield sandbox, http, api_headers(sandbox)
+    return sandbox, open_client(sandbox), api_headers(sandbox)
 
 
 def test_every_api_answer_carries_the_remaining_counts() -> None:
@@ -138,20 +137,20 @@ def test_limits_are_per_tenant(client) -> None:
     assert answer.headers["X-MinLimit-Remaining"] == "2"
 
 
-def test_app_minute_limit_spans_tenants_and_spares_other_apps() -> None:
+def test_app_minute_limit_spans_tenants_and_spares_other_apps(open_client: OpenClient) -> None:
     sandbox, _ = make_sandbox(app_minute_limit=4, minute_limit=60)
     first, second = api_headers(sandbox, 0), api_headers(sandbox, 1)
     other_app = api_headers(sandbox, 0, client_id=CONFIDENTIAL_CLIENT_ID)
-    with httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://s") as http:
-        for headers in (first, second, first, second):
-            assert http.get(PING, headers=headers).status_code == 200
-        sandbox.clock.advance(15)
-        refused = http.get(PING, headers=first)
-        assert refused.status_code == 429
-        assert refused.headers["X-Rate-Limit-Problem"] == "appminute"
-        assert refused.headers["X-AppMinLimit-Remaining"] == "0"
-        assert refused.headers["Retry-After"] == "45"
-        assert http.get(PING, headers=other_app).status_code == 200
+    http = open_client(sandbox)
+    for headers in (first, second, first, second):
+        assert http.get(PING, headers=headers).status_code == 200
+    sandbox.clock.advance(15)
+    refused = http.get(PING, headers=first)
+    assert refused.status_code == 429
+    assert refused.headers["X-Rate-Limit-Problem"] == "appminute"
+    assert refused.headers["X-AppMinLimit-Remaining"] == "0"
+    assert refused.headers["Retry-After"] == "45"
+    assert http.get(PING, headers=other_app).status_code == 200
 
 
 def test_sixth_concurrent_call_to_a_tenant_gets_429_concurrent_over_http() -> None:
@@ -220,13 +219,13 @@ def test_parallel_calls_never_exceed_the_minute_limit() -> None:
     ],
 )
 def test_forced_429s_refuse_the_next_n_calls_and_are_not_counted(
-    kind: str, remaining_header: str | None, retry_after: str
+    kind: str, remaining_header: str | None, retry_after: str, open_client: OpenClient
 ) -> None:
     sandbox, _ = make_sandbox()
     headers = api_headers(sandbox)
     sandbox.limits.force(kind, 2)
-    with httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://s") as http:
-        answers = [http.get(PING, headers=headers) for _ in range(3)]
+    http = open_client(sandbox)
+    answers = [http.get(PING, headers=headers) for _ in range(3)]
     assert [a.status_code for a in answers] == [429, 429, 200]
     for refused in answers[:2]:
         assert refused.headers["X-Rate-Limit-Problem"] == kind

@@ -1,4 +1,7 @@
-"""Strict mode: requests that do not fit Xero's OpenAPI spec get a 400 naming the problem."""
+"""Strict mode: requests that do not fit Xero's OpenAPI spec get a 400 naming the problem.
+
+Tests that take `strict` or `sandbox_http` run twice: in-process, then over real loopback HTTP.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import small_config
+from tests.conftest import OpenClient, small_config
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import CONFIDENTIAL_CLIENT_ID, PUBLIC_CLIENT_ID
@@ -43,13 +46,22 @@ def build(strict: bool = True) -> tuple[Sandbox, list[str]]:
     return sandbox, handled
 
 
-@pytest.fixture
-def strict() -> Iterator[tuple[httpx.Client, dict[str, str], list[str]]]:
-    sandbox, handled = build()
+def api_headers(sandbox: Sandbox) -> dict[str, str]:
     token = grant_for_tests(sandbox)["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "xero-tenant-id": next(iter(sandbox.state.orgs))}
+    return {"Authorization": f"Bearer {token}", "xero-tenant-id": next(iter(sandbox.state.orgs))}
+
+
+@pytest.fixture
+def strict(open_client: OpenClient) -> tuple[httpx.Client, dict[str, str], list[str]]:
+    sandbox, handled = build()
+    return open_client(sandbox), api_headers(sandbox), handled
+
+
+@pytest.fixture
+def strict_in_process() -> Iterator[tuple[httpx.Client, dict[str, str], list[str]]]:
+    sandbox, handled = build()
     with httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://s") as http:
-        yield http, headers, handled
+        yield http, api_headers(sandbox), handled
 
 
 def detail(answer: httpx.Response) -> str:
@@ -182,18 +194,18 @@ def test_a_route_declared_against_a_missing_operation_is_an_emulator_error(stric
     assert "not in the accounting spec" in answer.json()["Detail"]
 
 
-def test_connections_are_checked_against_the_identity_spec(sandbox_client, sandbox) -> None:
+def test_connections_are_checked_against_the_identity_spec(sandbox_http, sandbox) -> None:
     token = grant_for_tests(sandbox)["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
-    assert sandbox_client.get("/connections", headers=auth).status_code == 200
+    assert sandbox_http.get("/connections", headers=auth).status_code == 200
     assert "query parameter 'tenant'" in detail(
-        sandbox_client.get("/connections?tenant=x", headers=auth)
+        sandbox_http.get("/connections?tenant=x", headers=auth)
     )
     assert "query parameter 'authEventId'" in detail(
-        sandbox_client.get("/connections?authEventId=nope", headers=auth)
+        sandbox_http.get("/connections?authEventId=nope", headers=auth)
     )
     assert "path parameter 'id'" in detail(
-        sandbox_client.delete("/connections/not-a-guid", headers=auth)
+        sandbox_http.delete("/connections/not-a-guid", headers=auth)
     )
 
 
@@ -219,28 +231,28 @@ def test_connections_are_checked_against_the_identity_spec(sandbox_client, sandb
     ],
 )
 def test_token_forms_are_checked_against_the_fields_xero_documents(
-    sandbox_client, form: dict, named: str
+    sandbox_http, form: dict, named: str
 ) -> None:
-    assert named in detail(sandbox_client.post("/connect/token", data=form))
+    assert named in detail(sandbox_http.post("/connect/token", data=form))
 
 
-def test_token_endpoint_takes_a_form_not_json(sandbox_client) -> None:
-    answer = sandbox_client.post("/connect/token", json={"grant_type": "refresh_token"})
+def test_token_endpoint_takes_a_form_not_json(sandbox_http) -> None:
+    answer = sandbox_http.post("/connect/token", json={"grant_type": "refresh_token"})
     assert "application/x-www-form-urlencoded" in detail(answer)
 
 
-def test_a_well_formed_refresh_reaches_the_token_endpoint(sandbox_client, sandbox) -> None:
+def test_a_well_formed_refresh_reaches_the_token_endpoint(sandbox_http, sandbox) -> None:
     refresh = grant_for_tests(sandbox)["refresh_token"]
     form = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": PUBLIC_CLIENT_ID}
-    assert sandbox_client.post("/connect/token", data=form).status_code == 200
+    assert sandbox_http.post("/connect/token", data=form).status_code == 200
 
 
-def test_revocation_needs_the_token_field(sandbox_client) -> None:
-    answer = sandbox_client.post("/connect/revocation", data={"client_id": CONFIDENTIAL_CLIENT_ID})
+def test_revocation_needs_the_token_field(sandbox_http) -> None:
+    answer = sandbox_http.post("/connect/revocation", data={"client_id": CONFIDENTIAL_CLIENT_ID})
     assert "form field 'token' is required" in detail(answer)
 
 
-def test_authorize_query_is_checked(sandbox_client, sandbox) -> None:
+def test_authorize_query_is_checked(sandbox_http, sandbox) -> None:
     params = {
         "response_type": "code",
         "client_id": PUBLIC_CLIENT_ID,
@@ -248,24 +260,24 @@ def test_authorize_query_is_checked(sandbox_client, sandbox) -> None:
         "scope": "offline_access",
         "colour": "blue",
     }
-    answer = sandbox_client.get("/identity/connect/authorize", params=params)
+    answer = sandbox_http.get("/identity/connect/authorize", params=params)
     assert "query parameter 'colour' is not one Xero documents" in detail(answer)
     del params["scope"], params["colour"]
-    answer = sandbox_client.get("/identity/connect/authorize", params=params)
+    answer = sandbox_http.get("/identity/connect/authorize", params=params)
     assert "query parameter 'scope' is required" in detail(answer)
 
 
 def test_without_strict_mode_nothing_is_checked() -> None:
     sandbox, handled = build(strict=False)
-    token = grant_for_tests(sandbox)["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "xero-tenant-id": next(iter(sandbox.state.orgs))}
+    headers = api_headers(sandbox)
     with httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://s") as http:
         assert http.get("/api.xro/2.0/TestContacts?pageSze=1", headers=headers).status_code == 200
     assert handled == ["GET /api.xro/2.0/TestContacts"]
 
 
-def test_strict_mode_costs_milliseconds_per_request(strict) -> None:
-    http, headers, _ = strict
+def test_strict_mode_costs_milliseconds_per_request(strict_in_process) -> None:
+    # In-process only: loopback HTTP would add its own cost to what this measures.
+    http, headers, _ = strict_in_process
     body = invoice(UnitAmount=12.5)
     http.get("/api.xro/2.0/TestContacts", headers=headers)
     started = time.perf_counter()
