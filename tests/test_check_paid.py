@@ -268,3 +268,28 @@ def test_a_sweep_that_would_cost_more_than_asking_by_id_switches_to_ids(tmp_path
     assert report.requests == 4 and report.method == "full-sweep+ids"
     assert [sorted(a) for a in xero.asked[1:]] == [["IDs"]] * 3
     assert {r.state for r in report.results} == {"unpaid"} and len(report.results) == 120
+
+
+def test_a_check_by_id_takes_its_cursor_from_xeros_clock(xero: Sandbox) -> None:
+    from datetime import timedelta
+
+    from uku_xero_cli.sync.paid import CURSOR, CURSOR_MARGIN
+
+    # Xero's clock is an hour behind this machine's.
+    xero.clock.advance(-3600)
+    ids = pushed(xero, invoice("UKU-1"), invoice("UKU-2"))
+    first = check(xero)
+    assert first.method == "ids"
+    with store() as db:
+        cursor = db.cursor(CURSOR)
+    assert cursor is not None
+    assert abs(cursor - (xero.clock.now() - CURSOR_MARGIN)) < timedelta(seconds=30)
+    # Enough new invoices that the next check sweeps by If-Modified-Since: a payment made a
+    # minute after the first check (by Xero's clock) must be among what it reads.
+    pushed(xero, *invoices(110, prefix="UKU-N-"))
+    xero.clock.advance(60)
+    pay(xero, ids["UKU-1"], "40.00", date(2026, 11, 21))
+    second = check(xero)
+    assert second.method.startswith("modified-since")
+    paid = by_number(second)["UKU-1"]
+    assert paid.amount_paid == Decimal("40.00") and "payments" in paid.changed

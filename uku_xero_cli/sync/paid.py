@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.store.models import Invoice, Payment, PushRecord
 from uku_xero_cli.sync.invoice_file import money
-from uku_xero_cli.sync.invoices import BATCH, fetch_invoices
+from uku_xero_cli.sync.invoices import BATCH
 
 if TYPE_CHECKING:
     import httpx
@@ -168,6 +168,9 @@ class PaidCheck:
         self.store = store
         self.client = client
         self.method = "none"
+        # Xero's clock when it answered the first read: the next check's If-Modified-Since
+        # is reckoned from it, never from this machine's clock, which may differ.
+        self.server_started: datetime | None = None
 
     def run(self, numbers: Sequence[str] | None = None) -> PaidReport:
         sent_before = self.client.requests_sent
@@ -179,8 +182,9 @@ class PaidCheck:
         if not wanted:
             fetched: dict[str, dict[str, Any]] = {}
         elif numbers or len(wanted) <= IDS_ONLY_UP_TO:
-            started = datetime.now(UTC)
+            local_start = datetime.now(UTC)
             fetched = self._by_ids(list(wanted))
+            started = self.server_started or local_start
             self.method = "ids"
             covered = not numbers
         else:
@@ -246,13 +250,21 @@ class PaidCheck:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def _get(self, params: dict[str, str], headers: dict[str, str] | None = None) -> Any:
+        body = self.client.get("Invoices", params=params, headers=headers or {})
+        if self.server_started is None:
+            self.server_started = _server_time(body)
+        return body
+
     def _by_ids(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         wanted = set(ids)
         found: dict[str, dict[str, Any]] = {}
-        for element in fetch_invoices(self.client, "IDs", list(ids)):
-            key = str(element.get("InvoiceID") or "").lower()
-            if key in wanted:
-                found[key] = element
+        for start in range(0, len(ids), BATCH):
+            body = self._get({"IDs": ",".join(ids[start : start + BATCH])})
+            for element in _records(body):
+                key = str(element.get("InvoiceID") or "").lower()
+                if key in wanted:
+                    found[key] = element
         return found
 
     def _sweep(
@@ -267,19 +279,13 @@ class PaidCheck:
         started: datetime | None = None
         page = 1
         while True:
-            body = self.client.get(
-                "Invoices",
-                params={
-                    "createdByMyApp": "true",
-                    "page": str(page),
-                    "pageSize": str(SWEEP_PAGE_SIZE),
-                },
-                headers=headers,
+            body = self._get(
+                {"createdByMyApp": "true", "page": str(page), "pageSize": str(SWEEP_PAGE_SIZE)},
+                headers,
             )
             if started is None:
-                started = _server_time(body) or datetime.now(UTC)
-            records = body.get("Invoices") if isinstance(body, Mapping) else None
-            records = [r for r in records or [] if isinstance(r, dict)]
+                started = self.server_started or datetime.now(UTC)
+            records = _records(body)
             for element in records:
                 key = str(element.get("InvoiceID") or "").lower()
                 if key in wanted:
@@ -302,6 +308,11 @@ class PaidCheck:
                 found.update(self._by_ids(unseen))
                 self.method += "+ids"
         return found, started
+
+
+def _records(body: Any) -> list[dict[str, Any]]:
+    records = body.get("Invoices") if isinstance(body, Mapping) else None
+    return [r for r in records or [] if isinstance(r, dict)]
 
 
 def _page_count(body: Any, records: int) -> int:
