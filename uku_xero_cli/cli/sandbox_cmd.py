@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from uku_xero_cli.errors import UsageError
+
+
+class Consent(StrEnum):
+    """How the authorize endpoint answers (sandbox/control.py CONSENT_MODES)."""
+
+    auto = "auto"
+    deny = "deny"
+    page = "page"
 
 
 def sandbox(
@@ -42,6 +51,13 @@ def sandbox(
     secret: Annotated[
         bool, typer.Option(help="Print the confidential app's id and secret instead of PKCE's.")
     ] = False,
+    consent: Annotated[
+        Consent,
+        typer.Option(
+            help="Log-in consent: auto (every organisation), deny (access_denied), or page "
+            "(an HTML page where a person ticks organisations)."
+        ),
+    ] = Consent.auto,
 ) -> None:
     """Serve the built-in Xero emulator and print the variables that point uku-xero at it.
 
@@ -73,6 +89,7 @@ def sandbox(
             latency=latency,
             error_rate=error_rate,
             ignore_page_size=ignore_page_size,
+            consent=consent.value,
         )
         if redirect_uri:
             config.redirect_uris = list(redirect_uri)
@@ -93,7 +110,9 @@ def sandbox(
             print(f"export {name}={value}", flush=True)
         out.info(
             f"Xero sandbox on {running.url} ({orgs} organisations, seed {seed}"
-            f"{', strict' if strict else ''}); admin API at {running.url}/_sandbox/. "
+            f"{', strict' if strict else ''}"
+            f"{'' if consent is Consent.auto else ', consent ' + consent.value}); "
+            f"admin API at {running.url}/_sandbox/. "
             "Ctrl-C stops it."
         )
         try:
