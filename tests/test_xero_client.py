@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests import connected
+from tests.conftest import CliResult
+from tests.connected import point_at
 from uku_xero_cli.errors import (
+    MissingScope,
     NetworkError,
     NotFound,
     ReauthorizationRequired,
@@ -20,6 +24,7 @@ from uku_xero_cli.sandbox import control, environment
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
 from uku_xero_cli.sandbox.grants import grant_for_tests
+from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import Settings, load_settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
 from uku_xero_cli.xero.client import XeroClient, validation_messages
@@ -36,9 +41,13 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def connect_company(
-    sandbox: Sandbox, settings: Settings, *, expires_in: float = 1800.0
+    sandbox: Sandbox,
+    settings: Settings,
+    *,
+    expires_in: float = 1800.0,
+    scopes: str | None = None,
 ) -> CompanyTokens:
-    answer = grant_for_tests(sandbox)
+    answer = grant_for_tests(sandbox) if scopes is None else grant_for_tests(sandbox, scopes)
     tenant = sandbox.state.default_user().tenant_ids[0]
     connection = next(c for c in sandbox.state.connections.values() if c.tenant_id == tenant)
     record = CompanyTokens(
@@ -135,6 +144,28 @@ def test_a_network_failure_during_refresh_keeps_the_old_refresh_token(
     stored = TokenStore(settings).load("acme")
     assert stored is not None and not stored.needs_reauth
     assert stored.refresh_token == record.refresh_token
+
+
+NO_INVOICES = "offline_access openid profile email accounting.contacts accounting.settings"
+
+
+def test_a_missing_scope_is_named_without_refreshing_or_marking_the_company(
+    sandbox: Sandbox, settings: Settings, client: XeroClient
+) -> None:
+    connect_company(sandbox, settings, scopes=NO_INVOICES)
+    with pytest.raises(MissingScope) as caught:
+        client.get("Invoices")
+    assert sandbox.log.last("GET", "/api.xro/2.0/Invoices").status == 401
+    assert "GET /Invoices" in caught.value.message
+    assert "accounting.invoices.read" in caught.value.message
+    assert caught.value.hint is not None
+    assert f'uku-xero auth -c acme --scopes "{NO_INVOICES} accounting.invoices.read"' in (
+        caught.value.hint
+    )
+    assert token_requests(sandbox) == 0  # a refresh cannot add a scope
+    stored = TokenStore(settings).load("acme")
+    assert stored is not None and not stored.needs_reauth
+    assert client.get("Contacts")["Contacts"]  # what the scopes allow still works
 
 
 def test_delete_connection_is_true_then_false_when_already_gone(
@@ -243,3 +274,25 @@ def test_other_4xx_is_a_xero_api_error(mocked: XeroClient, httpx_mock: HTTPXMock
     httpx_mock.add_response(url=f"{API}/Items", status_code=409, json={"Message": "Conflict!"})
     with pytest.raises(XeroAPIError, match="Conflict!"):
         mocked.get("Items")
+
+
+# -- through the CLI over loopback HTTP --------------------------------------------------------
+
+
+def test_reload_without_the_invoice_scope_exits_4_and_other_data_sets_keep_working(
+    sandbox: Sandbox,
+    sandbox_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., CliResult],
+) -> None:
+    point_at(sandbox_server, monkeypatch)
+    connected.connect_company(sandbox, scopes=NO_INVOICES)
+    result = cli("reload", "-c", "acme")
+    assert result.exit_code == 4, result.stderr
+    assert "GET /Invoices" in result.stderr and "accounting.invoices.read" in result.stderr
+    assert "uku-xero auth -c acme --scopes" in result.stderr
+    assert connected.refreshes(sandbox) == []
+    assert not connected.stored().needs_reauth
+    again = cli("reload", "-c", "acme", "--only", "clients", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert cli("status", "-c", "acme").exit_code == 0

@@ -53,6 +53,14 @@ class ReauthorizationRequired(UkuXeroError):
     code = "reauth_required"
 
 
+class MissingScope(ReauthorizationRequired):
+    """Xero refused one call for a scope the connection was not granted (401
+    AuthorizationUnsuccessful). Exit code 4 like any re-authorization, but the company is not
+    marked needs_reauth: calls its granted scopes cover keep working."""
+
+    code = "missing_scope"
+
+
 class RateLimited(UkuXeroError):
     """Xero's daily limit is reached; `retry_at` says when it resets (when known)."""
 

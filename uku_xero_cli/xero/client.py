@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli import __version__
 from uku_xero_cli.errors import (
+    MissingScope,
     NetworkError,
     NotFound,
     RateLimited,
@@ -206,7 +207,8 @@ class XeroClient:
         """Send one API request with auth and tenant headers; errors come back typed.
 
         `url` is absolute or relative to the accounting API base. A 401 refreshes the token
-        once and retries; a second 401, or a 403, means the company must re-authorize.
+        once and retries; a second 401, or a 403, means the company must re-authorize. A 401
+        for a scope the connection lacks is MissingScope at once: no refresh, no mark.
         `content` is a body already encoded (JSON with exact Decimal money; the caller sets
         Content-Type), for when `json` would have to pass money through a float.
         """
@@ -223,7 +225,12 @@ class XeroClient:
             response = self._send(
                 method, url, params=params, json=json, headers=sent, content=content
             )
-            if response.status_code == 401 and attempt == 1 and self._fixed_token is None:
+            if (
+                response.status_code == 401
+                and attempt == 1
+                and self._fixed_token is None
+                and not _scope_refused(_json_or_none(response))
+            ):
                 token, tenant_id = self._credentials(rejected=token)
                 continue
             break
@@ -285,6 +292,10 @@ class XeroClient:
         body = _json_or_none(response)
         detail = _detail(body)
         where = f"{response.request.method} {_path(str(response.request.url))}"
+        if status == 401 and _scope_refused(body):
+            # The token is fine; it just may not make this call. Refreshing would not help,
+            # and marking the company would stop the calls its scopes do allow.
+            raise self._missing_scope(response.request.method, str(response.request.url))
         if status in (401, 403):
             reason = (
                 f"Xero refused access to the organisation ({status} {detail or 'Forbidden'}): "
@@ -318,6 +329,31 @@ class XeroClient:
                 f"Xero answered {status} to {where}", hint="Xero may be having problems; try later"
             )
         raise XeroAPIError(f"Xero answered {status} to {where}: {detail or 'error'}", status=status)
+
+    def _missing_scope(self, method: str, url: str) -> MissingScope:
+        from uku_xero_cli.xero.scopes import endpoint, needed_scope, with_scope
+
+        scope = needed_scope(method, url)
+        granted: list[str] = []
+        if self._fixed_token is None:
+            try:
+                record = self.store.load(self.company)
+            except ReauthorizationRequired:
+                record = None
+            granted = list(record.scopes) if record is not None else []
+        granted = granted or self.settings.scopes.split()
+        lacking = f"the scope {scope}" if scope else "a scope this call needs"
+        message = (
+            f"Xero refused {endpoint(method, url)} for company '{self.company}': its "
+            f"connection was not granted {lacking} (401 AuthorizationUnsuccessful); commands "
+            "that need only the granted scopes keep working"
+        )
+        scopes = with_scope(granted, scope) if scope else " ".join(granted) + " ..."
+        return MissingScope(
+            message,
+            hint=f"to allow it, connect again with the scope: uku-xero auth -c {self.company} "
+            f'--scopes "{scopes}"',
+        )
 
     # -- convenience ----------------------------------------------------------------------
 
@@ -362,6 +398,14 @@ def _json_or_none(response: httpx.Response) -> Any:
         return loads_xero(response.content)
     except ValueError:
         return None
+
+
+def _scope_refused(body: Any) -> bool:
+    """Xero's 401 for a call outside the granted scopes (an expired or unknown token is
+    TokenExpired / AuthenticationUnsuccessful instead)."""
+    return isinstance(body, dict) and str(body.get("Detail") or "").startswith(
+        "AuthorizationUnsuccessful"
+    )
 
 
 def _detail(body: Any) -> str:
