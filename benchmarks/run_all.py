@@ -26,6 +26,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("pacing.py", [], ["--contacts", "24000", "--window", "1"]),
     ("memory.py", [], ["--sizes", "1000,10000"]),
     ("check_paid.py", [], ["--invoices", "300"]),
+    ("sandbox_generation.py", [], ["--contacts", "10000", "--runs", "1"]),
 ]
 
 
