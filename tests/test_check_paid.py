@@ -4,7 +4,8 @@ invoices Xero no longer returns, and how few requests it takes."""
 from __future__ import annotations
 
 import json
-from datetime import date
+import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -217,6 +218,64 @@ def test_1000_open_invoices_take_at_most_a_dozen_requests(xero: Sandbox) -> None
     assert len(check(xero).results) == 997
 
 
+def add_old_paid_invoices(sandbox: Sandbox, count: int, like: str) -> None:
+    """`count` invoices this app made long ago, all paid, listed before the pushed ones (as
+    older records are): copies of the pushed invoice `like`, put straight into the books."""
+    from uku_xero_cli.sandbox.xero_format import epoch_ms, ms_date
+
+    data = org(sandbox).data
+    assert data is not None
+    template = data.invoices[like]
+    moment = sandbox.clock.now() - timedelta(days=400)
+    old: dict[str, dict[str, Any]] = {}
+    for n in range(count):
+        invoice_id = str(uuid.uuid4())
+        old[invoice_id] = {
+            **template,
+            "InvoiceID": invoice_id,
+            "InvoiceNumber": f"OLD-{n:05d}",
+            "Status": "PAID",
+            "AmountPaid": template["Total"],
+            "AmountDue": Decimal("0.00"),
+            "UpdatedDateUTC": ms_date(moment),
+            "_updated": epoch_ms(moment),
+        }
+    with sandbox.state.lock:
+        newer = dict(data.invoices)
+        data.invoices.clear()
+        data.invoices.update(old)
+        data.invoices.update(newer)
+        data.invoice_numbers.update({r["InvoiceNumber"].casefold(): i for i, r in old.items()})
+        data.changed()
+
+
+def test_1000_open_among_13000_of_the_apps_invoices_take_at_most_a_dozen_requests(
+    xero: Sandbox,
+) -> None:
+    ids = pushed(xero, *invoices(1000))
+    add_old_paid_invoices(xero, 12_000, like=ids["UKU-2026-0001"])
+    # Paid before the first check: a sweep of open invoices leaves it out, so it is asked by ID.
+    pay(xero, ids["UKU-2026-0007"], "540.00", date(2026, 11, 29))
+    first = check(xero)
+    assert len(first.results) == 1000 and first.requests <= 12
+    states = {r.number: r.state for r in first.results}
+    assert states.pop("UKU-2026-0007") == "paid" and set(states.values()) == {"unpaid"}
+    sweep, by_id = xero.log.entries("GET", f"{API}/Invoices")
+    assert sweep.query["Statuses"] == ["DRAFT,SUBMITTED,AUTHORISED"]
+    assert by_id.query["IDs"] == [ids["UKU-2026-0007"]]
+    xero.clock.advance(600)
+    pay(xero, ids["UKU-2026-0042"], "540.00", date(2026, 11, 30))
+    accounting.set_invoice_status(xero, org(xero), ids["UKU-2026-0043"], "VOIDED")
+    xero.log.clear()
+    second = check(xero)
+    assert second.requests <= 12
+    changed = {r.number: r.state for r in second.results if r.changed}
+    assert changed == {"UKU-2026-0042": "paid", "UKU-2026-0043": "voided"}
+    assert second.method == "modified-since"
+    assert "Statuses" not in xero.log.entries("GET", f"{API}/Invoices")[0].query
+    assert len(check(xero).results) == 997
+
+
 class PagedXero:
     """A Xero whose app made 10,000 invoices: a sweep would take 10 pages of 1,000."""
 
@@ -265,7 +324,8 @@ def test_a_sweep_that_would_cost_more_than_asking_by_id_switches_to_ids(tmp_path
         xero = PagedXero(ids)
         report = PaidCheck(db, xero).run()  # type: ignore[arg-type]
     # One page shows 9 more would follow; the 120 by ID take 3 requests.
-    assert report.requests == 4 and report.method == "full-sweep+ids"
+    assert report.requests == 4 and report.method == "open-sweep+ids"
+    assert xero.asked[0]["Statuses"] == "DRAFT,SUBMITTED,AUTHORISED"
     assert [sorted(a) for a in xero.asked[1:]] == [["IDs"]] * 3
     assert {r.state for r in report.results} == {"unpaid"} and len(report.results) == 120
 

@@ -4,11 +4,15 @@ Without numbers it reads every pushed invoice not yet fully paid, voided or dele
 few requests as it can:
 
 - up to 100 of them: GET /Invoices?IDs=... in batches of 50 (the URL caps the list);
-- more: the invoices this app created, 1,000 a page (`createdByMyApp=true`), with
-  If-Modified-Since from the previous complete check, so an unchanged invoice costs nothing.
-  When the first page shows the sweep would take more requests than asking by ID, the rest
-  is asked by ID instead. An invoice a sweep without If-Modified-Since missed is asked for
-  by ID before it is called missing.
+- more, after a complete check: the invoices this app created, 1,000 a page
+  (`createdByMyApp=true`), with If-Modified-Since from that check, so an unchanged invoice
+  costs nothing and a paid, voided or deleted one comes back;
+- more, the first time: this app's open invoices only (`Statuses=DRAFT,SUBMITTED,AUTHORISED`),
+  so its paid history costs nothing; those the sweep did not return (settled since they
+  were pushed, or made by another app) are then asked for by ID before any is called missing.
+
+When a page shows that the rest of a sweep would take more requests than asking by ID, the
+rest is asked by ID instead.
 
 Answers are matched by InvoiceID; whatever else Xero sends is ignored, and an invoice it does
 not return is reported as such and kept. Voided and deleted invoices are reported as voided
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
 
 CURSOR = "check_paid"
 SWEEP_PAGE_SIZE = 1000
+# The statuses in which what is owed can still change (PAID, VOIDED and DELETED are final).
+OPEN_STATUSES = "DRAFT,SUBMITTED,AUTHORISED"
 # Up to this many invoices, asking by ID costs at most 2 requests: never more than a sweep.
 IDS_ONLY_UP_TO = 2 * BATCH
 # A record saved just before Xero's clock read the sweep's start may become visible a little
@@ -89,7 +95,7 @@ class PaidResult:
 class PaidReport:
     results: list[PaidResult]
     requests: int = 0
-    method: str = "none"  # ids, modified-since, full-sweep (+ids)
+    method: str = "none"  # ids, modified-since, open-sweep (+ids)
 
     @property
     def missing(self) -> list[PaidResult]:
@@ -273,16 +279,23 @@ class PaidCheck:
         from uku_xero_cli.xero.endpoints import if_modified_since
 
         since = self.store.cursor(CURSOR)
-        headers = {"If-Modified-Since": if_modified_since(since)} if since else {}
-        self.method = "modified-since" if since else "full-sweep"
+        params = {"createdByMyApp": "true", "pageSize": str(SWEEP_PAGE_SIZE)}
+        headers: dict[str, str] = {}
+        if since:
+            # Without a status filter: an invoice paid, voided or deleted since the previous
+            # check must come back, and only what changed since does.
+            headers["If-Modified-Since"] = if_modified_since(since)
+            self.method = "modified-since"
+        else:
+            # Open ones only, so however many of the app's invoices were paid long ago they
+            # cost nothing; one settled since it was pushed is then asked for by ID.
+            params["Statuses"] = OPEN_STATUSES
+            self.method = "open-sweep"
         found: dict[str, dict[str, Any]] = {}
         started: datetime | None = None
         page = 1
         while True:
-            body = self._get(
-                {"createdByMyApp": "true", "page": str(page), "pageSize": str(SWEEP_PAGE_SIZE)},
-                headers,
-            )
+            body = self._get({**params, "page": str(page)}, headers)
             if started is None:
                 started = self.server_started or datetime.now(UTC)
             records = _records(body)
@@ -294,8 +307,8 @@ class PaidCheck:
             if not records or page >= pages:
                 break
             unseen = [key for key in wanted if key not in found]
-            if math.ceil(len(unseen) / BATCH) < pages - page:
-                # Asking for the rest by ID is cheaper than reading the remaining pages.
+            if math.ceil(len(unseen) / BATCH) <= pages - page:
+                # Asking for the rest by ID costs no more than reading the remaining pages.
                 found.update(self._by_ids(unseen))
                 self.method += "+ids"
                 return found, started
@@ -304,7 +317,7 @@ class PaidCheck:
         if not since:
             unseen = [key for key in wanted if key not in found]
             if unseen:
-                # Not among this app's invoices (another app made it?): ask by ID.
+                # No longer open (paid, voided, deleted), or made by another app: ask by ID.
                 found.update(self._by_ids(unseen))
                 self.method += "+ids"
         return found, started
