@@ -336,10 +336,16 @@ def test_unregistered_redirect_uri_is_explained(
         "uku_xero_cli.cli.auth_cmd.open_browser",
         lambda url: pages.append(httpx.get(url, follow_redirects=False)),
     )
-    result = cli("auth", "-c", "acme", "--port", str(free_port()), "--timeout", "1")
+    unregistered = free_port()
+    result = cli("auth", "-c", "acme", "--port", str(unregistered), "--timeout", "1")
     # Xero shows an error page instead of redirecting: the wait ends by timeout.
     assert result.exit_code == 1
     assert pages[0].status_code == 400 and "redirect_uri" in pages[0].text
+    uri = f"http://localhost:{unregistered}/callback"
+    opening, _, error = result.stderr.partition("error:")
+    assert "Invalid redirect_uri" in opening and uri in opening  # said while waiting
+    assert "no sign-in redirect arrived" in error
+    assert "Invalid redirect_uri" in error and uri in error and "--port" in error
 
 
 def test_a_scope_the_app_may_not_use_is_explained(

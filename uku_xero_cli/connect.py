@@ -142,7 +142,7 @@ def authorize(
     on which the final redirect URL may be pasted instead of reaching the loopback server.
     """
     from uku_xero_cli.oauth.flow import IdentityClient, code_from_redirect
-    from uku_xero_cli.oauth.loopback import LoopbackServer
+    from uku_xero_cli.oauth.loopback import LoopbackServer, unregistered_hint
     from uku_xero_cli.xero.client import XeroClient
 
     say = notify or (lambda message: None)
@@ -168,6 +168,9 @@ def authorize(
                 "Opening the browser to sign in to Xero. If it does not open, visit:\n\n"
                 f"{request.url}\n"
             )
+        # Said before the browser opens: a refused redirect URI never comes back to us.
+        say(f"Waiting for the browser; {unregistered_hint(server.port)}.")
+        if open_browser is not None:
             open_browser(request.url)
         code = server.wait(timeout, paste=paste, on_bad_paste=say)
     answer = identity.exchange_code(request, code)

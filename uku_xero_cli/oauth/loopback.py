@@ -43,6 +43,15 @@ def redirect_uri_for(port: int) -> str:
     return f"http://localhost:{port}{CALLBACK_PATH}"
 
 
+def unregistered_hint(port: int) -> str:
+    """What to do when Xero refuses the redirect URI: it shows an error page and never
+    redirects, so from here that looks like a browser that never came back."""
+    return (
+        f"if Xero shows 'Invalid redirect_uri', register {redirect_uri_for(port)} for the app "
+        "at developer.xero.com, or use --port with a port whose redirect URI is registered"
+    )
+
+
 def _page(title: str, text: str) -> bytes:
     return _PAGE.format(title=html.escape(title), text=html.escape(text)).encode("utf-8")
 
@@ -214,7 +223,8 @@ class LoopbackServer(Generic[T]):
             self._done.set()
             raise AuthorizationTimeout(
                 f"no sign-in redirect arrived within {timeout:.0f} s",
-                hint="run `uku-xero auth` again (--timeout N gives more time)",
+                hint="run `uku-xero auth` again (--timeout N gives more time); "
+                + unregistered_hint(self.port),
             ) from None
         if error is not None:
             raise error
