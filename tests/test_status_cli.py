@@ -37,6 +37,10 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
+def damage_token_file(company: str) -> None:
+    TokenStore(load_settings()).path(company).write_text("[token\nrefresh_token = ")
+
+
 def document(result: CliResult) -> dict[str, Any]:
     data = result.json()
     assert isinstance(data, dict)
@@ -336,6 +340,28 @@ def test_companies_lists_each_with_its_organisation_and_state(
     assert len(sandbox.log) == 0  # local files only
 
 
+def test_a_damaged_token_file_is_listed_as_needing_reauthorization(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox, "acme")
+    connect_company(sandbox, "beta", org_index=1)
+    damage_token_file("beta")
+    listed = cli("companies", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    rows = {c["company"]: c for c in document(listed)["companies"]}
+    assert rows["acme"]["state"] == "connected"
+    assert rows["beta"]["state"] == "needs_reauth"
+    assert rows["beta"]["reason"] == "token file damaged"
+    assert "token file damaged" in cli("companies").stdout
+    every = cli("status", "--all", "--json")
+    assert every.exit_code == 4
+    states = {c["company"]: (c["state"], c["reason"]) for c in document(every)["companies"]}
+    assert states == {"acme": ("connected", None), "beta": ("needs_reauth", "token file damaged")}
+    human = cli("status", "-c", "beta")
+    assert human.exit_code == 4
+    assert "token file damaged" in human.stdout and "uku-xero auth -c beta" in human.stderr
+
+
 def test_companies_with_none_configured(cli: Cli) -> None:
     result = cli("companies")
     assert result.exit_code == 0 and "No companies yet" in result.stdout
@@ -441,6 +467,23 @@ def test_disconnect_revokes_a_sign_in_no_other_company_uses(
     assert sandbox.state.refresh_tokens[acme.refresh_token or ""].revoked
     assert beta.connection_id in sandbox.state.connections
     assert cli("status", "-c", "beta").exit_code == 0
+
+
+def test_disconnect_clears_a_damaged_token_file_locally(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox)
+    damage_token_file("acme")
+    result = cli("disconnect", "-c", "acme", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = document(result)
+    assert data["local_tokens_cleared"] is True and data["confirmed_at_xero"] is False
+    assert "damaged" in data["notes"][0] and "Connected apps" in data["notes"][0]
+    assert not stored().connected  # the file reads again
+    assert len(sandbox.log) == 0  # without tokens there is nothing to send
+    assert record.connection_id in sandbox.state.connections
+    assert cli("status", "-c", "acme").exit_code == 3
+    assert document(cli("companies", "--json"))["companies"][0]["state"] == "not_connected"
 
 
 def test_disconnect_of_an_unconnected_company_is_exit_3(cli: Cli, xero: RunningServer) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from uku_xero_cli.errors import NotConnected, UkuXeroError
+from uku_xero_cli.errors import DamagedTokenFile, NotConnected, UkuXeroError
 from uku_xero_cli.settings import Settings
-from uku_xero_cli.tokens import TokenStore
+from uku_xero_cli.tokens import CompanyTokens, TokenStore
 
 if TYPE_CHECKING:
     import httpx
@@ -64,7 +64,10 @@ def disconnect(
     from uku_xero_cli.xero.client import XeroClient
 
     store = store or TokenStore(settings)
-    record = store.load(company)
+    try:
+        record = store.load(company)
+    except DamagedTokenFile:
+        return _clear_damaged(settings, store, company)
     if record is None or not (record.tenant_id or record.refresh_token):
         raise NotConnected(f"company '{company}' is not connected to Xero: nothing to disconnect")
     outcome = DisconnectOutcome(company, record.tenant_id, record.tenant_name)
@@ -100,9 +103,28 @@ def disconnect(
 
     with store.lock(company):
         store.save(record.cleared())
-    if settings.store_file(company).exists():
-        outcome.store_kept = str(settings.store_file(company))
+    _note_store(outcome, settings)
     return outcome
+
+
+def _clear_damaged(settings: Settings, store: TokenStore, company: str) -> DisconnectOutcome:
+    """Replace an unreadable token file with a cleared record. Without its tokens nothing can
+    be asked of Xero, so the outcome says what to check there by hand."""
+    outcome = DisconnectOutcome(company, None, None)
+    outcome.notes.append(
+        "the token file was damaged, so nothing could be removed or revoked at Xero: if the "
+        "organisation still lists uku-xero under Settings > Connected apps in Xero, "
+        "disconnect it there"
+    )
+    with store.lock(company):
+        store.save(CompanyTokens(company=company).cleared())
+    _note_store(outcome, settings)
+    return outcome
+
+
+def _note_store(outcome: DisconnectOutcome, settings: Settings) -> None:
+    if settings.store_file(outcome.company).exists():
+        outcome.store_kept = str(settings.store_file(outcome.company))
 
 
 def _grant_shared(

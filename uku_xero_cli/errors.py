@@ -53,6 +53,13 @@ class ReauthorizationRequired(UkuXeroError):
     code = "reauth_required"
 
 
+class DamagedTokenFile(ReauthorizationRequired):
+    """A company's token file cannot be read as TOML: `auth` replaces it, `disconnect` clears
+    it; listings show the company as needing re-authorization."""
+
+    code = "token_file_damaged"
+
+
 class MissingScope(ReauthorizationRequired):
     """Xero refused one call for a scope the connection was not granted (401
     AuthorizationUnsuccessful). Exit code 4 like any re-authorization, but the company is not

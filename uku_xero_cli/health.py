@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from uku_xero_cli.errors import NotConnected, ReauthorizationRequired, UkuXeroError
+from uku_xero_cli.errors import (
+    DamagedTokenFile,
+    NotConnected,
+    ReauthorizationRequired,
+    UkuXeroError,
+)
 from uku_xero_cli.redact import fingerprint
 from uku_xero_cli.settings import Settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauth_hint
@@ -21,6 +26,8 @@ if TYPE_CHECKING:
 CONNECTED = "connected"
 NEEDS_REAUTH = "needs_reauth"
 NOT_CONNECTED = "not_connected"
+
+DAMAGED_REASON = "token file damaged"
 
 REFRESH_TOKEN_DAYS = 60  # Xero: a refresh token expires after 60 days unused
 
@@ -210,7 +217,20 @@ def _round(value: float | None, digits: int = 0) -> float | int | None:
     return round(value, digits) if digits else int(value)
 
 
-def _report_from(record: CompanyTokens | None, company: str, verbose: bool) -> StatusReport:
+def _load(store: TokenStore, company: str) -> tuple[CompanyTokens | None, bool]:
+    """The company's record, and whether its token file is damaged (then the record is None):
+    one unreadable file must not hide the other companies."""
+    try:
+        return store.load(company), False
+    except DamagedTokenFile:
+        return None, True
+
+
+def _report_from(
+    record: CompanyTokens | None, company: str, verbose: bool, *, damaged: bool = False
+) -> StatusReport:
+    if damaged:
+        return StatusReport(company, NEEDS_REAUTH, reason=DAMAGED_REASON)
     if record is None or not record.connected:
         return StatusReport(
             company, NOT_CONNECTED, reason="no Xero connection: run `uku-xero auth`"
@@ -274,8 +294,8 @@ def company_status(
 ) -> StatusReport:
     """The company's connection health; live (GET /connections) unless `offline`."""
     store = store or TokenStore(settings)
-    record = store.load(company)
-    report = _report_from(record, company, verbose)
+    record, damaged = _load(store, company)
+    report = _report_from(record, company, verbose, damaged=damaged)
     _add_store_facts(report, settings)
     if offline or report.state != CONNECTED:
         return report
@@ -296,8 +316,8 @@ def company_status(
     except UkuXeroError as exc:
         report.error = exc
         return report
-    fresh = store.load(company)
-    checked = _report_from(fresh, company, verbose)
+    fresh, damaged = _load(store, company)
+    checked = _report_from(fresh, company, verbose, damaged=damaged)
     checked.live = True
     checked.reloads, checked.awaiting_payment = report.reloads, report.awaiting_payment
     checked.store_note = report.store_note
@@ -348,7 +368,8 @@ def companies(
     store = store or TokenStore(settings)
     found = []
     for name in configured_companies(settings):
-        report = _report_from(store.load(name), name, verbose=False)
+        record, damaged = _load(store, name)
+        report = _report_from(record, name, verbose=False, damaged=damaged)
         found.append(
             CompanySummary(
                 company=name,

@@ -122,7 +122,7 @@ def render_status(report: StatusReport) -> RenderableType:
         ("company", report.company),
         ("state", _state_text(report)),
     ]
-    if report.state != NOT_CONNECTED:
+    if report.state != NOT_CONNECTED and report.tenant_id is not None:
         rows.append(("organisation", f"{report.tenant_name or '-'} ({report.tenant_id})"))
         left = report.access_seconds_left
         if left is None:

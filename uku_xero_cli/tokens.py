@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from uku_xero_cli.errors import (
+    DamagedTokenFile,
     InvalidCompanyName,
     LockHeld,
     NotConnected,
@@ -218,9 +219,10 @@ class TokenStore:
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-            raise ReauthorizationRequired(
+            raise DamagedTokenFile(
                 f"the token file of company '{company}' ({path}) is damaged",
-                hint=reauth_hint(company),
+                hint=f"{reauth_hint(company)} to replace it, or `uku-xero disconnect -c "
+                f"{company} --yes` to clear it",
             ) from None
         record = CompanyTokens.from_toml(company, data)
         register_secret(record.access_token)

@@ -29,17 +29,24 @@ def disconnect(
     with out.guard():
         from uku_xero_cli.cli.prompts import confirm
         from uku_xero_cli.disconnect import disconnect as run_disconnect
-        from uku_xero_cli.errors import NotConnected
+        from uku_xero_cli.errors import DamagedTokenFile, NotConnected
         from uku_xero_cli.tokens import TokenStore
 
         store = TokenStore(ctx.settings, warn=out.warn)
-        record = store.load(ctx.company)
-        if record is None or not (record.tenant_id or record.refresh_token):
+        damaged = False
+        try:
+            record = store.load(ctx.company)
+        except DamagedTokenFile:
+            record, damaged = None, True  # disconnect is one way to clear it
+        if not damaged and (record is None or not (record.tenant_id or record.refresh_token)):
             raise NotConnected(f"company '{ctx.company}' is not connected to Xero")
         if not yes:
             if not out.interactive:
                 raise UsageError("disconnect asks for confirmation on a terminal; pass --yes")
-            name = record.tenant_name or record.tenant_id
+            if record is None:
+                name = "Xero (its token file is damaged)"
+            else:
+                name = record.tenant_name or record.tenant_id or "Xero"
             if not confirm(out, f"Disconnect company '{ctx.company}' from {name}?"):
                 out.info("Nothing was changed.")
                 raise typer.Exit(1)
