@@ -36,13 +36,19 @@ from uku_xero_cli.xero.retry import RetryPolicy
 
 
 def push(
-    sandbox: Sandbox, *bodies: dict[str, Any], client: XeroClient | None = None, **options: Any
+    sandbox: Sandbox,
+    *bodies: dict[str, Any],
+    client: XeroClient | None = None,
+    db: Store | None = None,
+    **options: Any,
 ) -> PushReport:
     found = parse_documents([InvoiceDocument("inv.json", json.dumps(list(bodies)).encode())])
     own = client is None
     api = client or client_for(sandbox)
     try:
-        return push_invoices(settings(), COMPANY, found, PushOptions(**options), client=api)
+        return push_invoices(
+            settings(), COMPANY, found, PushOptions(**options), client=api, store=db
+        )
     finally:
         if own:
             api.close()
@@ -143,6 +149,86 @@ def test_a_client_without_a_contact_gets_one_created_with_an_idempotency_key(
     # The next invoice of the same client goes to the same contact without asking again.
     push(xero, invoice("UKU-2026-0002"))
     assert len(sent(xero, "PUT", "/Contacts")) == 1
+
+
+def contacts_named(sandbox: Sandbox, name: str) -> list[dict[str, Any]]:
+    data = org(sandbox).data
+    assert data is not None
+    return [c for c in data.contacts.values() if c["Name"].casefold() == name.casefold()]
+
+
+class DiesWhenLinking(Store):
+    """A store whose process is killed after Xero created the contact, before it is linked."""
+
+    def link_client(self, *args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+
+def test_a_crash_between_creating_a_contact_and_linking_it_is_finished_by_a_rerun(
+    xero: Sandbox,
+) -> None:
+    dying = DiesWhenLinking.open(settings().store_file(COMPANY))
+    with dying, pytest.raises(KeyboardInterrupt):
+        push(xero, invoice(), db=dying)
+    [created] = contacts_named(xero, "Brand New Client Ltd")
+    assert xero_invoices(xero, "UKU-2026-0001") == []
+    # Long enough that Xero has forgotten the Idempotency-Key: a repeated PUT is not replayed.
+    xero.clock.advance(xero.config.idempotency_ttl + 60)
+    xero.log.clear()
+    report = push(xero, invoice())
+    [result] = report.results
+    assert result.result == "created", result.reasons
+    assert result.contact == "found by contact number"
+    assert sent(xero, "PUT", "/Contacts") == []
+    [lookup] = sent(xero, "GET", "/Contacts")
+    assert lookup.query["where"] == ['ContactNumber=="C-1"']
+    assert contacts_named(xero, "Brand New Client Ltd") == [created]
+    [body] = sent(xero, "PUT", "/Invoices")[0].body["Invoices"]
+    assert body["Contact"] == {"ContactID": created["ContactID"]}
+    with store() as db:
+        client = db.client("C-1")
+        assert client is not None and client.xero_contact_id == created["ContactID"]
+        assert client.match_method == "created_in_xero"
+
+
+def test_a_contact_of_the_same_name_made_in_xero_since_the_reload_is_linked(
+    xero: Sandbox,
+) -> None:
+    with client_for(xero) as api:
+        made = api.request("PUT", "Contacts", json={"Contacts": [{"Name": "Brand New Client Ltd"}]})
+    contact_id = made.json()["Contacts"][0]["ContactID"]
+    xero.log.clear()
+    report = push(xero, invoice())
+    [result] = report.results
+    assert result.result == "created", result.reasons
+    assert result.contact == "found by name"
+    # Xero refused the new contact for its name; the one holding the name is looked up.
+    assert len(sent(xero, "PUT", "/Contacts")) == 1
+    [lookup] = sent(xero, "GET", "/Contacts")
+    assert lookup.query["searchTerm"] == ["Brand New Client Ltd"]
+    assert [c["ContactID"] for c in contacts_named(xero, "Brand New Client Ltd")] == [contact_id]
+    [body] = sent(xero, "PUT", "/Invoices")[0].body["Invoices"]
+    assert body["Contact"] == {"ContactID": contact_id}
+    with store() as db:
+        client = db.client("C-1")
+        assert client is not None and client.xero_contact_id == contact_id
+        assert client.match_method == "name"
+
+
+def test_a_contact_of_the_same_name_marked_as_another_clients_is_not_taken(
+    xero: Sandbox,
+) -> None:
+    other = {"Name": "Brand New Client Ltd", "ContactNumber": "C-77"}
+    with client_for(xero) as api:
+        api.request("PUT", "Contacts", json={"Contacts": [other]})
+    report = push(xero, invoice())
+    [result] = report.results
+    assert result.result == "failed" and "already assigned" in result.reasons[0]
+    assert len(contacts_named(xero, "Brand New Client Ltd")) == 1
+    assert sent(xero, "PUT", "/Invoices") == []
+    with store() as db:
+        client = db.client("C-1")
+        assert client is not None and client.xero_contact_id is None
 
 
 def test_120_invoices_go_in_three_batches(xero: Sandbox) -> None:

@@ -586,10 +586,12 @@ def push_invoices(
     *,
     transport: httpx.BaseTransport | None = None,
     client: XeroClient | None = None,
+    store: Store | None = None,
 ) -> PushReport:
     """Validate `invoices` against the company's store and push them (or plan, dry run).
 
-    Raises InvalidInvoice (nothing sent) or the error that kept the run from starting;
+    `store` is the company's store already open (it stays open); by default it is opened
+    here. Raises InvalidInvoice (nothing sent) or the error that kept the run from starting;
     a failure part-way is in `report.error` with every invoice's result.
     """
     from uku_xero_cli.store import open_company_store
@@ -600,22 +602,26 @@ def push_invoices(
     # Nothing is sent in a dry run, so a company not (yet) connected can be dry-run too;
     # otherwise the connection is checked before the store is opened (or created).
     record = None if options.dry_run else tokens.load_connected(company)
-    with open_company_store(settings, company) as store:
-        validate(store, invoices, draft=options.draft)
+
+    def run(db: Store) -> PushReport:
+        validate(db, invoices, draft=options.draft)
         if record is None:
             known = tokens.load(company)
             tenant_id = (known.tenant_id if known else None) or ""
-            job = PushJob(store, None, company=company, tenant_id=tenant_id, options=options)
+            job = PushJob(db, None, company=company, tenant_id=tenant_id, options=options)
             return job.run(invoices)
         assert record.tenant_id is not None
         with push_lock(settings, company):
             own = client is None
             api = client or XeroClient(settings, company, store=tokens, transport=transport)
             try:
-                job = PushJob(
-                    store, api, company=company, tenant_id=record.tenant_id, options=options
-                )
+                job = PushJob(db, api, company=company, tenant_id=record.tenant_id, options=options)
                 return job.run(invoices)
             finally:
                 if own:
                     api.close()
+
+    if store is not None:
+        return run(store)
+    with open_company_store(settings, company) as opened:
+        return run(opened)

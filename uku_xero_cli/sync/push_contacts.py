@@ -1,6 +1,9 @@
 """Which Xero contact an invoice goes to: the client's linked contact; else the contact the
-reload's matching rules find for it; else a contact created in Xero for it (PUT /Contacts
-with an Idempotency-Key), unless creating contacts is switched off.
+reload's matching rules find for it; else the contact an earlier run created for it (found
+by ContactNumber, the Uku client id) but died before linking; else a contact created in Xero
+for it (PUT /Contacts with an Idempotency-Key), unless creating contacts is switched off.
+When Xero refuses to create one because its name is taken, the contact holding the name is
+linked instead, unless it is marked as, or linked to, another client.
 
 The client details the invoice file carries are the ones matched and sent: they are what Uku
 holds now. A client unknown to the store is added to it (origin `uku`) so its link is kept.
@@ -106,18 +109,21 @@ class ContactResolver:
             wanted.setdefault(client.id, client)
         choices: dict[str, ContactChoice] = {}
         unlinked: dict[str, InvoiceClient] = {}
+        known: set[str] = set()
         for client_id, client in wanted.items():
             stored = self.store.client(client_id)
             if stored is not None and stored.xero_contact_id:
                 choices[client_id] = ContactChoice(client_id, stored.xero_contact_id, "linked")
             else:
                 unlinked[client_id] = client
+                if stored is not None:
+                    known.add(client_id)
         if not unlinked:
             return choices
         choices.update(self._match(unlinked))
         missing = {cid: c for cid, c in unlinked.items() if cid not in choices}
         if missing:
-            choices.update(self._create(missing))
+            choices.update(self._create(missing, known))
         return choices
 
     # -- matching --------------------------------------------------------------------------
@@ -160,25 +166,100 @@ class ContactResolver:
 
     # -- creating --------------------------------------------------------------------------
 
-    def _create(self, missing: dict[str, InvoiceClient]) -> dict[str, ContactChoice]:
-        if not self.create:
-            return {
-                cid: ContactChoice(
-                    cid,
-                    problems=(
-                        f"client {cid} ({client.name}) has no Xero contact and "
-                        "--no-create-contacts was given",
-                    ),
-                )
-                for cid, client in missing.items()
-            }
+    def _create(
+        self, missing: dict[str, InvoiceClient], known: set[str]
+    ) -> dict[str, ContactChoice]:
+        """Contacts for clients nothing matched: one an earlier run made, else a new one.
+
+        `known` are the clients the store held before this run: only for them can an earlier
+        run have created a contact and died before linking it (clients are stored first).
+        """
         if self.dry_run:
+            if not self.create:
+                return {cid: self._not_creating(c) for cid, c in missing.items()}
             return {cid: ContactChoice(cid, None, "would create") for cid in missing}
-        choices: dict[str, ContactChoice] = {}
-        pending = list(missing.values())
+        earlier = [c for cid, c in missing.items() if cid in known]
+        choices = self._find_by_number(earlier)
+        pending = [c for cid, c in missing.items() if cid not in choices]
+        if not self.create:
+            choices.update({c.id: self._not_creating(c) for c in pending})
+            return choices
         for start in range(0, len(pending), BATCH):
             choices.update(self._create_batch(pending[start : start + BATCH]))
         return choices
+
+    @staticmethod
+    def _not_creating(client: InvoiceClient) -> ContactChoice:
+        return ContactChoice(
+            client.id,
+            problems=(
+                f"client {client.id} ({client.name}) has no Xero contact and "
+                "--no-create-contacts was given",
+            ),
+        )
+
+    # -- finding what Xero already has -------------------------------------------------------
+
+    def _find_by_number(self, clients: Sequence[InvoiceClient]) -> dict[str, ContactChoice]:
+        """Active contacts whose ContactNumber is the client's id (set when we create one)."""
+        assert self.client is not None
+        choices: dict[str, ContactChoice] = {}
+        found: list[tuple[InvoiceClient, dict[str, Any]]] = []
+        eligible = [c for c in clients if len(c.id) <= CONTACT_NUMBER_MAX]
+        for chunk in _where_chunks(eligible):
+            where = " OR ".join(f"ContactNumber=={_literal(c.id)}" for c in chunk)
+            body = self.client.get("Contacts", params={"where": where})
+            by_number: dict[str, list[dict[str, Any]]] = {}
+            for element in _active(body):
+                by_number.setdefault(str(element.get("ContactNumber") or ""), []).append(element)
+            for client in chunk:
+                hits = by_number.get(client.id, [])
+                if len(hits) == 1:
+                    found.append((client, hits[0]))
+                elif hits:
+                    choices[client.id] = ContactChoice(
+                        client.id,
+                        problems=(
+                            f"client {client.id}: {len(hits)} Xero contacts have contact number "
+                            f"{client.id!r}; link it to one with `uku-xero clients`",
+                        ),
+                    )
+        choices.update(self._link(found, "created_in_xero", "found by contact number"))
+        return choices
+
+    def _find_by_name(self, client: InvoiceClient) -> dict[str, Any] | None:
+        """The active contact holding the client's name, if it may be the client's: not
+        marked (ContactNumber) as another's, nor linked to another client in the store."""
+        assert self.client is not None
+        body = self.client.get("Contacts", params={"searchTerm": client.name})
+        key = client.name.strip().casefold()
+        same = [e for e in _active(body) if str(e.get("Name") or "").strip().casefold() == key]
+        if len(same) != 1:
+            return None
+        contact = same[0]
+        number = contact.get("ContactNumber")
+        if number and number != client.id:
+            return None
+        holder = self.store.client_for_contact(str(contact["ContactID"]))
+        if holder is not None and holder.id != client.id:
+            return None
+        return contact
+
+    def _link(
+        self, found: list[tuple[InvoiceClient, dict[str, Any]]], method: str, how: str
+    ) -> dict[str, ContactChoice]:
+        choices: dict[str, ContactChoice] = {}
+        if not found:
+            return choices
+        contacts = [(client, XeroContact.from_xero(element)) for client, element in found]
+        with self.store.transaction():
+            self.store.upsert_contacts([contact for _, contact in contacts])
+            for client, contact in contacts:
+                self.store.link_client(client.id, contact.contact_id, method)
+                choices[client.id] = ContactChoice(client.id, contact.contact_id, how)
+        return choices
+
+    # -- creating --------------------------------------------------------------------------
 
     def _create_batch(self, batch: list[InvoiceClient]) -> dict[str, ContactChoice]:
         from uku_xero_cli.errors import XeroValidationError
@@ -215,25 +296,63 @@ class ContactResolver:
                 by_number.setdefault(str(element["ContactNumber"]), element)
             by_name.setdefault(str(element.get("Name") or "").strip().casefold(), element)
         choices: dict[str, ContactChoice] = {}
-        created: list[tuple[InvoiceClient, XeroContact]] = []
+        created: list[tuple[InvoiceClient, dict[str, Any]]] = []
+        refused: list[tuple[InvoiceClient, list[str]]] = []
         for client in batch:
             match = by_number.get(client.id) or by_name.get(client.name.casefold())
             if match is None:
                 choices[client.id] = ContactChoice(
                     client.id, problems=(f"Xero's answer left out the contact for {client.id}",)
                 )
+            elif _has_errors(match) or not match.get("ContactID"):
+                refused.append((client, validation_messages(match)))
+            else:
+                created.append((client, match))
+        choices.update(self._link(created, "created_in_xero", "created"))
+        # Most often the name is taken (names are unique among active contacts): by a contact
+        # made since the last reload, or by one an earlier run created but never linked.
+        found: list[tuple[InvoiceClient, dict[str, Any]]] = []
+        for client, reasons in refused:
+            holder = self._find_by_name(client)
+            if holder is not None:
+                found.append((client, holder))
                 continue
-            if _has_errors(match) or not match.get("ContactID"):
-                reasons = validation_messages(match) or ["Xero did not create the contact"]
-                choices[client.id] = ContactChoice(
-                    client.id,
-                    problems=tuple(f"contact {client.name!r}: {r}" for r in reasons),
-                )
-                continue
-            created.append((client, XeroContact.from_xero(match)))
-        with self.store.transaction():
-            self.store.upsert_contacts([contact for _, contact in created])
-            for client, contact in created:
-                self.store.link_client(client.id, contact.contact_id, "created_in_xero")
-                choices[client.id] = ContactChoice(client.id, contact.contact_id, "created")
+            reasons = reasons or ["Xero did not create the contact"]
+            choices[client.id] = ContactChoice(
+                client.id, problems=tuple(f"contact {client.name!r}: {r}" for r in reasons)
+            )
+        choices.update(self._link(found, "name", "found by name"))
         return choices
+
+
+def _active(body: Any) -> list[dict[str, Any]]:
+    records = body.get("Contacts") if isinstance(body, dict) else None
+    return [
+        r
+        for r in records or []
+        if isinstance(r, dict)
+        and r.get("ContactID")
+        and str(r.get("ContactStatus") or "ACTIVE").upper() == "ACTIVE"
+    ]
+
+
+def _literal(text: str) -> str:
+    """A string literal of Xero's `where` language."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# The `where` text of one lookup stays short enough for the URL it goes in.
+_WHERE_BUDGET = 1200
+
+
+def _where_chunks(clients: Sequence[InvoiceClient]) -> list[list[InvoiceClient]]:
+    chunks: list[list[InvoiceClient]] = []
+    size = 0
+    for client in clients:
+        cost = len(client.id) + 24
+        if not chunks or size + cost > _WHERE_BUDGET:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(client)
+        size += cost
+    return chunks
