@@ -285,6 +285,41 @@ def test_orgs_use_switches_the_organisation(
     assert after.connection_id in sandbox.state.connections
 
 
+def test_orgs_use_moves_a_company_whose_organisation_was_disconnected_in_xero(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox, expires_in=0)  # the listing refreshes the token too
+    control.disconnect(sandbox, record.connection_id or "")
+    gone = cli("status", "-c", "acme")
+    assert gone.exit_code == 4
+    assert "orgs -c acme --use" in gone.stderr
+    listing = cli("orgs", "-c", "acme", "--json")
+    assert listing.exit_code == 0, listing.stderr
+    data = document(listing)
+    assert data["current_tenant_id"] == record.tenant_id
+    assert not any(o["current"] for o in data["organisations"])
+    assert stored().needs_reauth  # listing alone changes nothing
+    other = sandbox.state.orgs[sandbox.state.default_user().tenant_ids[1]]
+    switched = cli("orgs", "-c", "acme", "--use", other.name)
+    assert switched.exit_code == 0, switched.stderr
+    after = stored()
+    assert after.tenant_id == other.tenant_id and not after.needs_reauth
+    assert after.refresh_token != record.refresh_token  # the rotation was kept
+    assert cli("status", "-c", "acme").exit_code == 0
+    assert refreshes(sandbox) == [200]
+
+
+def test_orgs_of_a_company_whose_token_xero_refused_is_exit_4(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    record = connect_company(sandbox)
+    TokenStore(load_settings()).mark_needs_reauth("acme", "Xero refused the refresh token")
+    other = sandbox.state.orgs[sandbox.state.default_user().tenant_ids[1]]
+    result = cli("orgs", "-c", "acme", "--use", other.name)
+    assert result.exit_code == 4
+    assert stored().tenant_id == record.tenant_id and len(sandbox.log) == 0
+
+
 def test_orgs_use_unknown_is_exit_2_and_changes_nothing(
     cli: Cli, xero: RunningServer, sandbox: Sandbox
 ) -> None:

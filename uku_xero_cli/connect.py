@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import httpx
 
     from uku_xero_cli.oauth.flow import AuthorizationRequest
-    from uku_xero_cli.xero.client import XeroConnection
+    from uku_xero_cli.xero.client import XeroClient, XeroConnection
 
 Chooser = Callable[[list["XeroConnection"]], "XeroConnection"]
 Notify = Callable[[str], None]
@@ -231,13 +231,15 @@ def organisations(
     store: TokenStore | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> OrgsReport:
-    """The organisations the company's token reaches; with `use` or `choose`, switch to one."""
-    from uku_xero_cli.xero.client import XeroClient
+    """The organisations the company's token reaches; with `use` or `choose`, switch to one.
 
+    Also for a company marked because its organisation's connection is gone: its tokens still
+    list the others, and switching to one clears the mark.
+    """
     store = store or TokenStore(settings)
-    with XeroClient(settings, company, store=store, transport=transport) as client:
+    with _orgs_client(settings, company, store, transport) as client:
         orgs = usable(client.connections())
-    record = store.load_connected(company)
+    record = store.load_connected(company, tenant_gone_ok=True)
     report = OrgsReport(company, record.tenant_id, orgs)
     if use is None and choose is None:
         return report
@@ -246,16 +248,38 @@ def organisations(
     chosen = pick_organisation(orgs, use, choose)
     with store.lock(company):
         # Re-read under the lock: a refresh in another process may have rotated the tokens.
-        record = store.load_connected(company)
+        record = store.load_connected(company, tenant_gone_ok=True)
         store.save(
-            replace(
-                record,
-                tenant_id=chosen.tenant_id,
-                tenant_name=chosen.tenant_name,
-                tenant_type=chosen.tenant_type or None,
-                connection_id=chosen.id,
+            record.with_tenant(
+                chosen.tenant_id, chosen.tenant_name, chosen.tenant_type or None, chosen.id
             )
         )
     report.changed = chosen.tenant_id != report.current_tenant_id
     report.current_tenant_id = chosen.tenant_id
     return report
+
+
+def _orgs_client(
+    settings: Settings,
+    company: str,
+    store: TokenStore,
+    transport: httpx.BaseTransport | None,
+) -> XeroClient:
+    from uku_xero_cli.oauth.flow import IdentityClient
+    from uku_xero_cli.oauth.refresh import fresh_tokens
+    from uku_xero_cli.xero.client import XeroClient
+
+    record = store.load_connected(company, tenant_gone_ok=True)
+    if not record.tenant_gone:
+        return XeroClient(settings, company, store=store, transport=transport)
+    # The client's own token handling refuses a marked company, so it gets the token as is;
+    # a refusal of it then tells nothing new about the organisation that is gone.
+    record = fresh_tokens(
+        store,
+        company,
+        identity=lambda: IdentityClient(settings, transport=transport),
+        tenant_gone_ok=True,
+    )
+    return XeroClient(
+        settings, company, store=store, transport=transport, access_token=record.access_token
+    )

@@ -18,7 +18,7 @@ from uku_xero_cli.errors import (
 )
 from uku_xero_cli.redact import fingerprint
 from uku_xero_cli.settings import Settings
-from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauth_hint
+from uku_xero_cli.tokens import TENANT_GONE, CompanyTokens, TokenStore, reauth_hint
 
 if TYPE_CHECKING:
     import httpx
@@ -110,6 +110,7 @@ class StatusReport:
     company: str
     state: str
     reason: str | None = None
+    tenant_gone: bool = False  # marked only because the organisation's connection is gone
     tenant_id: str | None = None
     tenant_name: str | None = None
     connection_id: str | None = None
@@ -163,7 +164,7 @@ class StatusReport:
             return {
                 "code": ReauthorizationRequired.code,
                 "message": f"company '{self.company}' needs re-authorization: {self.reason}; "
-                + reauth_hint(self.company),
+                + reauth_hint(self.company, tenant_gone=self.tenant_gone),
             }
         if self.state == NOT_CONNECTED:
             return {
@@ -239,6 +240,7 @@ def _report_from(
         company=company,
         state=NEEDS_REAUTH if record.needs_reauth else CONNECTED,
         reason=record.reauth_reason if record.needs_reauth else None,
+        tenant_gone=record.tenant_gone,
         tenant_id=record.tenant_id,
         tenant_name=record.tenant_name,
         connection_id=record.connection_id,
@@ -310,6 +312,7 @@ def company_status(
                 company,
                 f"the organisation {report.tenant_name} is no longer connected in Xero "
                 "(disconnected there, or the user lost access)",
+                cause=TENANT_GONE,
             )
     except ReauthorizationRequired:
         pass  # the store holds the reason; read it back below

@@ -35,13 +35,21 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 
 Warn = Callable[[str], None]
 
+# Why a company needs re-authorization: Xero refused its tokens, or only the organisation's
+# connection is gone (the tokens still work, so `orgs --use` can move to another one).
+TOKEN_REFUSED = "token"
+TENANT_GONE = "tenant"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def reauth_hint(company: str) -> str:
-    return f"run `uku-xero auth -c {company}`"
+def reauth_hint(company: str, *, tenant_gone: bool = False) -> str:
+    hint = f"run `uku-xero auth -c {company}`"
+    if tenant_gone:
+        hint += f", or switch to another organisation with `uku-xero orgs -c {company} --use NAME`"
+    return hint
 
 
 @dataclass
@@ -66,6 +74,7 @@ class CompanyTokens:
     disconnected_at: datetime | None = None
     needs_reauth: bool = False
     reauth_reason: str | None = None
+    reauth_cause: str | None = None  # TOKEN_REFUSED or TENANT_GONE; None reads as the first
 
     @property
     def connected(self) -> bool:
@@ -86,8 +95,28 @@ class CompanyTokens:
         """The record after `disconnect`: the company stays known, the connection is gone."""
         return CompanyTokens(company=self.company, disconnected_at=when or utcnow())
 
-    def with_reauth(self, reason: str) -> CompanyTokens:
-        return replace(self, needs_reauth=True, reauth_reason=reason)
+    @property
+    def tenant_gone(self) -> bool:
+        """Marked only because the organisation's connection is gone: the tokens still work."""
+        return self.needs_reauth and self.reauth_cause == TENANT_GONE
+
+    def with_reauth(self, reason: str, cause: str = TOKEN_REFUSED) -> CompanyTokens:
+        return replace(self, needs_reauth=True, reauth_reason=reason, reauth_cause=cause)
+
+    def with_tenant(
+        self, tenant_id: str, name: str, tenant_type: str | None, connection_id: str
+    ) -> CompanyTokens:
+        """Switched to another organisation of the same sign-in: a gone one no longer matters."""
+        return replace(
+            self,
+            tenant_id=tenant_id,
+            tenant_name=name,
+            tenant_type=tenant_type,
+            connection_id=connection_id,
+            needs_reauth=False if self.tenant_gone else self.needs_reauth,
+            reauth_reason=None if self.tenant_gone else self.reauth_reason,
+            reauth_cause=None if self.tenant_gone else self.reauth_cause,
+        )
 
     def to_toml(self) -> dict[str, Any]:
         data: dict[str, Any] = {"format": FORMAT_VERSION, "company": self.company}
@@ -116,6 +145,7 @@ class CompanyTokens:
                 "disconnected_at": self.disconnected_at,
                 "needs_reauth": self.needs_reauth,
                 "reauth_reason": self.reauth_reason,
+                "reauth_cause": self.reauth_cause,
             }
         )
         return data
@@ -145,6 +175,7 @@ class CompanyTokens:
             disconnected_at=_when(state.get("disconnected_at")),
             needs_reauth=bool(state.get("needs_reauth", False)),
             reauth_reason=_str(state.get("reauth_reason")),
+            reauth_cause=_str(state.get("reauth_cause")),
         )
 
 
@@ -229,19 +260,23 @@ class TokenStore:
         register_secret(record.refresh_token)
         return record
 
-    def load_connected(self, company: str) -> CompanyTokens:
-        """The record of a connected company; NotConnected or ReauthorizationRequired if not."""
+    def load_connected(self, company: str, *, tenant_gone_ok: bool = False) -> CompanyTokens:
+        """The record of a connected company; NotConnected or ReauthorizationRequired if not.
+
+        With `tenant_gone_ok` a company marked only because its organisation's connection is
+        gone is returned (still marked): its tokens can list and pick the other organisations.
+        """
         record = self.load(company)
         if record is None or not record.connected:
             raise NotConnected(
                 f"company '{company}' is not connected to Xero",
                 hint=f"connect it with `uku-xero auth -c {company}`",
             )
-        if record.needs_reauth:
+        if record.needs_reauth and not (tenant_gone_ok and record.tenant_gone):
             reason = record.reauth_reason or "Xero refused the stored tokens"
             raise ReauthorizationRequired(
                 f"company '{company}' needs re-authorization: {reason}",
-                hint=reauth_hint(company),
+                hint=reauth_hint(company, tenant_gone=record.tenant_gone),
             )
         return record
 
@@ -255,13 +290,15 @@ class TokenStore:
         payload = tomli_w.dumps(record.to_toml()).encode("utf-8")
         atomic_write(self.path(record.company), payload, mode=0o600)
 
-    def mark_needs_reauth(self, company: str, reason: str) -> CompanyTokens | None:
+    def mark_needs_reauth(
+        self, company: str, reason: str, *, cause: str = TOKEN_REFUSED
+    ) -> CompanyTokens | None:
         """Record that Xero refused the company's tokens or connection, and why."""
         with self.lock(company):
             record = self.load(company)
             if record is None:
                 return None
-            record = record.with_reauth(reason)
+            record = record.with_reauth(reason, cause)
             self.save(record)
             return record
 

@@ -46,9 +46,8 @@ def apply_refresh(record: CompanyTokens, answer: TokenAnswer) -> CompanyTokens:
         refresh_token=answer.refresh_token or record.refresh_token,
         expires_at=answer.expires_at,
         scopes=list(answer.scopes) or record.scopes,
+        # A mark stays: only a company whose organisation is gone (tokens fine) gets here.
         refreshed_at=datetime.now(UTC).replace(microsecond=0),
-        needs_reauth=False,
-        reauth_reason=None,
     )
 
 
@@ -58,6 +57,7 @@ def fresh_tokens(
     *,
     identity: Callable[[], IdentityClient] | None = None,
     rejected: str | None = None,
+    tenant_gone_ok: bool = False,
 ) -> CompanyTokens:
     """The company's record with an access token good for at least REFRESH_MARGIN seconds.
 
@@ -65,13 +65,14 @@ def fresh_tokens(
     `rejected` is an access token Xero just answered 401 to: it is refreshed even if its
     expiry says otherwise, unless another process already replaced it.
     A network failure leaves the stored tokens untouched (NetworkError); invalid_grant marks
-    the company needs_reauth and raises ReauthorizationRequired.
+    the company needs_reauth and raises ReauthorizationRequired. `tenant_gone_ok` as in
+    `TokenStore.load_connected`.
     """
-    record = store.load_connected(company)
+    record = store.load_connected(company, tenant_gone_ok=tenant_gone_ok)
     if not needs_refresh(record, rejected=rejected):
         return record
     with store.lock(company):
-        record = store.load_connected(company)
+        record = store.load_connected(company, tenant_gone_ok=tenant_gone_ok)
         if not needs_refresh(record, rejected=rejected):
             return record  # another process refreshed while this one waited for the lock
         if identity is None:
