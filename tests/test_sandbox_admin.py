@@ -23,7 +23,7 @@ from uku_xero_cli.sandbox.config import (
 )
 from uku_xero_cli.sandbox.grants import grant_for_tests
 from uku_xero_cli.sandbox.http import Request, Response
-from uku_xero_cli.sandbox.server import serve_in_thread
+from uku_xero_cli.sandbox.server import RunningServer, serve_in_thread
 
 PING = "/api.xro/2.0/TestPing"
 
@@ -466,3 +466,12 @@ def test_invoice_status_must_be_voided_or_deleted(admin: Admin) -> None:
     answer = admin.http.post(path, json={"status": "PAID"})
     assert answer.status_code == 400
     assert "VOIDED, DELETED" in answer.json()["error"]
+
+
+def test_request_log_over_http_shows_only_the_headers_the_client_sent(
+    sandbox: Sandbox, sandbox_server: RunningServer
+) -> None:
+    httpx.get(f"{sandbox_server.url}/connections", timeout=5)
+    entry = sandbox.log.entries()[-1]
+    assert entry.path == "/connections"
+    assert "content-type" not in entry.headers

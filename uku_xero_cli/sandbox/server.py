@@ -17,6 +17,14 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def get_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environ()
+        # wsgiref fills in "text/plain" when the client sent no Content-Type; the request log
+        # must show only what the client really sent.
+        if self.headers.get("content-type") is None:
+            environ.pop("CONTENT_TYPE", None)
+        return environ
+
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True

@@ -132,7 +132,8 @@ class StrictValidator:
             raise UsageError(
                 "strict mode checks requests against Xero's OpenAPI spec and needs openapi-core, "
                 "which is not installed",
-                hint="pip install 'uku-xero[strict]'",
+                hint="install the strict extra: pip install '.[strict]' in a checkout of uku-xero "
+                "(or pip install openapi-core)",
             ) from None
 
     def check(self, request: Request, route: Route) -> Response | None:
