@@ -296,7 +296,8 @@ def test_strict_mode_without_openapi_core_says_what_to_install(
     with pytest.raises(UsageError) as caught:
         Sandbox(small_config(contacts=5, invoices=5))
     assert "openapi-core" in caught.value.message
-    assert caught.value.hint == "pip install 'uku-xero[strict]'"
+    assert caught.value.hint is not None
+    assert "pip install '.[strict]'" in caught.value.hint
 
 
 def test_sandbox_command_strict_without_openapi_core_exits_2(
@@ -306,7 +307,7 @@ def test_sandbox_command_strict_without_openapi_core_exits_2(
     result = cli("sandbox", "--strict", "--port", "0", "--contacts", "5", "--invoices", "5")
     assert result.exit_code == 2
     assert "openapi-core" in result.stderr
-    assert "uku-xero[strict]" in result.stderr
+    assert "pip install '.[strict]'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
