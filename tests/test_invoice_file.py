@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from uku_xero_cli.errors import InvalidInvoice
 from uku_xero_cli.store import Currency, Item, Store, TaxRate
 from uku_xero_cli.sync.invoice_file import (
     InvoiceDocument,
+    ReferenceData,
     UkuInvoice,
     check_references,
     load_reference,
@@ -406,6 +408,184 @@ def mutated_invoices(draw: st.DrawFn) -> bytes:
         elif isinstance(target, list) and target:
             target[0] = draw(JSON_VALUES)
     return json.dumps(body).encode()
+
+
+# Mutations known to make an invoice invalid, each with the one problem it must cause: the
+# field path (within the invoice) and how the reason begins. A group is one part of the
+# invoice; two mutations of one group would interfere (a missing `lines` hides its lines'
+# problems, an unknown product skips the line's account check), so a case takes at most one
+# from each group. Shape problems hide the reference checks, so a case is one or the other.
+MISSING = object()
+LONG = "x" * 256
+SHAPE_BREAKS: dict[str, list[tuple[tuple[Any, ...], Any, str]]] = {
+    "number": [
+        (("number",), MISSING, "required"),
+        (("number",), 42, "not text"),
+        (("number",), "  ", "required (empty)"),
+        (("number",), "UKU-1,UKU-2", "may not contain a comma"),
+        (("number",), LONG, "longer than 255 characters"),
+    ],
+    "client": [
+        (("client",), MISSING, "required"),
+        (("client",), ["C-1"], "not an object"),
+        (("client", "id"), MISSING, "required"),
+        (("client", "id"), 17, "not text"),
+        (("client", "name"), "", "required (empty)"),
+        (("client", "name"), "Bad\x07Name", "contains control characters"),
+        (("client", "email"), "not-an-email", "not one email address"),
+        (("client", "vat_number"), "G" * 51, "longer than 50 characters"),
+    ],
+    "issue_date": [
+        (("issue_date",), MISSING, "required"),
+        (("issue_date",), "01/11/2026", "not a date (YYYY-MM-DD)"),
+        (("issue_date",), "2026-02-30", "2026-02-30 is not a calendar date"),
+        (("issue_date",), "1899-12-31", "before 1900"),
+    ],
+    "due_date": [
+        (("due_date",), "15.11.2026", "not a date (YYYY-MM-DD)"),
+        (("due_date",), 20261115, "not a date (YYYY-MM-DD)"),
+    ],
+    "currency": [
+        (("currency",), MISSING, "required"),
+        (("currency",), "EURO", "not a three-letter currency code"),
+        (("currency",), 978, "not text"),
+    ],
+    "amounts_are": [
+        (("amounts_are",), "net", "must be exclusive, inclusive or no_tax"),
+        (("amounts_are",), "Exclusive", "must be exclusive, inclusive or no_tax"),
+    ],
+    "reference": [
+        (("reference",), 12, "not text"),
+        (("reference",), LONG, "longer than 255 characters"),
+    ],
+    "lines": [
+        (("lines",), MISSING, "required"),
+        (("lines",), {"description": "x"}, "not a list"),
+        (("lines",), [], "at least one line is required"),
+        (("lines", 0), "one line", "not an object"),
+    ],
+    "quantity": [
+        (("lines", 0, "quantity"), MISSING, "required"),
+        (("lines", 0, "quantity"), "0", "must be greater than 0"),
+        (("lines", 0, "quantity"), "ten", "not a number"),
+        (("lines", 0, "quantity"), True, "not a number"),
+        (("lines", 0, "quantity"), "1.23456", "at most 4 decimal places"),
+        (("lines", 0, "quantity"), "1000000000", "must be below 1,000,000,000"),
+    ],
+    "unit_price": [
+        (("lines", 0, "unit_price"), "-0.01", "must be at least 0"),
+        (("lines", 0, "unit_price"), "1e3", "not a number"),
+        (("lines", 0, "unit_price"), "0.00001", "at most 4 decimal places"),
+    ],
+    "discount": [
+        (("lines", 0, "discount_percent"), "100.5", "must be at most 100"),
+        (("lines", 0, "discount_percent"), "2.125", "at most 2 decimal places"),
+        (("lines", 0, "discount_percent"), "-1", "must be at least 0"),
+    ],
+    "description": [
+        (("lines", 0, "description"), MISSING, "required"),
+        (("lines", 0, "description"), "   ", "required (empty)"),
+        (("lines", 0, "description"), ["text"], "not text"),
+    ],
+    "codes": [
+        (("lines", 0, "tax_type"), 2, "not text"),
+        (("lines", 0, "account_code"), "12345678901", "longer than 10 characters"),
+        (("lines", 0, "product_code"), "P" * 31, "longer than 30 characters"),
+    ],
+}
+LINE_GROUPS = {"quantity", "unit_price", "discount", "description", "codes"}
+# Against reference data with GBP (not JPY), OUTPUT2 (not OUTPUT9) and no item NO-SUCH-ITEM.
+REFERENCE_BREAKS: dict[str, list[tuple[tuple[Any, ...], Any, str]]] = {
+    "currency": [(("currency",), "JPY", "JPY is not enabled in the Xero organisation")],
+    "due_date": [(("due_date",), MISSING, "required: Xero needs a due date")],
+    "tax_type": [(("lines", 0, "tax_type"), "OUTPUT9", "OUTPUT9 is not an active Xero tax rate")],
+    "line": [
+        (("lines", 0, "product_code"), "NO-SUCH-ITEM", "NO-SUCH-ITEM is not a Xero item"),
+        (("lines", 0, "account_code"), MISSING, "required: Xero needs a sales account"),
+    ],
+}
+
+
+@dataclass
+class BrokenInput:
+    """An invalid input and the problems it must be reported with, as {path: reason start}
+    (paths without the input's label)."""
+
+    data: bytes
+    expected: dict[str, str]
+
+
+def _field_path(prefix: str, path: tuple[Any, ...]) -> str:
+    text = prefix
+    for key in path:
+        if isinstance(key, int):
+            text += f"[{key}]"
+        else:
+            text = f"{text}.{key}" if text else key
+    return text
+
+
+def _set(body: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    target: Any = body
+    for key in path[:-1]:
+        target = target[key]
+    if value is MISSING:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+
+
+@st.composite
+def broken_inputs(draw: st.DrawFn) -> BrokenInput:
+    """A valid invoice (alone, or after a valid one in a list) broken in 1-4 known ways."""
+    breaks = draw(st.sampled_from([SHAPE_BREAKS, REFERENCE_BREAKS]))
+    groups = draw(st.lists(st.sampled_from(sorted(breaks)), min_size=1, max_size=4, unique=True))
+    if "lines" in groups:
+        # Without a usable list of lines there is no line to find problems in.
+        groups = [g for g in groups if g not in LINE_GROUPS]
+    in_list = draw(st.booleans())
+    body = invoice("UKU-BROKEN")
+    expected: dict[str, str] = {}
+    for group in groups:
+        path, value, reason = draw(st.sampled_from(breaks[group]))
+        _set(body, path, value)
+        expected[_field_path("[1]" if in_list else "", path)] = reason
+    document: Any = [invoice("UKU-FINE"), body] if in_list else body
+    return BrokenInput(json.dumps(document).encode(), expected)
+
+
+def reported(problems: list[str], label: str) -> dict[str, str]:
+    """`label: path: reason` problems as {path: reason}."""
+    found: dict[str, str] = {}
+    for problem in problems:
+        assert problem.startswith(f"{label}: "), problem
+        path, _, reason = problem[len(label) + 2 :].partition(": ")
+        assert path not in found, problems
+        found[path] = reason
+    return found
+
+
+def assert_reported_exactly(problems: list[str], label: str, case: BrokenInput) -> None:
+    found = reported(problems, label)
+    assert set(found) == set(case.expected), (problems, case.expected)
+    for path, reason in case.expected.items():
+        assert found[path].startswith(reason), (path, found[path], reason)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=broken_inputs())
+def test_known_breakages_are_reported_at_their_field_paths(case: BrokenInput) -> None:
+    reference = ReferenceData(
+        currencies=frozenset({"GBP", "EUR"}),
+        active_tax_rates={"OUTPUT2": Decimal(20)},
+        sales_tax_types=frozenset({"OUTPUT2"}),
+        item_accounts={"BOOK": "200"},
+    )
+    with pytest.raises(InvalidInvoice) as caught:
+        check_references(
+            parse_documents([InvoiceDocument("b.json", case.data)]), reference, draft=False
+        )
+    assert_reported_exactly(caught.value.problems, "b.json", case)
 
 
 def _parse_or_reject(data: bytes) -> None:
