@@ -285,3 +285,14 @@ def test_invalid_input_lists_every_problem_in_json(capsys: pytest.CaptureFixture
     error = json.loads(capsys.readouterr().out)["error"]
     assert error["message"] == "bad file"
     assert error["problems"] == ["line 2: missing id", "line 3: missing name"]
+
+
+def test_worst_exit_code_of_several_companies() -> None:
+    from uku_xero_cli.cli.exit_codes import worst
+
+    assert worst([]) == 0
+    assert worst([0, 0]) == 0
+    assert worst([0, 6, 2]) == 6
+    assert worst([5, 4]) == 4
+    assert worst([3, 5]) == 3
+    assert worst([4, 1, 3]) == 1

@@ -45,3 +45,23 @@ def exit_code_for(error: BaseException) -> ExitCode:
         if isinstance(error, cls):
             return code
     return ExitCode.ERROR
+
+# For commands over several companies (`--all`): the code of the most severe outcome wins.
+# An unexpected error comes first because nothing is known about that company's state; then
+# the states that need a person (re-authorize, connect), then those that pass with time.
+SEVERITY = (
+    ExitCode.ERROR,
+    ExitCode.REAUTH_REQUIRED,
+    ExitCode.NOT_CONNECTED,
+    ExitCode.RATE_LIMITED,
+    ExitCode.PARTIAL,
+    ExitCode.USAGE,
+)
+
+
+def worst(codes: list[int]) -> int:
+    """The one exit code that stands for several companies' outcomes."""
+    for code in SEVERITY:
+        if code in codes:
+            return int(code)
+    return int(ExitCode.OK)
