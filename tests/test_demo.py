@@ -152,3 +152,15 @@ def test_a_failing_step_stops_the_demo_with_exit_1_and_says_which(
     assert [s["command"] for s in document["steps"]] == [COMMANDS[0]]
     assert document["error"]["code"] == "demo_failed"
     assert "browser stand-in ended on HTTP 400" in document["error"]["message"]
+
+
+def test_the_payment_command_the_demo_prints_works_when_copied(cli) -> None:  # type: ignore[no-untyped-def]
+    """Support engineers copy the printed curl lines: they must carry what the admin API needs."""
+    import re
+
+    result = cli("demo")
+    assert result.exit_code == 0
+    lines = [line for line in result.stdout.splitlines() if line.startswith("$ curl ")]
+    assert lines, "the demo prints the curl command that records a payment"
+    for line in lines:
+        assert re.search(r"-H 'Content-Type: application/json'", line)

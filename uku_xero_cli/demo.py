@@ -300,7 +300,10 @@ class _Walk:
             amount = due if index == 0 else (due / 2).quantize(Decimal("0.01"))
             path = f"/_sandbox/orgs/{self.tenant_id}/invoices/{invoice['InvoiceID']}/payments"
             body = {"amount": str(amount)}
-            line = f"curl -s -X POST {self.url}{path} -d '{json.dumps(body)}'"
+            line = (
+                f"curl -s -X POST {self.url}{path} "
+                f"-H 'Content-Type: application/json' -d '{json.dumps(body)}'"
+            )
             _say(self.echo, f"$ {line}")
             began = time.monotonic()
             answer = httpx.post(self.url + path, json=body, timeout=10)
