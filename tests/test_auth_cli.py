@@ -328,6 +328,46 @@ def test_port_in_use_says_how_to_fix_it(cli: Cli, xero: RunningServer, browser: 
     assert browser.visited == []
 
 
+@pytest.mark.parametrize("bad", ["70000", "-1", "0"])
+def test_a_port_out_of_range_is_a_usage_error(cli: Cli, xero: RunningServer, bad: str) -> None:
+    result = cli("auth", "-c", "acme", "--port", bad, "--json")
+    assert result.exit_code == 2, result.stderr
+    error = result.json()["error"]  # type: ignore[index]
+    assert error["code"] == "usage" and "--port" in error["message"]
+    assert "unexpected" not in result.stdout + result.stderr
+
+
+def test_a_redirect_port_out_of_range_in_the_environment_is_a_usage_error(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", "70000")
+    result = cli("auth", "-c", "acme", "--json")
+    assert result.exit_code == 2
+    assert "outside 1-65535" in result.json()["error"]["message"]  # type: ignore[index]
+
+
+def test_a_port_this_user_may_not_listen_on_says_how_to_fix_it(
+    cli: Cli, xero: RunningServer, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import socketserver
+
+    def refuse(self: object) -> None:
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(socketserver.TCPServer, "server_bind", refuse)
+    result = cli("auth", "-c", "acme", "--port", "80")
+    assert result.exit_code == 1
+    assert "cannot listen on port 80" in result.stderr and "--port N" in result.stderr
+    assert "unexpected" not in result.stderr and browser.visited == []
+
+
+def test_sandbox_port_out_of_range_is_a_usage_error(cli: Cli) -> None:
+    result = cli("sandbox", "--port", "99999")
+    assert result.exit_code == 2
+    assert "--port" in result.stderr and "unexpected" not in result.stderr
+
+
 def test_unregistered_redirect_uri_is_explained(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import io
 import json
 import os
 import socket
+import socketserver
 import threading
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -22,8 +24,10 @@ from uku_xero_cli.errors import (
     AuthorizationTimeout,
     NetworkError,
     PortInUse,
+    PortUnavailable,
     ReauthorizationRequired,
     StateMismatch,
+    UsageError,
 )
 from uku_xero_cli.oauth.flow import (
     AuthorizationRequest,
@@ -326,6 +330,28 @@ def test_loopback_port_in_use_says_how_to_fix_it() -> None:
             LoopbackServer(port, lambda url: url).start()
     assert f"port {port}" in caught.value.message
     assert caught.value.hint is not None and "--port" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [(errno.EACCES, "may not listen"), (errno.EADDRNOTAVAIL, "not available")],
+)
+def test_loopback_port_it_may_not_use_says_how_to_fix_it(
+    code: int, why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(socketserver.TCPServer, "server_bind", refuse)
+    with pytest.raises(PortUnavailable) as caught:
+        LoopbackServer(80, lambda url: url).start()
+    assert "cannot listen on port 80" in caught.value.message and why in caught.value.message
+    assert caught.value.hint is not None and "--port N" in caught.value.hint
+
+
+def test_loopback_refuses_a_port_out_of_range() -> None:
+    with pytest.raises(UsageError, match="1-65535"):
+        LoopbackServer(70000, lambda url: url).start()
 
 
 def test_loopback_listens_on_ipv6_loopback_too_where_available() -> None:

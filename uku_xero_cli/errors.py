@@ -144,7 +144,13 @@ class AuthorizationTimeout(AuthorizationFailed):
     code = "auth_timeout"
 
 
-class PortInUse(UkuXeroError):
+class PortUnavailable(UkuXeroError):
+    """The loopback redirect port cannot be listened on (not permitted, address missing)."""
+
+    code = "port_unavailable"
+
+
+class PortInUse(PortUnavailable):
     """The loopback redirect port is taken by another program."""
 
     code = "port_in_use"

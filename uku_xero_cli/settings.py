@@ -117,8 +117,9 @@ def _port(value: Any, source: str) -> int:
         port = int(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{source}: {value!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"{source}: {port} is outside 0-65535")
+    # 0 would pick a random port, and a random redirect URI is never registered with Xero.
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{source}: {port} is outside 1-65535")
     return port
 
 

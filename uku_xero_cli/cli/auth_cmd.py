@@ -24,6 +24,8 @@ def auth(
     port: Annotated[
         int | None,
         typer.Option(
+            min=1,
+            max=65535,
             help="Loopback port of the redirect http://localhost:PORT/callback "
             "(default: $UKU_XERO_REDIRECT_PORT, redirect_port in config.toml, then 8763).",
             show_default=False,

@@ -20,7 +20,9 @@ class Consent(StrEnum):
 
 def sandbox(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback only).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8764,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on; 0 picks a free one.")
+    ] = 8764,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 1,
     orgs: Annotated[int, typer.Option(help="Organisations to generate.")] = 2,
     contacts: Annotated[int, typer.Option(help="Contacts per organisation.")] = 200,
@@ -61,8 +63,8 @@ def sandbox(
 ) -> None:
     """Serve the built-in Xero emulator and print the variables that point uku-xero at it.
 
-    Example:  uku-xero sandbox --port 8764 > sandbox.env &  then  . ./sandbox.env
-    or:       uku-xero sandbox --strict --contacts 25000 --consent page
+    Example:  eval "$(uku-xero sandbox --port 8764 & sleep 1)"  or, in another terminal,
+    uku-xero sandbox --strict --contacts 25000
     """
     from uku_xero_cli.cli.output import Output
 

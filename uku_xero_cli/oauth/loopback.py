@@ -23,17 +23,35 @@ from socketserver import TCPServer, ThreadingMixIn
 from typing import Any, Generic, TextIO, TypeVar
 from urllib.parse import urlsplit
 
-from uku_xero_cli.errors import AuthorizationTimeout, PortInUse, UkuXeroError
+from uku_xero_cli.errors import (
+    AuthorizationTimeout,
+    PortInUse,
+    PortUnavailable,
+    UkuXeroError,
+    UsageError,
+)
 
 T = TypeVar("T")
 
 CALLBACK_PATH = "/callback"
+MAX_PORT = 65535
+# bind() failures that another --port fixes, and what each means for the person choosing one.
+_UNUSABLE = {
+    errno.EACCES: "this user may not listen on it (ports below 1024 need privileges)",
+    errno.EADDRNOTAVAIL: "the address is not available on this machine",
+}
 DEFAULT_TIMEOUT = 300.0
 
 _PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>uku-xero</title></head>"
     "<body style='font-family: sans-serif; margin: 3em'><h1>{title}</h1><p>{text}</p>"
     "</body></html>"
+)
+
+
+_OTHER_PORT = (
+    "pick another port with --port N (or UKU_XERO_REDIRECT_PORT / redirect_port in "
+    "config.toml) and register http://localhost:N/callback as a redirect URI of the Xero app"
 )
 
 
@@ -149,7 +167,9 @@ class LoopbackServer(Generic[T]):
         self.close()
 
     def start(self) -> None:
-        """Bind the loopback addresses; PortInUse says how to pick another port."""
+        """Bind the loopback addresses; PortUnavailable (PortInUse) says how to pick another."""
+        if not 0 <= self.requested_port <= MAX_PORT:
+            raise UsageError(f"port {self.requested_port}: choose 1-{MAX_PORT}")
         try:
             first = self._bind(_Server, "127.0.0.1", self.requested_port)
             self.port = int(first.server_address[1])
@@ -176,12 +196,16 @@ class LoopbackServer(Generic[T]):
                 raise PortInUse(
                     f"port {port} on {host} is already in use by another program, so the "
                     "sign-in redirect cannot be received",
-                    hint=f"stop the program using port {port}, or pick another port with "
-                    "--port N (or UKU_XERO_REDIRECT_PORT / redirect_port in config.toml) and "
-                    "register http://localhost:N/callback as a redirect URI of the Xero app",
+                    hint=f"stop the program using port {port}, or {_OTHER_PORT}",
                 ) from None
             if optional:  # no IPv6 loopback on this machine: 127.0.0.1 alone will do
                 return self._servers[0]
+            if exc.errno in _UNUSABLE:
+                raise PortUnavailable(
+                    f"cannot listen on port {port} on {host}: {_UNUSABLE[exc.errno]}, so the "
+                    "sign-in redirect cannot be received",
+                    hint=_OTHER_PORT,
+                ) from None
             raise
         server.owner = self
         self._servers.append(server)
