@@ -63,8 +63,8 @@ def sandbox(
 ) -> None:
     """Serve the built-in Xero emulator and print the variables that point uku-xero at it.
 
-    Example:  eval "$(uku-xero sandbox --port 8764 & sleep 1)"  or, in another terminal,
-    uku-xero sandbox --strict --contacts 25000
+    Example:  uku-xero sandbox --port 8764 > sandbox.env &  then  . ./sandbox.env
+    or:       uku-xero sandbox --strict --contacts 25000 --consent page
     """
     from uku_xero_cli.cli.output import Output
 
