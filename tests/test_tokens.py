@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import stat
 import subprocess
 import sys
 import threading
-import time
 import tomllib
 from datetime import UTC, datetime, timedelta
 
@@ -158,32 +158,39 @@ def test_lock_held_elsewhere_times_out_with_lock_held(store: TokenStore) -> None
     assert store.lock_path("acme") == store.directory / "acme.lock"
 
 
-_SAVE_LOOP = """
-import sys
+# A child process that saves a new record and dies at a chosen point of the write.
+_DIE_WHILE_SAVING = """
+import os, resource, signal, sys
 from datetime import UTC, datetime
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
-store = TokenStore(load_settings())
-n = 0
-print("ready", flush=True)
-while True:
-    n += 1
-    store.save(CompanyTokens(company="acme", tenant_id=f"tenant-{n}",
-        access_token=f"access-{n}-" + "x" * 4000, refresh_token=f"refresh-{n}",
-        connected_at=datetime.now(UTC)))
+
+if sys.argv[1] == "mid-write":
+    # The kernel kills the process once a file it writes passes 2,000 bytes: wherever that
+    # write goes, it stops half-way.
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+else:
+    os.replace = lambda *args, **kwargs: os._exit(9)  # written in full, never renamed
+TokenStore(load_settings()).save(CompanyTokens(company="acme", tenant_id="tenant-new",
+    access_token="access-new-" + "x" * 4000, refresh_token="refresh-new",
+    connected_at=datetime.now(UTC)))
 """
 
 
-def test_a_process_killed_while_saving_leaves_a_whole_token_file(store: TokenStore) -> None:
-    for delay in (0.05, 0.15, 0.3):
-        proc = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP], stdout=subprocess.PIPE)
-        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
-        time.sleep(delay)
-        proc.kill()
-        proc.wait()
-        loaded = store.load("acme")
-        assert loaded is not None and loaded.tenant_id is not None
-        n = loaded.tenant_id.removeprefix("tenant-")
-        assert loaded.access_token == f"access-{n}-" + "x" * 4000
-        assert loaded.refresh_token == f"refresh-{n}"
+@pytest.mark.parametrize("when", ["mid-write", "before-rename"])
+def test_a_process_killed_while_saving_leaves_the_previous_token_file_whole(
+    store: TokenStore, when: str
+) -> None:
+    previous = record(access_token="access-old-" + "y" * 4000, refresh_token="refresh-old")
+    store.save(previous)
+    child = subprocess.run(
+        [sys.executable, "-c", _DIE_WHILE_SAVING, when], capture_output=True, timeout=60
+    )
+    assert child.returncode in (9, -signal.SIGXFSZ), child.stderr  # it died, not finished
+    assert store.load("acme") == previous
+    leftovers = [p for p in store.directory.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) == 1 and leftovers[0].name.startswith(".acme.toml.")
+    if when == "mid-write":
+        assert leftovers[0].stat().st_size == 2000  # the new record, cut off
     assert store.companies() == ["acme"]
