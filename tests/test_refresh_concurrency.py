@@ -83,6 +83,32 @@ def test_a_crash_after_the_refresh_answer_recovers_through_the_grace_period(
     assert after.refresh_token != before.refresh_token and not after.needs_reauth
 
 
+def test_the_rotated_refresh_token_is_saved_before_the_new_access_token_is_used(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uku_xero_cli.tokens import TokenStore
+
+    connect_company(sandbox, expires_in=0)
+    crash_during_refresh()
+    assert refreshes(sandbox) == [200]
+    # The process died saving: the new access token had reached Xero on no call.
+    assert sandbox.log.count("GET", "/connections") == 0
+    assert sandbox.log.count(path_prefix="/api.xro") == 0
+
+    calls_when_saved: list[int] = []
+    save = TokenStore.save
+
+    def watched(self: TokenStore, record: CompanyTokens) -> None:
+        calls_when_saved.append(sandbox.log.count("GET", "/connections"))
+        save(self, record)
+
+    monkeypatch.setattr(TokenStore, "save", watched)
+    assert cli("status", "-c", "acme").exit_code == 0
+    assert refreshes(sandbox) == [200, 200]
+    assert calls_when_saved == [0]  # saved first ...
+    assert [e.status for e in sandbox.log.entries("GET", "/connections")] == [200]  # ... then used
+
+
 def test_after_the_grace_period_a_lost_rotation_needs_reauthorization(
     cli: Cli, xero: RunningServer, sandbox: Sandbox
 ) -> None:
