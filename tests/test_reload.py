@@ -270,6 +270,57 @@ def test_each_matching_rule_links_uku_clients_and_ambiguity_is_left_unlinked(
     assert ambiguous["ContactID"] in reported
 
 
+def test_clients_imported_between_reloads_are_matched_to_contacts_that_did_not_change(
+    sandbox: Sandbox,
+) -> None:
+    connect_company(sandbox)
+    assert reload(sandbox, only=("contacts",)).ok
+    contacts = [c for c in org_of(sandbox).data.contacts.values() if c["ContactStatus"] == "ACTIVE"]
+    target = _unique(contacts, "EmailAddress")[0]
+    with store() as db:
+        db.import_clients([ClientInput("U-1", "Uku's own name", email=target["EmailAddress"])])
+
+    again = reload(sandbox, only=("contacts",))
+    assert again.ok, again.error
+    assert again.data_sets[0].fetched == 0
+    assert again.matching is not None
+    assert [(k.contact_id, k.client_id) for k in again.matching.links] == [
+        (target["ContactID"], "U-1")
+    ]
+    assert again.matching.kept == len(contacts) - 1
+    with store() as db:
+        assert (db.client("U-1") or pytest.fail()).xero_contact_id == target["ContactID"]
+        assert db.client(f"xero:{target['ContactID']}") is None
+
+
+def test_an_ambiguous_contact_is_reported_again_and_linked_once_its_rival_changes(
+    sandbox: Sandbox, books: httpx.Client
+) -> None:
+    connect_company(sandbox)
+    contacts = [c for c in org_of(sandbox).data.contacts.values() if c["ContactStatus"] == "ACTIVE"]
+    first, rival = contacts[0], contacts[1]
+    edit_contact(books, first["ContactID"], EmailAddress="ap@shared.test")
+    edit_contact(books, rival["ContactID"], EmailAddress="AP@shared.test")
+    with store() as db:
+        db.import_clients([ClientInput("U-1", "Uku's own name", email="ap@shared.test")])
+    result = reload(sandbox, only=("contacts",))
+    assert result.matching is not None
+    claimed = {first["ContactID"], rival["ContactID"]}
+    assert {a.contact_id for a in result.matching.ambiguities} == claimed
+
+    unchanged = reload(sandbox, only=("contacts",))
+    assert unchanged.matching is not None
+    assert {a.contact_id for a in unchanged.matching.ambiguities} == claimed
+
+    edit_contact(books, rival["ContactID"], EmailAddress="sales@rival.test")
+    settled = reload(sandbox, only=("contacts",))
+    assert settled.data_sets[0].fetched == 1
+    assert settled.matching is not None and settled.matching.ambiguities == []
+    assert [(k.contact_id, k.client_id) for k in settled.matching.links] == [
+        (first["ContactID"], "U-1")
+    ]
+
+
 # -- limits, retries and failures ---------------------------------------------------------------
 
 

@@ -90,7 +90,7 @@ def matching_summary(matching: MatchResult) -> RenderableType:
     """What matching did, and every ambiguous contact with its candidate clients."""
     parts = [f"{matching.kept} kept"]
     parts += [f"{n} by {MATCH_LABELS.get(m, m)}" for m, n in sorted(matching.by_method().items())]
-    parts.append(f"{len(matching.new_clients)} new clients from Xero")
+    parts.append(f"{matching.new_client_count} new clients from Xero")
     line = Text("Clients matched: " + ", ".join(parts) + ".")
     if not matching.ambiguities:
         return line

@@ -85,7 +85,7 @@ def import_clients(
     with out.guard():
         from uku_xero_cli.store import open_company_store
         from uku_xero_cli.sync.clients_csv import import_clients_csv, read_clients_file
-        from uku_xero_cli.sync.matching import match_contacts
+        from uku_xero_cli.sync.match_store import match_in_store
 
         # Check the file before a store is created for a company that may not exist yet.
         read_clients_file(file)
@@ -95,8 +95,7 @@ def import_clients(
         ):
             imported = import_clients_csv(store, file)
             # Contacts already imported can be linked now, without waiting for a reload.
-            matching = match_contacts(store.active_contacts(), store.list_clients())
-            store.apply_matches(matching)
+            matching = match_in_store(store)
     if out.json_mode:
         out.json({"company": command.company, **imported.to_json(), "matching": matching.to_json()})
         return

@@ -3,8 +3,9 @@
 `Store.open(path)` (or `open_company_store(settings, company)`) opens it, creating it and
 bringing its schema up to date; use it as a context manager to close it. Writes of one data
 set go inside one `store.transaction()`. The queries live in one module per concern:
-clients (contacts, clients, matching links), reference (items, tax rates, currencies),
-invoices (imported and pushed, payments), runs (cursors, sync runs, work statistics).
+clients (contacts, clients, matching links), match_state (what changed since the last
+match), reference (items, tax rates, currencies), invoices (imported and pushed, payments),
+runs (cursors, sync runs, work statistics).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from uku_xero_cli.store.clients import ClientQueries
 from uku_xero_cli.store.invoices import InvoiceQueries
+from uku_xero_cli.store.match_state import MatchStateQueries
 from uku_xero_cli.store.models import (
     AwaitingPayment,
     ClientInput,
@@ -36,7 +38,14 @@ if TYPE_CHECKING:
     from uku_xero_cli.settings import Settings
 
 
-class Store(ClientQueries, ReferenceQueries, InvoiceQueries, RunQueries, WorkDocumentQueries):
+class Store(
+    ClientQueries,
+    MatchStateQueries,
+    ReferenceQueries,
+    InvoiceQueries,
+    RunQueries,
+    WorkDocumentQueries,
+):
     """A company's store. Not for sharing between threads: open one per thread."""
 
 

@@ -220,36 +220,57 @@ class ClientQueries(StoreBase):
                 (link.contact_id, link.method, stamp, stamp, link.client_id)
                 for link in result.links
             ]
-            before = self._conn.total_changes
-            self._conn.executemany(
+            linked = self._conn.executemany(
                 "UPDATE clients SET xero_contact_id = ?, match_method = ?, matched_at = ?,"
                 " updated_at = ? WHERE id = ? AND xero_contact_id IS NULL",
                 links,
             )
-            if self._conn.total_changes - before != len(links):
+            if linked.rowcount != len(links):
                 raise StoreError(
                     "clients changed while matching ran; nothing was linked",
                     hint="run the reload again",
                 )
-            self._conn.executemany(
-                "INSERT INTO clients (id, name, email, registration_number, vat_number, origin,"
-                " xero_contact_id, match_method, matched_at, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, 'xero', ?, 'new_client', ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET xero_contact_id = excluded.xero_contact_id,"
-                " match_method = excluded.match_method, matched_at = excluded.matched_at,"
-                " updated_at = excluded.updated_at WHERE clients.xero_contact_id IS NULL",
-                [
-                    (
-                        new.client_id,
-                        new.contact.name,
-                        new.contact.email,
-                        new.contact.company_number,
-                        new.contact.tax_number,
-                        new.contact.contact_id,
-                        stamp,
-                        stamp,
-                        stamp,
-                    )
-                    for new in result.new_clients
-                ],
+            self._insert_contact_clients(
+                [(new.client_id, new.contact) for new in result.new_clients], stamp
             )
+
+    def add_clients_from_contacts(
+        self, contacts: Sequence[XeroContact], *, now: datetime | None = None
+    ) -> int:
+        """Make a client (origin `xero`) for each contact no client matches; returns how many.
+
+        For matching in the store, which decides these without building a `MatchResult`.
+        """
+        from uku_xero_cli.sync.matching import new_client_id
+
+        made = [(new_client_id(c.contact_id), c) for c in contacts]
+        with self.transaction():
+            return self._insert_contact_clients(made, time_text(now or utc_now()))
+
+    def _insert_contact_clients(
+        self, made: Sequence[tuple[str, XeroContact]], stamp: str | None
+    ) -> int:
+        cursor = self._conn.executemany(
+            "INSERT INTO clients (id, name, email, registration_number, vat_number, origin,"
+            " xero_contact_id, match_method, matched_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 'xero', ?, 'new_client', ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET xero_contact_id = excluded.xero_contact_id,"
+            " match_method = excluded.match_method, matched_at = excluded.matched_at,"
+            " updated_at = excluded.updated_at WHERE clients.xero_contact_id IS NULL",
+            [
+                (
+                    client_id,
+                    contact.name,
+                    contact.email,
+                    contact.company_number,
+                    contact.tax_number,
+                    contact.contact_id,
+                    stamp,
+                    stamp,
+                    stamp,
+                )
+                for client_id, contact in made
+            ],
+        )
+        # rowcount, not total_changes: the latter would count what triggers write too.
+        return cursor.rowcount

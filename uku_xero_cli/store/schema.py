@@ -165,7 +165,77 @@ CREATE TABLE work_documents (
 CREATE INDEX work_documents_kind_month ON work_documents (kind, month);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_CORE, _V2_PUSHED_INVOICES, _V3_WORK_DOCUMENTS)
+# Incremental matching (sync/match_store.py). `match_queue`: the contacts the next match
+# must look at (added or changed, or a link taken from them). `match_state.every_contact` = 1:
+# the next match looks at every contact, because a client nobody is linked to was added,
+# changed or freed, which may give any contact a candidate (the queue is then not kept: it
+# would only repeat all of them). Triggers keep both, so every writer of contacts or clients
+# (reload, clients import, push-invoice, later ones) is covered without remembering to. It
+# starts at 1: the first match after this migration looks at every contact, as all did before.
+_V4_MATCH_STATE = """
+CREATE TABLE match_queue (
+    contact_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TABLE match_state (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT INTO match_state (name, value) VALUES ('every_contact', 1);
+
+CREATE TRIGGER match_contact_added AFTER INSERT ON xero_contacts
+WHEN (SELECT value FROM match_state WHERE name = 'every_contact') = 0
+BEGIN
+    INSERT OR IGNORE INTO match_queue (contact_id) VALUES (NEW.contact_id);
+END;
+
+CREATE TRIGGER match_contact_changed
+AFTER UPDATE OF name, email, company_number, tax_number, status ON xero_contacts
+WHEN (SELECT value FROM match_state WHERE name = 'every_contact') = 0 AND (
+    OLD.name IS NOT NEW.name OR OLD.email IS NOT NEW.email
+    OR OLD.company_number IS NOT NEW.company_number OR OLD.tax_number IS NOT NEW.tax_number
+    OR OLD.status IS NOT NEW.status)
+BEGIN
+    INSERT OR IGNORE INTO match_queue (contact_id) VALUES (NEW.contact_id);
+END;
+
+CREATE TRIGGER match_client_added AFTER INSERT ON clients
+WHEN NEW.xero_contact_id IS NULL
+BEGIN
+    UPDATE match_state SET value = 1 WHERE name = 'every_contact';
+END;
+
+CREATE TRIGGER match_client_changed
+AFTER UPDATE OF name, email, registration_number, vat_number, origin, xero_contact_id ON clients
+WHEN NEW.xero_contact_id IS NULL AND (
+    OLD.xero_contact_id IS NOT NULL OR OLD.name IS NOT NEW.name OR OLD.email IS NOT NEW.email
+    OR OLD.registration_number IS NOT NEW.registration_number
+    OR OLD.vat_number IS NOT NEW.vat_number OR OLD.origin IS NOT NEW.origin)
+BEGIN
+    UPDATE match_state SET value = 1 WHERE name = 'every_contact';
+END;
+
+CREATE TRIGGER match_client_unlinked AFTER UPDATE OF xero_contact_id ON clients
+WHEN (SELECT value FROM match_state WHERE name = 'every_contact') = 0
+    AND OLD.xero_contact_id IS NOT NULL AND OLD.xero_contact_id IS NOT NEW.xero_contact_id
+BEGIN
+    INSERT OR IGNORE INTO match_queue (contact_id) VALUES (OLD.xero_contact_id);
+END;
+
+CREATE TRIGGER match_client_deleted AFTER DELETE ON clients
+WHEN (SELECT value FROM match_state WHERE name = 'every_contact') = 0
+    AND OLD.xero_contact_id IS NOT NULL
+BEGIN
+    INSERT OR IGNORE INTO match_queue (contact_id) VALUES (OLD.xero_contact_id);
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1_CORE,
+    _V2_PUSHED_INVOICES,
+    _V3_WORK_DOCUMENTS,
+    _V4_MATCH_STATE,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

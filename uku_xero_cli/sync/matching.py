@@ -95,6 +95,13 @@ class MatchResult:
     links: list[Link] = field(default_factory=list)
     ambiguities: list[Ambiguity] = field(default_factory=list)
     new_clients: list[NewClient] = field(default_factory=list)
+    # Clients made from contacts no client could match, already written by the store
+    # (match_store.py decides those in bulk rather than holding them here).
+    new_clients_written: int = 0
+
+    @property
+    def new_client_count(self) -> int:
+        return len(self.new_clients) + self.new_clients_written
 
     def by_method(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -107,7 +114,7 @@ class MatchResult:
             "kept": self.kept,
             "linked": self.by_method(),
             "moved_from_placeholder": sum(1 for link in self.links if link.replaces),
-            "new_clients": len(self.new_clients),
+            "new_clients": self.new_client_count,
             "ambiguous": [a.to_json() for a in self.ambiguities],
         }
 
@@ -194,6 +201,44 @@ def _index(clients: Iterable[ClientRecord], rule: Rule) -> dict[Hashable, list[C
         for key in _client_keys(client, rule):
             index[key].append(client)
     return index
+
+
+class ClientKeys:
+    """The keys of the free clients by rule: a contact with none of them has no candidate
+    under any rule, so matching can decide it without looking at any other contact."""
+
+    def __init__(self, clients: Iterable[ClientRecord]) -> None:
+        self._any: dict[Rule, set[Hashable]] = {rule: set() for rule in RULES}
+        self._uku: dict[Rule, set[Hashable]] = {rule: set() for rule in RULES}
+        for client in clients:
+            if client.xero_contact_id:
+                continue
+            for rule in RULES:
+                for key in _client_keys(client, rule):
+                    self._any[rule].add(key)
+                    if client.origin == "uku":
+                        self._uku[rule].add(key)
+
+    @property
+    def has_uku(self) -> bool:
+        """Whether any free Uku client exists (nothing else takes over a placeholder's link)."""
+        return any(self._uku.values())
+
+    def may_match(self, contact: XeroContact, *, provisional: bool = False) -> bool:
+        """Whether some free client shares a key with `contact` (with `provisional`, a
+        contact linked to a placeholder: some free Uku client, the only kind that takes a
+        placeholder's place). False means no rule can find it a candidate."""
+        keys = self._uku if provisional else self._any
+        for rule in RULES:
+            if not keys[rule]:
+                continue
+            key = _contact_key(contact, rule)
+            if key is None:
+                continue
+            # Tax numbers are indexed by number alone, as `_index` does.
+            if (key[1] if rule == "tax_number" else key) in keys[rule]:
+                return True
+        return False
 
 
 def _candidates(

@@ -382,7 +382,7 @@ class ReloadJob:
             self.store.set_cursor(name, run.cursor)
 
     def _contacts(self, pages: Iterable[Page], run: _Run) -> MatchResult:
-        from uku_xero_cli.sync.matching import match_contacts
+        from uku_xero_cli.sync.match_store import match_in_store
 
         store = self.store
         for page in pages:
@@ -399,9 +399,9 @@ class ReloadJob:
             active = [c.contact_id for c in keep if not c.archived]
             if active:
                 store.mark_archived(active, archived=False)
-        matched = match_contacts(store.active_contacts(), store.list_clients())
-        store.apply_matches(matched)
-        return matched
+        # Only what changed since the last match (and what it left ambiguous) is matched;
+        # --full looks at every contact again.
+        return match_in_store(store, everything=self.options.full)
 
     def _dated(self, name: str, since: datetime | None, run: _Run) -> None:
         window = endpoints.Window(self.window_start)
