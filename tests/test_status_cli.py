@@ -342,6 +342,19 @@ def test_orgs_select_asks_on_a_terminal(
     assert stored().tenant_id == listed[1].tenant_id
 
 
+def test_orgs_select_with_no_answer_changes_nothing_exit_2(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = connect_company(sandbox)
+    monkeypatch.setattr(Output, "interactive", property(lambda self: True))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # Ctrl-D at the prompt
+    result = cli("orgs", "-c", "acme", "--select")
+    assert result.exit_code == 2
+    assert "no answer: nothing was changed" in result.stderr
+    assert "unexpected" not in result.stderr
+    assert stored().tenant_id == record.tenant_id
+
+
 def test_orgs_select_without_a_terminal_is_exit_2(
     cli: Cli, xero: RunningServer, sandbox: Sandbox
 ) -> None:
@@ -447,6 +460,20 @@ def test_disconnect_confirms_on_a_terminal(
     assert result.exit_code == 0, result.stderr
     assert "Disconnect company 'acme'" in result.stderr
     assert record.connection_id not in sandbox.state.connections
+
+
+def test_disconnect_with_no_answer_changes_nothing_exit_2(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = connect_company(sandbox)
+    monkeypatch.setattr(Output, "interactive", property(lambda self: True))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # Ctrl-D at the question
+    result = cli("disconnect", "-c", "acme")
+    assert result.exit_code == 2
+    assert "Disconnect company 'acme'" in result.stderr
+    assert "error: no answer: nothing was changed" in result.stderr
+    assert record.connection_id in sandbox.state.connections
+    assert stored().connected and len(sandbox.log) == 0
 
 
 def test_disconnect_while_xero_is_unreachable_still_clears_locally(

@@ -1,13 +1,35 @@
-"""Questions asked of a person at a terminal (only when `Output.interactive`)."""
+"""Questions asked of a person at a terminal (only when `Output.interactive`).
+
+End of input (Ctrl-D) instead of an answer is `NoAnswer`: nothing was changed, and the exit
+code is 2, as when a question cannot be asked at all (no terminal, and no --yes or --use).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from uku_xero_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from uku_xero_cli.cli.output import Output
     from uku_xero_cli.connect import Chooser
     from uku_xero_cli.xero.client import XeroConnection
+
+T = TypeVar("T")
+
+
+class NoAnswer(UsageError):
+    """The person ended the input (Ctrl-D) instead of answering."""
+
+    code = "no_answer"
+
+
+def _answer(ask: Callable[[], T]) -> T:
+    try:
+        return ask()
+    except EOFError:
+        raise NoAnswer("no answer: nothing was changed") from None
 
 
 def organisation_chooser(out: Output, current: str | None = None) -> Chooser:
@@ -23,10 +45,14 @@ def organisation_chooser(out: Output, current: str | None = None) -> Chooser:
         ask = "Organisation number"
         default = next((n for n, org in enumerate(orgs, 1) if org.tenant_id == current), None)
         if default is None:
-            number = IntPrompt.ask(ask, console=out.stderr, choices=choices, show_choices=False)
+            number = _answer(
+                lambda: IntPrompt.ask(ask, console=out.stderr, choices=choices, show_choices=False)
+            )
         else:
-            number = IntPrompt.ask(
-                ask, console=out.stderr, choices=choices, show_choices=False, default=default
+            number = _answer(
+                lambda: IntPrompt.ask(
+                    ask, console=out.stderr, choices=choices, show_choices=False, default=default
+                )
             )
         return orgs[number - 1]
 
@@ -36,4 +62,4 @@ def organisation_chooser(out: Output, current: str | None = None) -> Chooser:
 def confirm(out: Output, question: str) -> bool:
     from rich.prompt import Confirm
 
-    return Confirm.ask(question, console=out.stderr, default=False)
+    return _answer(lambda: Confirm.ask(question, console=out.stderr, default=False))
