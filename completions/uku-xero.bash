@@ -26,7 +26,7 @@ _uku_xero() {
         "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
         "clients import") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
-        "companies") COMPREPLY=($(compgen -W "--json --verbose -v --help -h" -- "$cur")) ;;
+        "companies") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--keep --json --help -h" -- "$cur")) ;;
         "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;

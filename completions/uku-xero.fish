@@ -39,6 +39,7 @@ complete -c uku-xero -n '__fish_seen_subcommand_from clients and __fish_seen_sub
 complete -c uku-xero -n '__fish_seen_subcommand_from clients and __fish_seen_subcommand_from import' -l quiet -s q -d 'Only errors on stderr'
 complete -c uku-xero -n '__fish_seen_subcommand_from clients and __fish_seen_subcommand_from import' -l help -s h -d 'Show help and exit'
 complete -c uku-xero -n '__fish_seen_subcommand_from clients and __fish_seen_subcommand_from import' -F
+complete -c uku-xero -n '__fish_seen_subcommand_from companies' -l company -s c -r -d 'Uku company (default: $UKU_XERO_COMPANY, then default_company in config.toml, then \'default\')'
 complete -c uku-xero -n '__fish_seen_subcommand_from companies' -l json -d 'Print one JSON document on stdout'
 complete -c uku-xero -n '__fish_seen_subcommand_from companies' -l verbose -s v -d 'More detail on stderr (secrets redacted)'
 complete -c uku-xero -n '__fish_seen_subcommand_from companies' -l help -s h -d 'Show help and exit'

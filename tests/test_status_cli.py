@@ -410,6 +410,23 @@ def test_a_damaged_token_file_is_listed_as_needing_reauthorization(
     assert "token file damaged" in human.stdout and "uku-xero auth -c beta" in human.stderr
 
 
+def test_companies_marks_the_company_named_with_company_as_current(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_company(sandbox, "acme")
+    connect_company(sandbox, "beta", org_index=1)
+    monkeypatch.setenv("UKU_XERO_COMPANY", "acme")
+    result = cli("companies", "-c", "beta", "--json")
+    assert result.exit_code == 0, result.stderr
+    marks = {c["company"]: (c["default"], c["current"]) for c in document(result)["companies"]}
+    assert marks == {"acme": (True, False), "beta": (False, True)}
+    human = cli("companies", "--company", "beta")
+    assert "acme (default)" in human.stdout and "beta (current)" in human.stdout
+    unknown = cli("companies", "-c", "gamma")
+    assert unknown.exit_code == 0 and "uku-xero auth -c gamma" in unknown.stderr
+    assert cli("companies", "-c", "../etc").exit_code == 2
+
+
 def test_companies_with_none_configured(cli: Cli) -> None:
     result = cli("companies")
     assert result.exit_code == 0 and "No companies yet" in result.stdout

@@ -335,7 +335,8 @@ class CompanySummary:
     tenant_name: str | None
     reason: str | None
     has_store: bool
-    default: bool
+    default: bool  # the company commands use without --company
+    current: bool = False  # the one --company named (else the default)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -347,6 +348,7 @@ class CompanySummary:
             "reason": self.reason,
             "has_store": self.has_store,
             "default": self.default,
+            "current": self.current,
         }
 
 
@@ -366,9 +368,15 @@ def configured_companies(settings: Settings) -> list[str]:
 
 
 def companies(
-    settings: Settings, default: str, *, store: TokenStore | None = None
+    settings: Settings,
+    default: str,
+    *,
+    current: str | None = None,
+    store: TokenStore | None = None,
 ) -> list[CompanySummary]:
+    """Every configured company; `default` and `current` (--company, else the default) marked."""
     store = store or TokenStore(settings)
+    current = current or default
     found = []
     for name in configured_companies(settings):
         record, damaged = _load(store, name)
@@ -382,6 +390,7 @@ def companies(
                 reason=report.reason if report.state == NEEDS_REAUTH else None,
                 has_store=settings.store_file(name).exists(),
                 default=name == default,
+                current=name == current,
             )
         )
     return found

@@ -215,6 +215,12 @@ def render_status_all(reports: list[StatusReport]) -> RenderableType:
     return table
 
 
+def _company_label(company: CompanySummary) -> str:
+    if company.default:
+        return f"{company.company} (default)"
+    return f"{company.company} (current)" if company.current else company.company
+
+
 def render_companies(companies: list[CompanySummary]) -> RenderableType:
     if not companies:
         return Text("No companies yet: connect one with `uku-xero auth -c NAME`.")
@@ -229,7 +235,7 @@ def render_companies(companies: list[CompanySummary]) -> RenderableType:
         if company.reason:
             state = f"{state}: {company.reason}"
         table.add_row(
-            company.company + (" (default)" if company.default else ""),
+            _company_label(company),
             company.tenant_name or "-",
             company.tenant_id or "-",
             state,

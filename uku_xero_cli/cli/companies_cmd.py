@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.options import Json, Verbose
+from uku_xero_cli.cli.options import Company, Json, Verbose
 
 
-def companies(json_output: Json = False, verbose: Verbose = False) -> None:
+def companies(company: Company = None, json_output: Json = False, verbose: Verbose = False) -> None:
     """List the companies with a Xero connection or Uku-side data, from local files only.
+
+    The default company is marked; --company marks the one named as current.
 
     Example:  uku-xero companies --json
     """
-    ctx = command_context(None, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_mode=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.health import companies as list_companies
+        from uku_xero_cli.settings import resolve_company
         from uku_xero_cli.tokens import TokenStore
 
         found = list_companies(
-            ctx.settings, ctx.company, store=TokenStore(ctx.settings, warn=out.warn)
+            ctx.settings,
+            resolve_company(None, ctx.settings),
+            current=ctx.company,
+            store=TokenStore(ctx.settings, warn=out.warn),
         )
+        if company and not any(c.current for c in found):
+            out.info(
+                f"company '{ctx.company}' has no token file or Uku-side data yet: connect it "
+                f"with `uku-xero auth -c {ctx.company}`"
+            )
     if out.json_mode:
         out.json({"companies": [c.to_json() for c in found]})
     else:
