@@ -313,7 +313,7 @@ class ContactResolver:
         # made since the last reload, or by one an earlier run created but never linked.
         found: list[tuple[InvoiceClient, dict[str, Any]]] = []
         for client, reasons in refused:
-            holder = self._find_by_name(client)
+            holder = self._find_by_name(client) if _name_taken(reasons) else None
             if holder is not None:
                 found.append((client, holder))
                 continue
@@ -323,6 +323,11 @@ class ContactResolver:
             )
         choices.update(self._link(found, "name", "found by name"))
         return choices
+
+
+def _name_taken(reasons: Sequence[str]) -> bool:
+    """Whether Xero refused a contact because an active one already has its name."""
+    return any("already assigned" in r or "must be unique" in r for r in reasons)
 
 
 def _active(body: Any) -> list[dict[str, Any]]:
