@@ -284,12 +284,34 @@ def test_wrong_state_is_refused_without_exchanging_the_code(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
 ) -> None:
     browser.tamper = lambda url: url.replace("state=", "state=forged")
-    result = cli("auth", "-c", "acme")
+    result = cli("auth", "-c", "acme", "--timeout", "1")
     assert result.exit_code == 1
     assert "state does not match" in result.stderr
+    assert "no sign-in redirect arrived within 1 s (1 not of this sign-in ignored)" in (
+        result.stderr
+    )
     assert token_calls(sandbox, "authorization_code") == []
     assert browser.pages[0].status_code == 400
     assert TokenStore(load_settings()).load("acme") is None
+
+
+def test_a_forged_error_redirect_does_not_end_the_sign_in(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser, port: int
+) -> None:
+    tenant = only_one_org(sandbox)
+    forged = f"http://localhost:{port}/callback?error=access_denied&state=wrong"
+
+    def forge_first(location: str) -> str:
+        browser.pages.append(httpx.get(forged, timeout=10))  # another page gets there first
+        return location
+
+    browser.tamper = forge_first
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert browser.pages[0].status_code == 400 and "still waiting" in browser.pages[0].text
+    assert browser.pages[1].status_code == 200
+    assert "ignored a redirect" in result.stderr
+    assert stored().tenant_id == tenant
 
 
 def test_access_denied_ends_with_a_clear_message(

@@ -130,7 +130,15 @@ def test_redirect_with_matching_state_gives_the_code() -> None:
     assert code_from_redirect(pending(), url) == "the-code-123"
 
 
-@pytest.mark.parametrize("query", ["code=abc&state=other", "code=abc"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "code=abc&state=other",
+        "code=abc",
+        "error=access_denied&state=forged",
+        "error=invalid_scope",
+    ],
+)
 def test_redirect_with_wrong_or_missing_state_is_refused(query: str) -> None:
     with pytest.raises(StateMismatch, match="state does not match"):
         code_from_redirect(pending(), f"http://localhost:8763/callback?{query}")
@@ -301,13 +309,28 @@ def test_loopback_answers_other_paths_with_404_and_keeps_waiting() -> None:
         assert server.wait(5) == "c1"
 
 
-def test_loopback_with_wrong_state_shows_a_failure_page_and_raises() -> None:
+def test_loopback_with_wrong_state_shows_a_failure_page_and_keeps_waiting() -> None:
+    req = pending()
+    notes: list[str] = []
+    with LoopbackServer(
+        0, lambda url: code_from_redirect(req, url), on_ignored=notes.append
+    ) as server:
+        base = f"http://127.0.0.1:{server.port}/callback"
+        for forged in ("code=c1&state=forged", "error=access_denied&state=forged"):
+            page = httpx.get(f"{base}?{forged}")
+            assert page.status_code == 400 and "still waiting" in page.text
+        right = httpx.get(f"{base}?code=c2&state={req.state}")
+        assert right.status_code == 200
+        assert server.wait(5) == "c2"
+    assert server.ignored == 2 and len(notes) == 2 and "state does not match" in notes[0]
+
+
+def test_loopback_timeout_says_how_many_redirects_it_ignored() -> None:
     req = pending()
     with LoopbackServer(0, lambda url: code_from_redirect(req, url)) as server:
-        page = httpx.get(f"http://127.0.0.1:{server.port}/callback?code=c1&state=forged")
-        assert page.status_code == 400 and "Not connected" in page.text
-        with pytest.raises(StateMismatch):
-            server.wait(5)
+        httpx.get(f"http://127.0.0.1:{server.port}/callback?error=access_denied&state=x")
+        with pytest.raises(AuthorizationTimeout, match="1 not of this sign-in ignored"):
+            server.wait(0.2)
 
 
 def test_loopback_times_out_and_releases_the_port() -> None:

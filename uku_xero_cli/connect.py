@@ -153,7 +153,9 @@ def authorize(
     def validate(url: str) -> str:
         return code_from_redirect(pending[0], url)
 
-    with LoopbackServer(settings.redirect_port if port is None else port, validate) as server:
+    with LoopbackServer(
+        settings.redirect_port if port is None else port, validate, on_ignored=say
+    ) as server:
         request = identity.authorization_request(server.redirect_uri, scopes)
         pending.append(request)
         if open_browser is None:

@@ -100,8 +100,9 @@ def _oauth_error_message(error: str, description: str | None, what: str) -> str:
 def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
     """The authorization code of the redirect to `url`, after checking it belongs to us.
 
-    A redirect with `error` ends the flow with that error; a missing or different `state`
-    ends it without the code being used.
+    A missing or different `state` is StateMismatch, checked first: whatever else such a
+    redirect says (a code, or an error) is not this sign-in's. A redirect of this sign-in with
+    `error` ends the flow with that error.
     """
     from urllib.parse import parse_qs, urlsplit
 
@@ -109,6 +110,11 @@ def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
     from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
 
     params = {key: values[-1] for key, values in parse_qs(urlsplit(url).query).items()}
+    if params.get("state") != request.state:
+        raise StateMismatch(
+            "the redirect's state does not match this sign-in: it was not used",
+            hint="start again with `uku-xero auth`; use only the newest browser tab",
+        )
     error = params.get("error")
     if error:
         message = _oauth_error_message(
@@ -120,11 +126,6 @@ def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
                 hint="run `uku-xero auth` again and choose Allow access",
             )
         raise AuthorizationFailed(message, hint=_ERROR_HINTS.get(error))
-    if params.get("state") != request.state:
-        raise StateMismatch(
-            "the redirect's state does not match this sign-in: the code was not used",
-            hint="start again with `uku-xero auth`; use only the newest browser tab",
-        )
     try:
         parsed = parse_authorization_code_response(url, state=request.state)
     except MismatchingStateException:

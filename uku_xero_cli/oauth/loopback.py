@@ -27,6 +27,7 @@ from uku_xero_cli.errors import (
     AuthorizationTimeout,
     PortInUse,
     PortUnavailable,
+    StateMismatch,
     UkuXeroError,
     UsageError,
 )
@@ -129,6 +130,8 @@ class LoopbackServer(Generic[T]):
 
     `validate(url)` turns the redirect URL into the result (the authorization code) or raises
     a UkuXeroError; its message is shown on the browser's failure page and raised by `wait`.
+    A StateMismatch is not final: a redirect that is not this sign-in's (an older tab, or a
+    page forging one) must not end it, so it is answered, told to `on_ignored`, and counted.
     """
 
     def __init__(
@@ -138,8 +141,11 @@ class LoopbackServer(Generic[T]):
         *,
         ipv6: bool = True,
         success_text: str = "Sign-in finished. You can close this tab and return to the terminal.",
+        on_ignored: Callable[[str], None] | None = None,
     ) -> None:
         self.requested_port = port
+        self.ignored = 0
+        self._on_ignored = on_ignored
         self.port = port
         self._validate = validate
         self._ipv6 = ipv6
@@ -218,6 +224,11 @@ class LoopbackServer(Generic[T]):
                 return False, "This sign-in has already finished; see the terminal."
             try:
                 result = self._validate(url)
+            except StateMismatch as exc:
+                self.ignored += 1
+                if self._on_ignored is not None:
+                    self._on_ignored(f"ignored a redirect ({source}): {exc.message}; still waiting")
+                return False, f"{exc.message}. The sign-in is still waiting: use its newest tab."
             except UkuXeroError as exc:
                 self._done.set()
                 self._results.put((None, exc))
@@ -245,8 +256,9 @@ class LoopbackServer(Generic[T]):
             result, error = self._results.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             self._done.set()
+            ignored = f" ({self.ignored} not of this sign-in ignored)" if self.ignored else ""
             raise AuthorizationTimeout(
-                f"no sign-in redirect arrived within {timeout:.0f} s",
+                f"no sign-in redirect arrived within {timeout:.0f} s{ignored}",
                 hint="run `uku-xero auth` again (--timeout N gives more time); "
                 + unregistered_hint(self.port),
             ) from None
