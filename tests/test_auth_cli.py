@@ -432,6 +432,18 @@ def test_scopes_option_asks_for_the_broad_scopes_of_older_apps(
     assert stored().scopes == ["offline_access", "openid", "accounting.transactions"]
 
 
+def test_scopes_without_offline_access_say_to_include_it(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    only_one_org(sandbox)
+    result = cli("auth", "-c", "acme", "--scopes", "openid profile email accounting.contacts")
+    assert result.exit_code == 1
+    assert "no refresh token" in result.stderr and "nothing was stored" in result.stderr
+    assert "include offline_access in --scopes" in result.stderr
+    assert len(token_calls(sandbox, "authorization_code")) == 1  # the sign-in itself worked
+    assert TokenStore(load_settings()).load("acme") is None
+
+
 def test_no_organisation_to_connect_is_exit_1_with_advice(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
 ) -> None:

@@ -178,8 +178,10 @@ def authorize(
     answer = identity.exchange_code(request, code)
     if not answer.refresh_token:
         raise AuthorizationFailed(
-            "Xero sent no refresh token: the scopes lack offline_access",
-            hint="add offline_access to --scopes (or `scopes` in config.toml)",
+            "Xero sent no refresh token because the scopes lack offline_access (without it "
+            "the connection would end after 30 minutes): nothing was stored",
+            hint="include offline_access in --scopes (or `scopes` in config.toml, "
+            f"UKU_XERO_SCOPES) and run `uku-xero auth -c {company}` again",
         )
     with XeroClient(
         settings, company, store=store, transport=transport, access_token=answer.access_token
