@@ -194,3 +194,17 @@ def test_a_process_killed_while_saving_leaves_the_previous_token_file_whole(
     if when == "mid-write":
         assert leftovers[0].stat().st_size == 2000  # the new record, cut off
     assert store.companies() == ["acme"]
+
+
+def test_a_token_directory_others_can_enter_is_tightened_with_a_warning(
+    store: TokenStore,
+) -> None:
+    store.save(record())
+    store.directory.chmod(0o755)
+    seen: list[str] = []
+    reader = TokenStore(store.settings, warn=seen.append)
+    assert reader.load("acme") is not None
+    assert stat.S_IMODE(store.directory.stat().st_mode) == 0o700
+    assert len(seen) == 1 and "open to other users" in seen[0] and "0755" in seen[0]
+    reader.load("acme")
+    assert len(seen) == 1  # said once

@@ -211,6 +211,7 @@ class TokenStore:
         self.directory = settings.companies_dir
         self._warn = warn
         self.warnings: list[str] = []
+        self._directory_checked = False
 
     def path(self, company: str) -> Path:
         return self.settings.token_file(company)
@@ -245,6 +246,7 @@ class TokenStore:
         except FileNotFoundError:
             return None
         with os.fdopen(fd, "rb") as fh:
+            self._tighten_directory()
             self._tighten(path, fh.fileno())
             raw = fh.read()
         try:
@@ -321,6 +323,17 @@ class TokenStore:
             yield
         finally:
             lock.release()
+
+    def _tighten_directory(self) -> None:
+        """A companies/ directory others may enter lets them see which companies exist and,
+        with a token file's mode loosened, read it: 0700, with a warning, once per store."""
+        if self._directory_checked:
+            return
+        self._directory_checked = True
+        mode = stat.S_IMODE(self.directory.stat().st_mode)
+        if mode & 0o077:
+            self.directory.chmod(0o700)
+            self.warn(f"{self.directory} was open to other users (mode {mode:04o}); it is now 0700")
 
     def _tighten(self, path: Path, fd: int) -> None:
         mode = os.fstat(fd).st_mode
