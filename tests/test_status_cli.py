@@ -496,12 +496,20 @@ def test_disconnect_with_no_answer_changes_nothing_exit_2(
 def test_disconnect_while_xero_is_unreachable_still_clears_locally(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from functools import partial
+
+    from uku_xero_cli.xero import retry
+
+    # The client retries an unreachable Xero with backoff: counted here instead of slept.
+    waits: list[float] = []
+    monkeypatch.setattr(retry, "RetryPolicy", partial(retry.RetryPolicy, sleep=waits.append))
     record = connect_company(sandbox)
     dead = closed_port_url()
     monkeypatch.setenv("UKU_XERO_CONNECTIONS_URL", f"{dead}/connections")
     monkeypatch.setenv("UKU_XERO_REVOKE_URL", f"{dead}/connect/revocation")
     result = cli("disconnect", "-c", "acme", "--yes")
     assert result.exit_code == 0, result.stderr
+    assert len(waits) == retry.RetryPolicy().attempts - 1  # it did try again before giving up
     assert "NOT confirmed at Xero" in result.stdout
     assert "could not confirm" in result.stderr
     assert not stored().connected
