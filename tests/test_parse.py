@@ -225,3 +225,22 @@ def test_http_date_round_trip_to_the_second(moment: datetime) -> None:
 def test_money_text_round_trip(value: Decimal) -> None:
     assert parse_money(str(value)) == value
     assert parse_money(format(value, "f")) == value
+
+
+@given(
+    _MOMENTS,
+    st.sampled_from("+-"),
+    st.integers(min_value=0, max_value=23),
+    st.integers(min_value=0, max_value=59),
+)
+def test_ms_date_with_any_offset_is_the_utc_instant_on_its_own_calendar_day(
+    moment: datetime, sign: str, hours: int, minutes: int
+) -> None:
+    to_ms = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    text = format_ms_date(moment).replace("+0000", f"{sign}{hours:02d}{minutes:02d}")
+    offset = timedelta(hours=hours, minutes=minutes) * (-1 if sign == "-" else 1)
+    # Twice: the second read comes from the cached offset and must agree.
+    for _ in range(2):
+        parsed = parse_datetime(text)
+        assert parsed == to_ms and parsed.tzinfo is UTC
+        assert parse_date(text) == (to_ms + offset).date()

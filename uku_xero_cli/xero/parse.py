@@ -14,6 +14,7 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
 from uku_xero_cli.errors import XeroAPIError
@@ -35,10 +36,15 @@ class XeroValueError(XeroAPIError, ValueError):
     code = "bad_value"
 
 
+@lru_cache(maxsize=64)
 def _offset(sign: str, hours: str, minutes: str | None) -> timezone:
+    # Cached: a reload reads hundreds of thousands of dates written with a handful of
+    # offsets (nearly all +0000), and building a timezone for each showed in profiles.
     delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
     if delta >= timedelta(hours=24):
         raise ValueError("offset out of range")
+    if not delta:
+        return UTC
     return timezone(-delta if sign == "-" else delta)
 
 
@@ -49,7 +55,8 @@ def _parse_ms_date(match: re.Match[str]) -> datetime:
     instant = _EPOCH + timedelta(milliseconds=int(ms))
     if sign is None:
         return instant
-    return instant.astimezone(_offset(sign, hh, mm))
+    zone = _offset(sign, hh, mm)
+    return instant if zone is UTC else instant.astimezone(zone)
 
 
 def _parse_iso(match: re.Match[str]) -> datetime:
@@ -82,7 +89,8 @@ def _parse_any(value: object, what: str) -> datetime:
 
 def parse_datetime(value: object, *, what: str = "date") -> datetime:
     """An aware UTC datetime from either Xero date form; text without a zone is UTC."""
-    return _parse_any(value, what).astimezone(UTC)
+    moment = _parse_any(value, what)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def parse_date(value: object, *, what: str = "date") -> date:
