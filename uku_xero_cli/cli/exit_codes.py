@@ -46,6 +46,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
             return code
     return ExitCode.ERROR
 
+
 # For commands over several companies (`--all`): the code of the most severe outcome wins.
 # An unexpected error comes first because nothing is known about that company's state; then
 # the states that need a person (re-authorize, connect), then those that pass with time.
