@@ -575,3 +575,21 @@ def test_disconnect_clears_a_damaged_token_file_locally(
 
 def test_disconnect_of_an_unconnected_company_is_exit_3(cli: Cli, xero: RunningServer) -> None:
     assert cli("disconnect", "-c", "nobody", "--yes").exit_code == 3
+
+
+def test_after_a_403_from_the_api_orgs_use_recovers_without_a_new_sign_in(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    from uku_xero_cli.errors import ReauthorizationRequired
+    from uku_xero_cli.xero.client import XeroClient
+
+    record = connect_company(sandbox)
+    control.disconnect(sandbox, record.connection_id or "")
+    with XeroClient(load_settings(), "acme") as client, pytest.raises(ReauthorizationRequired):
+        client.get("Organisation")
+    assert stored().needs_reauth
+    other = sandbox.state.orgs[sandbox.state.default_user().tenant_ids[1]]
+    switched = cli("orgs", "-c", "acme", "--use", other.tenant_id)
+    assert switched.exit_code == 0, switched.stderr
+    assert not stored().needs_reauth
+    assert cli("status", "-c", "acme").exit_code == 0

@@ -26,7 +26,13 @@ from uku_xero_cli.errors import (
 )
 from uku_xero_cli.redact import redact, register_secret
 from uku_xero_cli.settings import Settings
-from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauth_hint
+from uku_xero_cli.tokens import (
+    TENANT_GONE,
+    TOKEN_REFUSED,
+    CompanyTokens,
+    TokenStore,
+    reauth_hint,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -304,7 +310,10 @@ class XeroClient:
                 else f"Xero refused a freshly refreshed access token ({status} {detail})"
             )
             if self._fixed_token is None:
-                self.store.mark_needs_reauth(self.company, reason)
+                # A 403 means the token still works but no longer reaches this organisation:
+                # `orgs --use` can then switch without a new sign-in.
+                cause = TENANT_GONE if status == 403 else TOKEN_REFUSED
+                self.store.mark_needs_reauth(self.company, reason, cause=cause)
             raise ReauthorizationRequired(
                 f"company '{self.company}' needs re-authorization: {reason}",
                 hint=reauth_hint(self.company),
