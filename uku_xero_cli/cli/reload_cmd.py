@@ -62,10 +62,9 @@ def _progress_bar(out: Output) -> RichProgressBar:
 
 
 def _exit_code(results: list[ReloadResult]) -> int:
-    from uku_xero_cli.cli.exit_codes import exit_code_for
+    from uku_xero_cli.cli.exit_codes import exit_code_for, worst
 
-    codes = [int(exit_code_for(r.error)) for r in results if r.error is not None]
-    return max(codes, default=0)
+    return worst([int(exit_code_for(r.error)) for r in results if r.error is not None])
 
 
 def _error_json(error: BaseException) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def status(
             company_status(ctx.settings, name, offline=offline, verbose=verbose, store=store)
             for name in names
         ]
-    code = _worst([r.exit_code for r in reports])
+    from uku_xero_cli.cli.exit_codes import worst
+
+    code = worst([r.exit_code for r in reports])
     from uku_xero_cli.render import render_status, render_status_all
 
     if all_companies:
@@ -63,10 +65,3 @@ def status(
             if error is not None:
                 out.stderr.print(f"error: {error['message']}", markup=False, soft_wrap=True)
     raise typer.Exit(code)
-
-
-def _worst(codes: list[int]) -> int:
-    for code in (1, 4, 3):
-        if code in codes:
-            return code
-    return 0
