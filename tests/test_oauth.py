@@ -37,6 +37,7 @@ from uku_xero_cli.oauth.flow import (
 )
 from uku_xero_cli.oauth.loopback import LoopbackServer
 from uku_xero_cli.settings import Endpoints, Settings
+from uku_xero_cli.xero.retry import RetryPolicy
 
 TOKEN_URL = "https://identity.example/connect/token"
 REVOKE_URL = "https://identity.example/connect/revocation"
@@ -253,16 +254,39 @@ def test_unauthorized_client_hints_at_the_redirect_uri(
     assert caught.value.hint is not None and "redirect URI" in caught.value.hint
 
 
-def test_refresh_timeout_is_a_network_error(tmp_path: object, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=TOKEN_URL)
+def no_wait_retry() -> RetryPolicy:
+    return RetryPolicy(attempts=3, sleep=lambda seconds: None)
+
+
+def test_refresh_timeout_is_a_network_error_after_retries(
+    tmp_path: object, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=TOKEN_URL, is_reusable=True)
     with pytest.raises(NetworkError, match="did not answer"):
-        IdentityClient(settings(tmp_path)).refresh("rt")
+        IdentityClient(settings(tmp_path), retry=no_wait_retry()).refresh("rt")
+    assert len(httpx_mock.get_requests()) == 3
 
 
-def test_identity_5xx_is_a_network_error(tmp_path: object, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=TOKEN_URL, status_code=503, text="busy")
+def test_identity_5xx_is_a_network_error_after_retries(
+    tmp_path: object, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=TOKEN_URL, status_code=503, text="busy", is_reusable=True)
     with pytest.raises(NetworkError, match="503"):
-        IdentityClient(settings(tmp_path)).refresh("rt")
+        IdentityClient(settings(tmp_path), retry=no_wait_retry()).refresh("rt")
+    assert len(httpx_mock.get_requests()) == 3
+
+
+def test_a_refresh_answered_503_once_succeeds_on_the_retry_with_the_same_token(
+    tmp_path: object, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=TOKEN_URL, status_code=503, text="busy")
+    httpx_mock.add_response(
+        url=TOKEN_URL, json={"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 1800}
+    )
+    answer = IdentityClient(settings(tmp_path), retry=no_wait_retry()).refresh("rt-1")
+    assert answer.refresh_token == "rt-2"
+    sent = httpx_mock.get_requests()
+    assert [form(r)["refresh_token"] for r in sent] == ["rt-1", "rt-1"]
 
 
 def test_revoke_posts_the_token_with_its_type(tmp_path: object, httpx_mock: HTTPXMock) -> None:

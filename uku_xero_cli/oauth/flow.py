@@ -30,6 +30,8 @@ from uku_xero_cli.settings import Settings
 if TYPE_CHECKING:
     import httpx
 
+    from uku_xero_cli.xero.retry import RetryPolicy
+
 USER_AGENT = f"uku-xero/{__version__}"
 DEFAULT_TIMEOUT = 30.0
 _REFRESH = "the token refresh"
@@ -147,6 +149,7 @@ class IdentityClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         now: Callable[[], datetime] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         if not settings.client_id:
             raise ConfigError(
@@ -159,6 +162,13 @@ class IdentityClient:
         self._transport = transport
         self._timeout = timeout
         self._now = now or (lambda: datetime.now(UTC))
+        # A refresh lost to a 5xx or a timeout is safe to send again: Xero accepts the same
+        # refresh token for 30 minutes after its first use.
+        if retry is None:
+            from uku_xero_cli.xero.retry import RetryPolicy
+
+            retry = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0)
+        self._retry = retry
 
     def authorization_request(
         self, redirect_uri: str, scopes: str | None = None
@@ -266,9 +276,17 @@ class IdentityClient:
         auth = ClientAuth(self.client_id, self.client_secret, method)
         headers = {**headers, "Accept": "application/json", "User-Agent": USER_AGENT}
         url, headers, body = auth.prepare("POST", url, headers, body)
+        content = body.encode("utf-8")
         try:
             with httpx.Client(transport=self._transport, timeout=self._timeout) as client:
-                response = client.post(url, content=body.encode("utf-8"), headers=headers)
+                response = self._retry.run(
+                    lambda: client.post(url, content=content, headers=headers)
+                )
+        except NetworkError as exc:
+            raise NetworkError(
+                f"{what}: Xero's identity service failed ({exc.message})",
+                hint="try again later; nothing stored was changed",
+            ) from None
         except httpx.TimeoutException:
             raise NetworkError(
                 f"{what}: Xero's identity service did not answer within {self._timeout:.0f} s",
