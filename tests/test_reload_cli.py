@@ -110,7 +110,8 @@ def test_all_reloads_every_company_and_exits_with_the_worst_code(
     result = cli("reload", "--all", "--parallel", "2", "--only", "currencies")
     assert result.exit_code == 4
     assert "Reload of every connected company" in result.stdout
-    assert "error: company 'zulu':" in result.stderr and "uku-xero auth -c zulu" in result.stderr
+    assert "error: company 'zulu'" in result.stderr and "uku-xero auth -c zulu" in result.stderr
+    assert result.stderr.count("company 'zulu'") == 1  # named once, not once per layer
 
     data = document(cli("reload", "--all", "--json", "--only", "currencies"))
     assert [(c["company"], c["ok"]) for c in data["companies"]] == [

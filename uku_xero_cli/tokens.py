@@ -317,7 +317,10 @@ class TokenStore:
             raise LockHeld(
                 f"another uku-xero process has held the lock of company '{company}' for "
                 f"{timeout:.0f} s",
-                hint=f"wait for it to finish, or remove {self.lock_path(company)} if none runs",
+                # The lock is the OS's lock on that file, held by a live process: it ends with
+                # the process, so removing the file would not help.
+                hint="wait for the other uku-xero command of this company to finish "
+                "(ps aux | grep uku-xero), then run this one again",
             ) from None
         try:
             yield

@@ -89,8 +89,10 @@ def _report_failure(out: Output, result: ReloadResult, many: bool) -> None:
     error = result.error
     assert error is not None
     hint = getattr(error, "hint", None)
-    which = f"company '{result.company}': " if many else ""
-    message = f"error: {which}{redact(str(error))}"
+    text = redact(str(error))
+    named = f"company '{result.company}'"
+    which = f"{named}: " if many and named not in text else ""
+    message = f"error: {which}{text}"
     if hint:
         message += f"\n{redact(hint)}"
     out.stderr.print(message, markup=False, soft_wrap=True)
