@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from uku_xero_cli.render_format import moment as when
+from uku_xero_cli.render_format import money
+
 if TYPE_CHECKING:
     from uku_xero_cli.connect import AuthOutcome, OrgsReport
     from uku_xero_cli.disconnect import DisconnectOutcome
     from uku_xero_cli.health import CompanySummary, StatusReport
     from uku_xero_cli.xero.client import XeroConnection
-
-
-def when(moment: datetime | None) -> str:
-    if moment is None:
-        return "-"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _fields(rows: list[tuple[str, str]]) -> Table:
@@ -176,7 +172,7 @@ def render_status(report: StatusReport) -> RenderableType:
         for name, run in sorted(report.reloads.items()):
             reloads.add_row(
                 name,
-                str(run.get("finished_at") or "-"),
+                when(run.get("finished_at")),
                 str(run.get("outcome") or "-"),
                 str(run.get("new", "-")),
                 str(run.get("updated", "-")),
@@ -184,7 +180,7 @@ def render_status(report: StatusReport) -> RenderableType:
         parts.append(reloads)
     if report.awaiting_payment is not None:
         due = report.awaiting_payment.get("due_by_currency") or {}
-        amounts = ", ".join(f"{cur} {amount}" for cur, amount in sorted(due.items()))
+        amounts = ", ".join(money(amount, cur) for cur, amount in sorted(due.items()))
         count = report.awaiting_payment.get("count", 0)
         parts.append(
             Text(f"Invoices awaiting payment: {count}" + (f" ({amounts})" if amounts else ""))

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from uku_xero_cli.redact import redact
+from uku_xero_cli.render_format import Col, FittedTable, money
 
 if TYPE_CHECKING:
     from uku_xero_cli.sync.invoices import PushReport
@@ -20,11 +21,7 @@ DASH = "—"
 
 def amount(value: Decimal | None) -> str:
     """Money with thousands separators and at least two decimals, exactly as held."""
-    if value is None:
-        return DASH
-    exponent = value.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) and exponent < 0 else 2
-    return f"{value:,.{places}f}"
+    return money(value, missing=DASH)
 
 
 def _cell(value: object) -> str:
@@ -34,12 +31,19 @@ def _cell(value: object) -> str:
 def push_table(report: PushReport) -> RenderableType:
     """One row per invoice; below it, the reasons of any invoice that did not go through."""
     title = "push-invoice (dry run: nothing sent)" if report.dry_run else "push-invoice"
-    table = Table(title=Text(title), title_justify="left")
-    for name in ("Uku number", "Xero number", "client", "contact"):
-        table.add_column(name)
-    table.add_column("total", justify="right")
-    for name in ("currency", "status", "result"):
-        table.add_column(name)
+    table = FittedTable(
+        Text(title),
+        [
+            Col("Uku number", key=True),
+            Col("Xero number", drop=4),
+            Col("client", fold=True),
+            Col("contact", drop=2),
+            Col("total", justify="right", key=True),
+            Col("currency", drop=1),
+            Col("status", drop=3),
+            Col("result", key=True),
+        ],
+    )
     for r in report.results:
         table.add_row(
             _cell(r.number),
@@ -81,16 +85,26 @@ def _payments(result: PaidResult) -> str:
     )
 
 
-def paid_table(report: PaidReport) -> Table:
+def paid_table(report: PaidReport) -> FittedTable:
     """One row per invoice: Xero's state, amounts, payments and what changed since last time."""
-    table = Table(title=Text("check-paid"), title_justify="left")
-    for name in ("Uku number", "Xero number", "state", "status", "currency"):
-        table.add_column(name)
-    for name in ("total", "paid", "due", "credited"):
-        table.add_column(name, justify="right")
-    table.add_column("fully paid on")
-    table.add_column("payments (date, amount)")
-    table.add_column("changed")
+    # On a narrow terminal the invoice, its state, what is due and what changed stay.
+    table = FittedTable(
+        Text("check-paid"),
+        [
+            Col("Uku number", key=True),
+            Col("Xero number", drop=6),
+            Col("state", key=True),
+            Col("status", drop=7),
+            Col("currency", drop=3),
+            Col("total", justify="right", drop=4),
+            Col("paid", justify="right", drop=1),
+            Col("due", justify="right", key=True),
+            Col("credited", justify="right", drop=8),
+            Col("fully paid on", drop=5),
+            Col("payments (date, amount)", fold=True, drop=2),
+            Col("changed", fold=True),
+        ],
+    )
     for r in report.results:
         table.add_row(
             _cell(r.number),

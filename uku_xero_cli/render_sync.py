@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -11,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from uku_xero_cli.redact import redact
+from uku_xero_cli.render_format import Col, FittedTable, money
 from uku_xero_cli.sync import stats
 
 if TYPE_CHECKING:
@@ -46,16 +46,25 @@ def seconds(value: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
-def reload_summary(result: ReloadResult) -> Table:
+def reload_summary(result: ReloadResult) -> FittedTable:
     """One row per data set: fetched, new, updated, unchanged, skipped archived, requests, time."""
     months = f", {result.months[0]} to {result.months[-1]}" if result.months else ""
-    table = Table(title=Text(f"Reload of '{result.company}'{months}"), title_justify="left")
-    table.add_column("data set")
-    table.add_column("mode")
-    for name in ("fetched", "new", "updated", "unchanged", "skipped archived", "requests"):
-        table.add_column(name, justify="right")
-    table.add_column("time", justify="right")
-    table.add_column("outcome")
+    # On a narrow terminal, what can be worked out or matters least goes first.
+    table = FittedTable(
+        Text(f"Reload of '{result.company}'{months}"),
+        [
+            Col("data set", key=True),
+            Col("mode", drop=3),
+            Col("fetched", justify="right", key=True),
+            Col("new", justify="right", key=True),
+            Col("updated", justify="right", drop=1),
+            Col("unchanged", justify="right", drop=6),
+            Col("skipped archived", justify="right", drop=5),
+            Col("requests", justify="right", drop=2),
+            Col("time", justify="right", drop=4),
+            Col("outcome", key=True),
+        ],
+    )
     for ds in result.data_sets:
         table.add_row(
             LABELS.get(ds.name, ds.name),
@@ -182,10 +191,6 @@ def clients_table(clients: Sequence[ClientRecord], *, unmatched: bool = False) -
     return table
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def stats_table(work: stats.WorkStats) -> Table:
     """Month by month: the count of each metric, with its total where it has one."""
     table = Table(title="Monthly work statistics", title_justify="left")
@@ -197,7 +202,7 @@ def stats_table(work: stats.WorkStats) -> Table:
         for metric in stats.METRICS:
             count = month.counts[metric]
             if metric in stats.WITH_TOTALS and count:
-                cells.append(f"{count} ({_money(month.totals[metric])})")
+                cells.append(f"{count} ({money(month.totals[metric])})")
             else:
                 cells.append(str(count))
         table.add_row(month.month, *cells)
