@@ -301,6 +301,8 @@ def test_an_ambiguous_contact_is_reported_again_and_linked_once_its_rival_change
     first, rival = contacts[0], contacts[1]
     edit_contact(books, first["ContactID"], EmailAddress="ap@shared.test")
     edit_contact(books, rival["ContactID"], EmailAddress="AP@shared.test")
+    # Edits made within reload's cursor margin of a reload are read again by the next one.
+    sandbox.clock.advance(5)
     with store() as db:
         db.import_clients([ClientInput("U-1", "Uku's own name", email="ap@shared.test")])
     result = reload(sandbox, only=("contacts",))
@@ -419,6 +421,46 @@ def test_an_interrupted_reload_keeps_the_previous_data_and_the_rerun_completes(
             "Changed While Away Ltd"
         )
         assert (db.cursor("contacts") or pytest.fail()) > (cursor or pytest.fail())
+
+
+class EditWhileReading(NoProgress):
+    """Someone edits in Xero while reload reads: after page 1, a contact on page 1, then one
+    on a later page (both keep their names, so their places in the Name order)."""
+
+    def __init__(self, books: httpx.Client, later: str) -> None:
+        self.books = books
+        self.later = later
+        self.edited: str | None = None
+
+    def page(self, data_set: str, page: Page, fetched: int) -> None:
+        if data_set != "contacts" or page.number != 1:
+            return
+        first = next(r for r in page.records if r.get("ContactStatus") == "ACTIVE")
+        self.edited = first["ContactID"]
+        edit_contact(self.books, first["ContactID"], EmailAddress="edited.early@example.test")
+        edit_contact(self.books, self.later, EmailAddress="edited.late@example.test")
+
+
+def test_an_edit_to_a_page_already_read_is_picked_up_by_the_next_reload(
+    sandbox: Sandbox, books: httpx.Client
+) -> None:
+    connect_company(sandbox)
+    by_name = sorted(org_of(sandbox).data.contacts.values(), key=lambda c: c["Name"].casefold())
+    later = next(c for c in reversed(by_name) if c["ContactStatus"] == "ACTIVE")
+    editor = EditWhileReading(books, later["ContactID"])
+    first = reload(sandbox, only=("contacts",), page_size=20, progress=editor)
+    assert first.ok, first.error
+    assert first.data_sets[0].pages == 3
+    assert editor.edited is not None
+    with store() as db:
+        assert (db.contact(later["ContactID"]) or pytest.fail()).email == (
+            "edited.late@example.test"
+        )
+
+    again = reload(sandbox, only=("contacts",), page_size=20)
+    assert again.ok, again.error
+    with store() as db:
+        assert (db.contact(editor.edited) or pytest.fail()).email == "edited.early@example.test"
 
 
 def test_a_network_failure_mid_reload_keeps_the_committed_data_sets(sandbox: Sandbox) -> None:

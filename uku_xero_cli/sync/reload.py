@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -226,6 +226,41 @@ def _newest(current: datetime | None, record: Mapping[str, Any]) -> datetime | N
     return seen if current is None or seen > current else current
 
 
+# Records stamped a moment before Xero's envelope time may still be committing when a page is
+# read; the cursor stays this far behind the data set's first answer so they are read next time.
+SERVER_TIME_MARGIN = timedelta(seconds=1)
+
+
+def _server_time(body: Any) -> datetime | None:
+    if not isinstance(body, Mapping):
+        return None
+    try:
+        return parse_optional_datetime(body.get("DateTimeUTC"), what="DateTimeUTC")
+    except ValueError:
+        return None
+
+
+class _ServerClock:
+    """The client as one data set sees it: it notes Xero's clock at the data set's first answer.
+
+    A record edited while later pages are read can carry an UpdatedDateUTC newer than an edit
+    to a record on a page already read; a cursor at the newest stamp seen would skip that
+    earlier edit for good. Nothing changed after the first answer can be older than it.
+    """
+
+    def __init__(self, client: ReloadClient) -> None:
+        self._client = client
+        self._answered = False
+        self.started: datetime | None = None
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        body = self._client.get(path, params, **kwargs)
+        if not self._answered:
+            self._answered = True
+            self.started = _server_time(body)
+        return body
+
+
 def work_document(kind: str, record: Mapping[str, Any]) -> WorkDocument | None:
     document_id = record.get(ID_FIELDS[kind])
     month = stats.document_month(record)
@@ -244,15 +279,25 @@ class _Run:
     ) -> None:
         self.job = job
         self.result = DataSetResult(name, incremental=incremental)
-        self.cursor: datetime | None = None
+        self.newest: datetime | None = None
+        self.client = _ServerClock(job.client)
         self._on_page = on_page
+
+    @property
+    def cursor(self) -> datetime | None:
+        """Where the next incremental read starts: the newest stamp seen, but never past the
+        server's time at this data set's first request (less a margin)."""
+        started = self.client.started
+        if self.newest is None or started is None:
+            return self.newest
+        return min(self.newest, started - SERVER_TIME_MARGIN)
 
     def pages(self, source: Iterable[Page]) -> Iterator[Page]:
         for page in source:
             self.result.pages += 1
             self.result.fetched += len(page.records)
             for record in page.records:
-                self.cursor = _newest(self.cursor, record)
+                self.newest = _newest(self.newest, record)
             self._on_page(page)
             yield page
 
@@ -350,7 +395,7 @@ class ReloadJob:
         self.progress.page(name, page, run.result.fetched)
 
     def _load(self, name: str, since: datetime | None, run: _Run, outcome: ReloadResult) -> None:
-        client = self.client
+        client = run.client
         size = self.options.page_size
         if name == CONTACTS:
             source = endpoints.contacts(client, since=since, page_size=size)
@@ -413,7 +458,7 @@ class ReloadJob:
             MANUAL_JOURNALS: endpoints.manual_journals,
         }
         seen: set[str] = set()
-        for page in run.pages(fetchers[name](self.client, window, since=since, page_size=size)):
+        for page in run.pages(fetchers[name](run.client, window, since=since, page_size=size)):
             documents = [d for r in page.records if (d := work_document(name, r)) is not None]
             seen.update(d.document_id for d in documents)
             counts = self.store.upsert_work_documents(documents)
