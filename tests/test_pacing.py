@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from uku_xero_cli.errors import ConfigError
+from uku_xero_cli.settings import load_settings, write_config
+from uku_xero_cli.xero.client import XeroClient
 from uku_xero_cli.xero.pacing import PaceLimits, Pacer, shared_pacer
 
 
@@ -189,3 +194,67 @@ def test_a_refusal_with_retry_after_is_held_for_that_long_not_a_whole_window() -
     p.hold("t1", 5.0)
     run_requests(p, fake, "t1", 1)
     assert fake.slept == [pytest.approx(5.0)]
+
+
+# -- limits the user configures ----------------------------------------------------------------
+
+
+def test_limits_come_from_config_toml_and_the_environment_wins(
+    isolated_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings().limits == PaceLimits(5, 60, 10_000)
+    write_config(
+        isolated_dirs["config"],
+        {"limits": {"concurrent": 2, "per_minute": 30, "app_per_minute": 500}},
+    )
+    assert load_settings().limits == PaceLimits(2, 30, 500)
+    monkeypatch.setenv("UKU_XERO_MAX_CONCURRENT", "1")
+    monkeypatch.setenv("UKU_XERO_MAX_PER_MINUTE", "12")
+    monkeypatch.setenv("UKU_XERO_APP_MAX_PER_MINUTE", "100")
+    assert load_settings().limits == PaceLimits(1, 12, 100)
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "named"),
+    [
+        ({"limits": {"per_minute": 0}}, {}, "limits.per_minute"),
+        ({"limits": {"concurrent": "many"}}, {}, "limits.concurrent"),
+        ({"limits": {"concurrent": True}}, {}, "limits.concurrent"),
+        ({"limits": 5}, {}, "[limits]"),
+        ({}, {"UKU_XERO_MAX_PER_MINUTE": "-3"}, "UKU_XERO_MAX_PER_MINUTE"),
+        ({}, {"UKU_XERO_MAX_CONCURRENT": "2.5"}, "UKU_XERO_MAX_CONCURRENT"),
+    ],
+)
+def test_unusable_limits_are_refused_naming_where_they_came_from(
+    isolated_dirs: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    config: dict[str, object],
+    env: dict[str, str],
+    named: str,
+) -> None:
+    write_config(isolated_dirs["config"], config)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load_settings()
+
+
+def test_the_api_client_paces_at_the_configured_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UKU_XERO_MAX_PER_MINUTE", "7")
+    monkeypatch.setenv("UKU_XERO_MAX_CONCURRENT", "2")
+    with XeroClient(load_settings(), "acme", access_token="t") as client:
+        assert (client.pacer.limits.per_minute, client.pacer.limits.concurrent) == (7, 2)
+        # Every client of the process shares one budget when they agree on the limits.
+        with XeroClient(load_settings(), "other", access_token="t") as second:
+            assert second.pacer is client.pacer
+
+
+def test_the_configured_minute_limit_is_what_the_pacer_keeps_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UKU_XERO_MAX_PER_MINUTE", "3")
+    fake = FakeTime()
+    p = Pacer(load_settings().limits, clock=fake.clock, sleep=fake.sleep)
+    starts = run_requests(p, fake, "t1", 4)
+    assert starts[:3] == [1000.0] * 3
+    assert starts[3] == pytest.approx(1060.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from uku_xero_cli.errors import ConfigError, InvalidCompanyName
+from uku_xero_cli.xero.pacing import PaceLimits
 
 APP_NAME = "uku-xero"
 DEFAULT_COMPANY = "default"
@@ -31,6 +32,14 @@ ENDPOINT_DEFAULTS = {
     "revoke_url": "https://identity.xero.com/connect/revocation",
     "connections_url": "https://api.xero.com/connections",
     "api_url": "https://api.xero.com/api.xro/2.0",
+}
+
+# [limits] keys of config.toml and the variables that override them (Xero's own limits are the
+# defaults: 5 in flight and 60 a minute per organisation, 10,000 a minute per app).
+LIMIT_ENV = {
+    "concurrent": "UKU_XERO_MAX_CONCURRENT",
+    "per_minute": "UKU_XERO_MAX_PER_MINUTE",
+    "app_per_minute": "UKU_XERO_APP_MAX_PER_MINUTE",
 }
 
 COMPANY_RULE = "letters, digits, '-', '_' and '.', at most 64 characters, not starting with '.'"
@@ -56,6 +65,7 @@ class Settings:
     scopes: str = DEFAULT_SCOPES
     default_company: str | None = None
     endpoints: Endpoints = field(default_factory=Endpoints)
+    limits: PaceLimits = field(default_factory=PaceLimits)
 
     @property
     def config_file(self) -> Path:
@@ -129,6 +139,31 @@ def _text(value: Any, source: str) -> str:
     return value
 
 
+def _limit(value: Any, source: str) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"{source}: {value!r} is not a whole number")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: {value!r} is not a whole number") from None
+    if number < 1 or (isinstance(value, float) and value != number):
+        raise ConfigError(f"{source}: {value!r} must be a whole number of at least 1")
+    return number
+
+
+def _limits(raw: Mapping[str, Any], env: Mapping[str, str], name: str) -> PaceLimits:
+    table = raw.get("limits", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name}: [limits] must be a table")
+    values: dict[str, int] = {}
+    for key, env_name in LIMIT_ENV.items():
+        if env.get(env_name):
+            values[key] = _limit(env[env_name].strip(), env_name)
+        elif key in table:
+            values[key] = _limit(table[key], f"{name}: limits.{key}")
+    return PaceLimits(**values)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read config.toml and the environment into Settings (environment wins)."""
     env = os.environ if env is None else env
@@ -181,6 +216,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         config_dir=config_dir,
         data_dir=data_dir,
         endpoints=Endpoints(**{k: v.rstrip("/") for k, v in urls.items()}),
+        limits=_limits(raw, env, path.name),
         **values,
     )
 

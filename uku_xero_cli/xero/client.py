@@ -145,7 +145,7 @@ class XeroClient:
 
         # One pacer per process by default: companies reloaded in parallel share Xero's
         # app-wide minute limit.
-        self.pacer = pacer or shared_pacer()
+        self.pacer = pacer or shared_pacer(settings.limits)
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
 
