@@ -31,6 +31,7 @@ from uku_xero_cli.sync.reload import (
     reload_lock,
 )
 from uku_xero_cli.sync.reload_companies import reload_all, reload_company
+from uku_xero_cli.sync.staging import PageStaging
 from uku_xero_cli.sync.stats import window_months
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
 from uku_xero_cli.xero.pacing import PaceLimits, Pacer
@@ -461,6 +462,50 @@ def test_an_edit_to_a_page_already_read_is_picked_up_by_the_next_reload(
     assert again.ok, again.error
     with store() as db:
         assert (db.contact(editor.edited) or pytest.fail()).email == "edited.early@example.test"
+
+
+class WriteWhileDownloading(NoProgress):
+    """Another command writing to the store while reload is between two pages of contacts."""
+
+    def __init__(self) -> None:
+        self.wrote: bool | None = None
+
+    def page(self, data_set: str, page: Page, fetched: int) -> None:
+        if data_set != "contacts" or page.number != 1:
+            return
+        path = load_settings().store_file("acme")
+        try:
+            with Store.open(path, busy_timeout=0.2) as other:
+                other.import_clients([ClientInput("U-9", "Written During Reload OÜ")])
+            self.wrote = True
+        except LockHeld:
+            self.wrote = False
+
+
+def test_other_commands_can_write_to_the_store_while_a_reload_downloads(
+    sandbox: Sandbox,
+) -> None:
+    connect_company(sandbox)
+    assert reload(sandbox, only=("items",)).ok  # the store exists with its schema
+    writer = WriteWhileDownloading()
+    result = reload(sandbox, only=("contacts",), page_size=20, progress=writer)
+    assert result.ok, result.error
+    assert writer.wrote is True
+    with store() as db:
+        assert (db.client("U-9") or pytest.fail()).name == "Written During Reload OÜ"
+        assert len(db.active_contacts()) > 20
+
+
+def test_staged_pages_come_back_in_order_with_exact_money() -> None:
+    with PageStaging() as staging:
+        staging.add(Page(1, [{"Total": Decimal("0.10")}], 2, 3))
+        staging.add(Page(2, [{"Total": Decimal("1234567.895")}, {"Total": None}], 2, 3))
+        back = list(staging.pages())
+    assert back == [
+        Page(1, [{"Total": Decimal("0.10")}], 2, 3),
+        Page(2, [{"Total": Decimal("1234567.895")}, {"Total": None}], 2, 3),
+    ]
+    assert str(back[0].records[0]["Total"]) == "0.10"
 
 
 def test_a_network_failure_mid_reload_keeps_the_committed_data_sets(sandbox: Sandbox) -> None:

@@ -3,7 +3,9 @@
 Data sets run one after another, each in one store transaction that also moves its cursor,
 so a reload stopped anywhere (Ctrl-C, a network failure, Xero's daily limit, a kill) leaves
 every data set either as it was or wholly updated, and the next run picks up from the last
-committed cursor. Incremental by default: a data set with a cursor asks Xero only for what
+committed cursor. A data set's pages are downloaded to a private staging file first, so the
+store's write lock is held only for the short write at the end, never while Xero is being
+read. Incremental by default: a data set with a cursor asks Xero only for what
 changed since (If-Modified-Since), so an unchanged organisation costs one request per data
 set.
 """
@@ -30,6 +32,7 @@ from uku_xero_cli.store.models import (
 )
 from uku_xero_cli.store.work_documents import WorkDocument
 from uku_xero_cli.sync import stats
+from uku_xero_cli.sync.staging import PageStaging
 from uku_xero_cli.xero import endpoints
 from uku_xero_cli.xero.paging import DEFAULT_PAGE_SIZE, Page
 from uku_xero_cli.xero.parse import parse_optional_datetime
@@ -363,8 +366,13 @@ class ReloadJob:
         started = self._clock()
         status = "failed"
         try:
-            with self.store.transaction():
-                self._load(name, since, run, outcome)
+            # Download first, apply after: the store's write lock is held only while the
+            # pages already on disk are written, never while Xero is being read.
+            with PageStaging() as staging:
+                for page in run.pages(self._source(name, since, run)):
+                    staging.add(page)
+                with self.store.transaction():
+                    self._load(name, since, run, outcome, staging.pages())
             status = "ok"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -394,35 +402,47 @@ class ReloadJob:
     def _page(self, name: str, page: Page, run: _Run) -> None:
         self.progress.page(name, page, run.result.fetched)
 
-    def _load(self, name: str, since: datetime | None, run: _Run, outcome: ReloadResult) -> None:
+    def _source(self, name: str, since: datetime | None, run: _Run) -> Iterator[Page]:
         client = run.client
         size = self.options.page_size
         if name == CONTACTS:
-            source = endpoints.contacts(client, since=since, page_size=size)
-            outcome.matching = self._contacts(run.pages(source), run)
+            return endpoints.contacts(client, since=since, page_size=size)
+        if name == ITEMS:
+            return endpoints.items(client, since=since)
+        if name == TAX_RATES:
+            return endpoints.tax_rates(client)
+        if name == CURRENCIES:
+            return endpoints.currencies(client)
+        fetchers = {
+            INVOICES: endpoints.invoices,
+            CREDIT_NOTES: endpoints.credit_notes,
+            BANK_TRANSACTIONS: endpoints.bank_transactions,
+            MANUAL_JOURNALS: endpoints.manual_journals,
+        }
+        window = endpoints.Window(self.window_start)
+        return fetchers[name](client, window, since=since, page_size=size)
+
+    def _load(
+        self,
+        name: str,
+        since: datetime | None,
+        run: _Run,
+        outcome: ReloadResult,
+        pages: Iterable[Page],
+    ) -> None:
+        if name == CONTACTS:
+            outcome.matching = self._contacts(pages, run)
         elif name == ITEMS:
-            items = [
-                Item.from_xero(r)
-                for p in run.pages(endpoints.items(client, since=since))
-                for r in p.records
-            ]
+            items = [Item.from_xero(r) for p in pages for r in p.records]
             run.result.add(self.store.upsert_items(items, replace=since is None))
         elif name == TAX_RATES:
-            rates = [
-                TaxRate.from_xero(r)
-                for p in run.pages(endpoints.tax_rates(client))
-                for r in p.records
-            ]
+            rates = [TaxRate.from_xero(r) for p in pages for r in p.records]
             run.result.add(self.store.replace_tax_rates(rates))
         elif name == CURRENCIES:
-            codes = [
-                Currency.from_xero(r)
-                for p in run.pages(endpoints.currencies(client))
-                for r in p.records
-            ]
+            codes = [Currency.from_xero(r) for p in pages for r in p.records]
             run.result.add(self.store.replace_currencies(codes))
         else:
-            self._dated(name, since, run)
+            self._dated(name, since, run, pages)
         if run.cursor is not None and name not in (TAX_RATES, CURRENCIES):
             self.store.set_cursor(name, run.cursor)
 
@@ -448,17 +468,9 @@ class ReloadJob:
         # --full looks at every contact again.
         return match_in_store(store, everything=self.options.full)
 
-    def _dated(self, name: str, since: datetime | None, run: _Run) -> None:
-        window = endpoints.Window(self.window_start)
-        size = self.options.page_size
-        fetchers = {
-            INVOICES: endpoints.invoices,
-            CREDIT_NOTES: endpoints.credit_notes,
-            BANK_TRANSACTIONS: endpoints.bank_transactions,
-            MANUAL_JOURNALS: endpoints.manual_journals,
-        }
+    def _dated(self, name: str, since: datetime | None, run: _Run, pages: Iterable[Page]) -> None:
         seen: set[str] = set()
-        for page in run.pages(fetchers[name](run.client, window, since=since, page_size=size)):
+        for page in pages:
             documents = [d for r in page.records if (d := work_document(name, r)) is not None]
             seen.update(d.document_id for d in documents)
             counts = self.store.upsert_work_documents(documents)
