@@ -42,7 +42,9 @@ def test_a_bad_csv_is_rejected_whole_with_every_bad_line(cli: Cli, tmp_path: Pat
     assert "nothing was imported" in result.stderr
     for line in ("line 3", "line 4", "line 5"):
         assert line in result.stderr
-    assert listed(cli) == []
+    # Nothing was stored: not even an empty store for the company.
+    after = cli("clients", "-c", "acme")
+    assert after.exit_code == 3 and "has no data" in after.stderr
 
 
 def test_a_bad_csv_in_json_mode_lists_the_problems(cli: Cli, tmp_path: Path) -> None:
@@ -112,3 +114,25 @@ def test_after_a_reload_the_integration_column_shows_each_link(
     row = next(line for line in table.stdout.splitlines() if "U-1" in line)
     assert f"{contact['Name']} (registration number)" in row
     assert "Integration" in table.stdout
+
+
+def test_clients_of_an_unknown_company_exits_3_and_creates_no_store(
+    cli: Cli, isolated_dirs: dict[str, Path]
+) -> None:
+    result = cli("clients", "-c", "typo", "--json")
+    assert result.exit_code == 3
+    error = result.json()["error"]  # type: ignore[index]
+    assert error["code"] == "not_connected"
+    assert not (isolated_dirs["data"] / "companies" / "typo.sqlite").exists()
+    assert cli("companies", "--json").json() == {"companies": []}
+
+
+def test_clients_of_a_connected_company_before_any_reload_is_an_empty_list(
+    cli: Cli, sandbox: Sandbox, isolated_dirs: dict[str, Path]
+) -> None:
+    connect_company(sandbox)
+    assert listed(cli) == []
+    shown = cli("clients", "-c", "acme")
+    assert shown.exit_code == 0
+    assert "No clients yet" in shown.stderr
+    assert not (isolated_dirs["data"] / "companies" / "acme.sqlite").exists()

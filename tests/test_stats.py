@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -130,10 +131,25 @@ def test_stats_prints_a_table_and_a_chart_only_on_a_terminal(
     assert any(block in on_tty.stdout for block in "▁▂▃▄▅▆▇█")
 
 
-def test_stats_before_any_reload_says_so(cli: Cli) -> None:
+def test_stats_before_any_reload_says_so(cli: Cli, sandbox: Sandbox) -> None:
+    connect_company(sandbox)
     result = cli("stats", "-c", "acme", "--months", "2")
     assert result.exit_code == 0
     assert "run `uku-xero reload` first" in result.stderr
+    assert "Sales invoices" in result.stdout
+
+
+def test_stats_of_an_unknown_company_exits_3_and_creates_no_store(
+    cli: Cli, isolated_dirs: dict[str, Path]
+) -> None:
+    result = cli("stats", "-c", "typo")
+    assert result.exit_code == 3
+    assert "company 'typo' has no data and no Xero connection" in result.stderr
+    assert "uku-xero companies" in result.stderr
+    assert not (isolated_dirs["data"] / "companies" / "typo.sqlite").exists()
+    listed = cli("companies", "--json")
+    assert listed.exit_code == 0
+    assert listed.json() == {"companies": []}
 
 
 def test_the_bar_chart_scales_to_the_busiest_month() -> None:

@@ -36,10 +36,13 @@ def clients(
     command = command_context(company, json_mode=json_output, verbose=verbose)
     out = command.out
     with out.guard():
-        from uku_xero_cli.store import open_company_store
+        from uku_xero_cli.cli.read_store import open_existing_store
 
-        with open_company_store(command.settings, command.company) as store:
-            found = store.list_clients(unmatched_only=unmatched)
+        existing = open_existing_store(command.settings, command.company)
+        found = []
+        if existing is not None:
+            with existing as store:
+                found = store.list_clients(unmatched_only=unmatched)
     if out.json_mode:
         out.json(
             {

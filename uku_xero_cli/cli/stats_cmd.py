@@ -29,14 +29,18 @@ def stats(
     with out.guard():
         from datetime import UTC, datetime
 
-        from uku_xero_cli.store import open_company_store
+        from uku_xero_cli.cli.read_store import open_existing_store
         from uku_xero_cli.sync.reload import load_stats
-        from uku_xero_cli.sync.stats import window_months
+        from uku_xero_cli.sync.stats import MonthStats, WorkStats, window_months
 
         window = window_months(datetime.now(UTC).date(), months)
-        with open_company_store(ctx.settings, ctx.company) as store:
-            work = load_stats(store, window)
-            last = store.last_runs(outcome="ok")
+        found = open_existing_store(ctx.settings, ctx.company)
+        if found is None:
+            work, last = WorkStats([MonthStats(m) for m in window]), {}
+        else:
+            with found as store:
+                work = load_stats(store, window)
+                last = store.last_runs(outcome="ok")
     reloaded = [last[name].finished_at for name in last if name in _STAT_SETS]
     as_of = max((w for w in reloaded if w is not None), default=None)
     if out.json_mode:
