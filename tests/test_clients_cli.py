@@ -136,3 +136,35 @@ def test_clients_of_a_connected_company_before_any_reload_is_an_empty_list(
     assert shown.exit_code == 0
     assert "No clients yet" in shown.stderr
     assert not (isolated_dirs["data"] / "companies" / "acme.sqlite").exists()
+
+
+def test_import_quiet_prints_nothing_even_when_contacts_match(
+    cli: Cli,
+    tmp_path: Path,
+    sandbox: Sandbox,
+    sandbox_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    point_at(sandbox_server, monkeypatch)
+    connect_company(sandbox)
+    assert cli("reload", "-c", "acme", "--only", "contacts").exit_code == 0
+    org = sandbox.state.orgs[sandbox.state.default_user().tenant_ids[0]]
+    contact, other = [
+        c
+        for c in org.data.contacts.values()
+        if c["ContactStatus"] == "ACTIVE" and c.get("CompanyNumber")
+    ][:2]
+    path = write(tmp_path, f"{HEADER}\nU-1,Uku Name,,{contact['CompanyNumber']},\n")
+
+    quiet = cli("clients", "import", "-c", "acme", str(path), "--quiet")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    clients = {c["id"]: c for c in listed(cli)}
+    assert clients["U-1"]["integration"]["contact_id"] == contact["ContactID"]
+
+    (tmp_path / "again.csv").write_text(
+        f"{HEADER}\nU-2,Other Name,,{other['CompanyNumber']},\n", encoding="utf-8"
+    )
+    loud = cli("clients", "import", "-c", "acme", str(tmp_path / "again.csv"))
+    assert loud.exit_code == 0
+    assert loud.stdout.strip() != ""  # the matching table, without --quiet

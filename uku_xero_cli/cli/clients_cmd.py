@@ -107,7 +107,7 @@ def import_clients(
         f"Imported {imported.rows} clients from {file} into company '{command.company}': "
         f"{counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged."
     )
-    if matching.links or matching.ambiguities:
+    if (matching.links or matching.ambiguities) and not out.quiet:
         from uku_xero_cli.render_sync import matching_summary
 
         out.print(matching_summary(matching))
