@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,26 @@ from tests.conftest import CliResult
 from tests.connected import connect_company, point_at
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
-from uku_xero_cli.sync.stats import tally, window_months, window_start
+from uku_xero_cli.store import Store
+from uku_xero_cli.sync.reload import ID_FIELDS, load_stats, work_document
+from uku_xero_cli.sync.stats import WorkStats, window_months, window_start
+
+
+def tally(
+    tmp_path: Path, documents: list[tuple[str, dict[str, Any]]], months: list[str]
+) -> WorkStats:
+    """The statistics reload keeps for these (kind, Xero record) pairs: each becomes a stored
+    work document, and the month figures are computed from the store as reload does."""
+    with Store.open(tmp_path / "stats.sqlite") as db:
+        rows = [
+            found
+            for number, (kind, record) in enumerate(documents)
+            if (found := work_document(kind, {ID_FIELDS[kind]: f"doc-{number}", **record}))
+        ]
+        with db.transaction():
+            db.upsert_work_documents(rows)
+            db.write_work_stats(months, db.work_document_stats(months))
+        return load_stats(db, months)
 
 
 def test_the_window_is_the_last_n_calendar_months_including_this_one() -> None:
@@ -24,7 +44,7 @@ def test_the_window_is_the_last_n_calendar_months_including_this_one() -> None:
         window_months(date(2026, 2, 17), 0)
 
 
-def test_documents_count_in_the_month_of_their_date() -> None:
+def test_documents_count_in_the_month_of_their_date(tmp_path: Path) -> None:
     documents = [
         ("invoices", {"Type": "ACCREC", "Date": "/Date(1767225600000+0000)/", "Total": "100"}),
         ("invoices", {"Type": "ACCREC", "Date": "2026-01-31T00:00:00", "Total": Decimal("5.5")}),
@@ -33,7 +53,7 @@ def test_documents_count_in_the_month_of_their_date() -> None:
         ("bank_transactions", {"Date": "2026-02-04T00:00:00", "Total": "7.25"}),
         ("manual_journals", {"Date": "2026-02-05T00:00:00"}),
     ]
-    stats = tally(documents, ["2026-01", "2026-02"])
+    stats = tally(tmp_path, documents, ["2026-01", "2026-02"])
     january, february = stats.months
     assert january.counts["sales_invoices"] == 2
     assert january.totals["sales_invoices"] == Decimal("105.50")
@@ -47,19 +67,19 @@ def test_documents_count_in_the_month_of_their_date() -> None:
     assert february.totals["bills"] == Decimal("40.00")
 
 
-def test_deleted_and_voided_documents_are_not_work_done() -> None:
+def test_deleted_and_voided_documents_are_not_work_done(tmp_path: Path) -> None:
     documents = [
         ("invoices", {"Type": "ACCREC", "Status": "VOIDED", "Date": "2026-01-02T00:00:00"}),
         ("invoices", {"Type": "ACCREC", "Status": "DELETED", "Date": "2026-01-02T00:00:00"}),
         ("bank_transactions", {"Status": "DELETED", "Date": "2026-01-02T00:00:00"}),
         ("invoices", {"Type": "ACCREC", "Status": "PAID", "Date": "2026-01-02T00:00:00"}),
     ]
-    (january,) = tally(documents, ["2026-01"]).months
+    (january,) = tally(tmp_path, documents, ["2026-01"]).months
     assert january.counts["sales_invoices"] == 1
     assert january.counts["bank_transactions"] == 0
 
 
-def test_foreign_currency_totals_are_converted_to_the_base_currency() -> None:
+def test_foreign_currency_totals_are_converted_to_the_base_currency(tmp_path: Path) -> None:
     documents = [
         (
             "invoices",
@@ -71,13 +91,13 @@ def test_foreign_currency_totals_are_converted_to_the_base_currency() -> None:
             },
         )
     ]
-    (january,) = tally(documents, ["2026-01"]).months
+    (january,) = tally(tmp_path, documents, ["2026-01"]).months
     assert january.totals["sales_invoices"] == Decimal("100.00")
 
 
-def test_documents_outside_the_window_are_ignored() -> None:
+def test_documents_outside_the_window_are_ignored(tmp_path: Path) -> None:
     documents = [("manual_journals", {"Date": "2025-01-02T00:00:00"})]
-    (january,) = tally(documents, ["2026-01"]).months
+    (january,) = tally(tmp_path, documents, ["2026-01"]).months
     assert january.counts["manual_journals"] == 0
 
 

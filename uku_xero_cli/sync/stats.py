@@ -8,7 +8,7 @@ CurrencyRate); manual journals have no total worth adding up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -65,11 +65,6 @@ class MonthStats:
         default_factory=lambda: {m: Decimal("0.00") for m in WITH_TOTALS}
     )
 
-    def add(self, metric: str, total: Decimal | None) -> None:
-        self.counts[metric] += 1
-        if metric in WITH_TOTALS and total is not None:
-            self.totals[metric] = (self.totals[metric] + total).quantize(CENT)
-
     def to_json(self) -> dict[str, Any]:
         return {
             "month": self.month,
@@ -121,15 +116,3 @@ def document_month(record: Mapping[str, Any]) -> str | None:
     if not raw:
         return None
     return month_key(parse_date(raw, what="Date"))
-
-
-def tally(documents: Iterable[tuple[str, Mapping[str, Any]]], months: list[str]) -> WorkStats:
-    """Statistics for `months` from (kind, Xero record) pairs; other months are ignored."""
-    by_month = {month: MonthStats(month) for month in months}
-    for kind, record in documents:
-        metric = metric_of(kind, record)
-        month = document_month(record)
-        if metric is None or month not in by_month:
-            continue
-        by_month[month].add(metric, base_total(record) if metric in WITH_TOTALS else None)
-    return WorkStats([by_month[m] for m in months])
