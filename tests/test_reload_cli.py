@@ -141,3 +141,93 @@ def test_bad_options_exit_2(cli: Cli, args: tuple[str, ...], message: str) -> No
     result = cli("reload", "-c", "acme", *args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+# -- progress on a terminal ------------------------------------------------------------------------
+
+
+class FakeBar:
+    """Records what RichProgress asks of Rich's progress display."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, dict[str, Any]] = {}
+        self.updates: list[tuple[int, dict[str, Any]]] = []
+
+    def add_task(self, description: str, **fields: Any) -> int:
+        task = len(self.tasks)
+        self.tasks[task] = {"description": description, **fields}
+        return task
+
+    def update(self, task: int, **fields: Any) -> None:
+        self.updates.append((task, fields))
+        self.tasks[task].update(fields)
+
+
+def test_terminal_progress_moves_with_every_page_and_knows_the_total_from_xero() -> None:
+    from uku_xero_cli.cli.reload_cmd import RichProgress
+    from uku_xero_cli.sync.reload import DataSetResult
+    from uku_xero_cli.xero.paging import Page
+
+    bar = FakeBar()
+    progress = RichProgress(bar, "acme")  # type: ignore[arg-type]
+    progress.started("contacts")
+    progress.started("items")
+    (contacts, items) = (0, 1)
+    assert bar.tasks[contacts]["description"] == "acme: clients (contacts)"
+    assert (bar.tasks[contacts]["total"], bar.tasks[contacts]["pages"]) == (None, 0)
+
+    progress.page("contacts", Page(1, [{}] * 20, page_count=3, item_count=45), 20)
+    progress.page("contacts", Page(2, [{}] * 20, page_count=3, item_count=45), 40)
+    assert bar.updates == [
+        (contacts, {"completed": 20, "total": 45, "pages": 1}),
+        (contacts, {"completed": 40, "total": 45, "pages": 2}),
+    ]
+    # A server that says nothing about the whole leaves the total open (no ETA, no made-up bar).
+    progress.page("items", Page(1, [{}] * 7), 7)
+    assert bar.updates[-1] == (items, {"completed": 7, "total": None, "pages": 1})
+
+    progress.page("contacts", Page(3, [{}] * 5, page_count=3, item_count=45), 45)
+    progress.finished(DataSetResult("contacts", fetched=45, pages=3))
+    assert bar.tasks[contacts] | {"description": None} == {
+        "description": None,
+        "total": 45,
+        "completed": 45,
+        "pages": 3,
+    }
+    progress.finished(DataSetResult("items"))  # nothing fetched: the bar still ends full
+    assert (bar.tasks[items]["completed"], bar.tasks[items]["total"]) == (1, 1)
+
+
+def test_terminal_progress_drives_a_real_rich_display(sandbox: Sandbox) -> None:
+    import io
+
+    import httpx
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from uku_xero_cli.cli.reload_cmd import RichProgress
+    from uku_xero_cli.sync.reload import ReloadOptions
+    from uku_xero_cli.sync.reload_companies import reload_company
+    from uku_xero_cli.xero.retry import RetryPolicy
+
+    connect_company(sandbox)
+    bar = Progress(console=Console(file=io.StringIO(), force_terminal=True, width=120))
+    seen: list[tuple[float, float | None]] = []
+
+    class Watching(RichProgress):
+        def page(self, data_set: str, page: Any, fetched: int) -> None:
+            super().page(data_set, page, fetched)
+            task = self.bar.tasks[self.tasks[data_set]]
+            seen.append((task.completed, task.total))
+
+    result = reload_company(
+        load_settings(),
+        "acme",
+        ReloadOptions(only=("contacts",), page_size=20),
+        progress=Watching(bar, "acme"),
+        transport=httpx.WSGITransport(app=sandbox),
+        retry=RetryPolicy(sleep=lambda _: None),
+    )
+    assert result.ok, result.error
+    total = len(sandbox.state.orgs[sandbox.state.default_user().tenant_ids[0]].data.contacts)
+    assert seen == [(20, total), (40, total), (total, total)]
