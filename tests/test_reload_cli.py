@@ -231,3 +231,44 @@ def test_terminal_progress_drives_a_real_rich_display(sandbox: Sandbox) -> None:
     assert result.ok, result.error
     total = len(sandbox.state.orgs[sandbox.state.default_user().tenant_ids[0]].data.contacts)
     assert seen == [(20, total), (40, total), (total, total)]
+
+
+def test_the_summary_reports_two_uku_clients_sharing_a_contacts_email(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect_company(sandbox)
+    contacts = list(
+        sandbox.state.orgs[sandbox.state.default_user().tenant_ids[0]].data.contacts.values()
+    )
+    emails = [c.get("EmailAddress") for c in contacts]
+    contact = next(
+        c
+        for c in contacts
+        if c["ContactStatus"] == "ACTIVE"
+        and c.get("EmailAddress")
+        and emails.count(c["EmailAddress"]) == 1
+    )
+    email = contact["EmailAddress"]
+    csv = tmp_path / "clients.csv"
+    csv.write_text(
+        "id,name,email,registration_number,vat_number\n"
+        f"U-1,First Uku Client,{email},,\nU-2,Second Uku Client,{email.upper()},,\n",
+        encoding="utf-8",
+    )
+    assert cli("clients", "import", "-c", "acme", str(csv)).exit_code == 0
+
+    monkeypatch.setenv("COLUMNS", "300")
+    shown = cli("reload", "-c", "acme", "--only", "contacts")
+    assert shown.exit_code == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if contact["Name"] in line)
+    assert "U-1, U-2" in row and "email" in row
+    assert "1 ambiguous contact" in shown.stdout
+
+    as_json = document(cli("reload", "-c", "acme", "--only", "contacts", "--full", "--json"))
+    (ambiguous,) = as_json["matching"]["ambiguous"]
+    assert ambiguous["contact_id"] == contact["ContactID"]
+    assert (ambiguous["rule"], ambiguous["candidates"]) == ("email", ["U-1", "U-2"])
+    with open_company_store(load_settings(), "acme") as db:
+        assert db.client_for_contact(contact["ContactID"]) is None
+        linked = {c.id: c.xero_contact_id for c in db.list_clients() if c.id in ("U-1", "U-2")}
+    assert linked == {"U-1": None, "U-2": None}
