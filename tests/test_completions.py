@@ -40,6 +40,20 @@ def test_bash_completes_commands_and_their_options() -> None:
     assert _bash_complete("uku-xero", "sandbox", "--port", "1", "--se") == ["--seed", "--secret"]
 
 
+@pytest.mark.parametrize(
+    ("shell", "name"), [("bash", "uku-xero.bash"), ("zsh", "_uku-xero"), ("fish", "uku-xero.fish")]
+)
+def test_each_script_is_valid_syntax_for_its_shell(shell: str, name: str) -> None:
+    program = shutil.which(shell)
+    if program is None:
+        pytest.skip(f"{shell} is not installed")
+    # -n parses the script without running it; a syntax error exits non-zero.
+    done = subprocess.run(
+        [program, "-n", str(COMPLETIONS / name)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_scripts_name_every_command() -> None:
     from uku_xero_cli.cli.completion_scripts import command_tree
 
