@@ -5,7 +5,8 @@ bringing its schema up to date; use it as a context manager to close it. Writes 
 set go inside one `store.transaction()`. The queries live in one module per concern:
 clients (contacts, clients, matching links), match_state (what changed since the last
 match), reference (items, tax rates, currencies), invoices (imported and pushed, payments),
-runs (cursors, sync runs, work statistics).
+runs (cursors, sync runs, work statistics), organisation (the Xero organisation the store
+holds data from).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from uku_xero_cli.store.models import (
     WorkStat,
     XeroContact,
 )
+from uku_xero_cli.store.organisation import OrganisationChange, OrganisationQueries
 from uku_xero_cli.store.reference import ReferenceQueries
 from uku_xero_cli.store.runs import RunQueries
 from uku_xero_cli.store.work_documents import WorkDocument, WorkDocumentQueries
@@ -45,6 +47,7 @@ class Store(
     InvoiceQueries,
     RunQueries,
     WorkDocumentQueries,
+    OrganisationQueries,
 ):
     """A company's store. Not for sharing between threads: open one per thread."""
 
@@ -61,6 +64,7 @@ __all__ = [
     "Currency",
     "Invoice",
     "Item",
+    "OrganisationChange",
     "Payment",
     "PushRecord",
     "Store",

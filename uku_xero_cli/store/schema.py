@@ -230,11 +230,23 @@ BEGIN
 END;
 """
 
+# The store is bound to one Xero organisation (store/organisation.py): `tenant_id` and
+# `tenant_name` are recorded at the first sync job, so a job for another organisation sets
+# the old one's data aside instead of mixing the two. A store older than this has no tenant
+# recorded: the next job binds it to the company's current organisation.
+_V5_STORE_META = """
+CREATE TABLE store_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CORE,
     _V2_PUSHED_INVOICES,
     _V3_WORK_DOCUMENTS,
     _V4_MATCH_STATE,
+    _V5_STORE_META,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
