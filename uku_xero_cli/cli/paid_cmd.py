@@ -36,7 +36,7 @@ def check_paid(
     with out.guard():
         from uku_xero_cli.sync.paid import check_paid as run_check
 
-        report = run_check(ctx.settings, ctx.company, numbers or None)
+        report = run_check(ctx.settings, ctx.company, numbers or None, warn=out.warn)
     if out.json_mode:
         out.json(report.to_json())
     else:

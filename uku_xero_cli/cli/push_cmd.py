@@ -63,7 +63,7 @@ def push_invoice(
         documents = read_documents(files, sys.stdin.buffer)
         invoices = parse_documents(documents)
         options = PushOptions(draft=draft, create_contacts=not no_create_contacts, dry_run=dry_run)
-        report = push_invoices(ctx.settings, ctx.company, invoices, options)
+        report = push_invoices(ctx.settings, ctx.company, invoices, options, warn=out.warn)
     error = report.outcome_error()
     if out.json_mode:
         _print_json(out, report, error)

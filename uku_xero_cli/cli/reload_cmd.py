@@ -184,6 +184,10 @@ def reload(
 def _render(out: Output, results: list[ReloadResult], many: bool) -> None:
     from uku_xero_cli.render_sync import companies_summary, reload_report
 
+    for result in results:
+        if result.organisation_changed is not None:
+            which = f"company '{result.company}': " if many else ""
+            out.warn(which + result.organisation_changed.message())
     if out.json_mode:
         document: dict[str, Any]
         if many:

@@ -18,7 +18,7 @@ store records each attempt before the request leaves and its outcome after the a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
     from uku_xero_cli.settings import Settings
     from uku_xero_cli.store import Store
+    from uku_xero_cli.store.organisation import OrganisationChange
+    from uku_xero_cli.tokens import CompanyTokens
     from uku_xero_cli.xero.client import XeroClient
 
 BATCH = 50
@@ -133,6 +135,8 @@ class PushReport:
     planned: list[PlannedRequest] = field(default_factory=list)
     # Set when the run stopped early (network, rate limit, re-authorization).
     error: UkuXeroError | None = None
+    # Set when the store held another organisation's data, set aside before this run.
+    organisation_changed: OrganisationChange | None = None
 
     def failures(self) -> list[ItemFailure]:
         """Every invoice that did not go through, with its reasons (unconfirmed ones too)."""
@@ -182,12 +186,15 @@ class PushReport:
         counts: dict[str, int] = {}
         for result in self.results:
             counts[result.result] = counts.get(result.result, 0) + 1
-        return {
+        document: dict[str, Any] = {
             "dry_run": self.dry_run,
             "requests": self.requests,
             "counts": counts,
             "invoices": [r.to_json() for r in self.results],
         }
+        if self.organisation_changed is not None:
+            document["organisation_changed"] = self.organisation_changed.to_json()
+        return document
 
 
 @dataclass
@@ -578,6 +585,23 @@ def validate(store: Store, invoices: Sequence[UkuInvoice], *, draft: bool) -> No
     check_references(invoices, load_reference(store), draft=draft)
 
 
+def refuse_other_organisation(store: Store, company: str, known: CompanyTokens | None) -> None:
+    """A dry run changes nothing, so it cannot set another organisation's data aside: it
+    refuses a store that holds data from an organisation other than the company's."""
+    from uku_xero_cli.errors import UsageError
+
+    bound = store.bound_organisation()
+    if bound is None or known is None or not known.tenant_id or bound[0] == known.tenant_id:
+        return
+    raise UsageError(
+        f"the store of company '{company}' holds data from organisation "
+        f"'{bound[1] or bound[0]}', but the company is now connected to "
+        f"'{known.tenant_name or known.tenant_id}'",
+        hint=f"run `uku-xero reload -c {company}` first: it sets the old organisation's data "
+        "aside and imports the new one's",
+    )
+
+
 def push_invoices(
     settings: Settings,
     company: str,
@@ -587,12 +611,15 @@ def push_invoices(
     transport: httpx.BaseTransport | None = None,
     client: XeroClient | None = None,
     store: Store | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> PushReport:
     """Validate `invoices` against the company's store and push them (or plan, dry run).
 
     `store` is the company's store already open (it stays open); by default it is opened
     here. Raises InvalidInvoice (nothing sent) or the error that kept the run from starting;
-    a failure part-way is in `report.error` with every invoice's result.
+    a failure part-way is in `report.error` with every invoice's result. If the store held
+    another organisation's data it is set aside first (`report.organisation_changed`), and
+    `warn` is told at once, before validation may refuse the invoices.
     """
     from uku_xero_cli.store import open_company_store
     from uku_xero_cli.tokens import TokenStore
@@ -604,22 +631,30 @@ def push_invoices(
     record = None if options.dry_run else tokens.load_connected(company)
 
     def run(db: Store) -> PushReport:
-        validate(db, invoices, draft=options.draft)
         if record is None:
             known = tokens.load(company)
+            refuse_other_organisation(db, company, known)
+            validate(db, invoices, draft=options.draft)
             tenant_id = (known.tenant_id if known else None) or ""
             job = PushJob(db, None, company=company, tenant_id=tenant_id, options=options)
             return job.run(invoices)
         assert record.tenant_id is not None
         with push_lock(settings, company):
+            # Contacts, links and reference data must all be the connected organisation's.
+            change = db.bind_organisation(record.tenant_id, record.tenant_name)
+            if change is not None and warn is not None:
+                warn(change.message())
+            validate(db, invoices, draft=options.draft)
             own = client is None
             api = client or XeroClient(settings, company, store=tokens, transport=transport)
             try:
                 job = PushJob(db, api, company=company, tenant_id=record.tenant_id, options=options)
-                return job.run(invoices)
+                report = job.run(invoices)
             finally:
                 if own:
                     api.close()
+            report.organisation_changed = change
+            return report
 
     if store is not None:
         return run(store)

@@ -22,7 +22,7 @@ and deleted, never as paid, whatever their amounts say.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from uku_xero_cli.settings import Settings
     from uku_xero_cli.store import Store
+    from uku_xero_cli.store.organisation import OrganisationChange
     from uku_xero_cli.xero.client import XeroClient
 
 CURSOR = "check_paid"
@@ -96,17 +97,22 @@ class PaidReport:
     results: list[PaidResult]
     requests: int = 0
     method: str = "none"  # ids, modified-since, open-sweep (+ids)
+    # Set when the store held another organisation's data, set aside before this check.
+    organisation_changed: OrganisationChange | None = None
 
     @property
     def missing(self) -> list[PaidResult]:
         return [r for r in self.results if r.state == "missing"]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "requests": self.requests,
             "method": self.method,
             "invoices": [r.to_json() for r in self.results],
         }
+        if self.organisation_changed is not None:
+            document["organisation_changed"] = self.organisation_changed.to_json()
+        return document
 
 
 def state_of(invoice: Invoice) -> str:
@@ -343,20 +349,32 @@ def check_paid(
     *,
     transport: httpx.BaseTransport | None = None,
     client: XeroClient | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> PaidReport:
-    """Open the company's store and Xero client and run the check."""
+    """Open the company's store and Xero client and run the check.
+
+    Invoices pushed to another organisation are not looked for in this one: if the store
+    held another organisation's data it is set aside first (`report.organisation_changed`,
+    and `warn` is told at once).
+    """
     from uku_xero_cli.store import open_company_store
     from uku_xero_cli.tokens import TokenStore
     from uku_xero_cli.xero.client import XeroClient
 
     tokens = TokenStore(settings)
     # Before the store: a company that was never connected must not get an empty store file.
-    tokens.load_connected(company)
+    record = tokens.load_connected(company)
+    assert record.tenant_id is not None
     with open_company_store(settings, company) as store:
+        change = store.bind_organisation(record.tenant_id, record.tenant_name)
+        if change is not None and warn is not None:
+            warn(change.message())
         own = client is None
         api = client or XeroClient(settings, company, store=tokens, transport=transport)
         try:
-            return PaidCheck(store, api).run(numbers)
+            report = PaidCheck(store, api).run(numbers)
         finally:
             if own:
                 api.close()
+        report.organisation_changed = change
+        return report

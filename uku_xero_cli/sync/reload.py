@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from uku_xero_cli.settings import Settings
     from uku_xero_cli.store import Store
     from uku_xero_cli.store.models import RunOutcome
+    from uku_xero_cli.store.organisation import OrganisationChange
     from uku_xero_cli.sync.matching import MatchResult
 
 CONTACTS = "contacts"
@@ -193,6 +194,8 @@ class ReloadResult:
     months: list[str] = field(default_factory=list)
     error: BaseException | None = None
     seconds: float = 0.0
+    # Set when the store held another organisation's data, set aside before this reload.
+    organisation_changed: OrganisationChange | None = None
 
     @property
     def ok(self) -> bool:
@@ -219,6 +222,9 @@ class ReloadResult:
             "seconds": round(self.seconds, 3),
             "data_sets": [d.to_json() for d in self.data_sets],
             "matching": self.matching.to_json() if self.matching else None,
+            "organisation_changed": (
+                self.organisation_changed.to_json() if self.organisation_changed else None
+            ),
         }
 
 
@@ -308,7 +314,9 @@ class _Run:
 class ReloadJob:
     """Reloads one company: `ReloadJob(client, store, options).run()` → ReloadResult.
 
-    The caller holds the company's reload lock (`reload_lock`) for the whole run.
+    The caller holds the company's reload lock (`reload_lock`) for the whole run. With
+    `tenant_id` (the organisation the client reads), the store is bound to it first: another
+    organisation's data is set aside, so this reload is a full one.
     """
 
     def __init__(
@@ -320,8 +328,12 @@ class ReloadJob:
         company: str = "",
         progress: Progress | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tenant_id: str | None = None,
+        tenant_name: str | None = None,
     ) -> None:
         self.client = client
+        self.tenant_id = tenant_id
+        self.tenant_name = tenant_name
         self.store = store
         self.options = options or ReloadOptions()
         self.company = company
@@ -334,8 +346,12 @@ class ReloadJob:
         """Every data set asked for, stopping at the first failure (recorded, not raised)."""
         started = self._clock()
         result = ReloadResult(self.company, months=self.months)
-        self.store.mark_abandoned_runs()
         try:
+            if self.tenant_id:
+                result.organisation_changed = self.store.bind_organisation(
+                    self.tenant_id, self.tenant_name
+                )
+            self.store.mark_abandoned_runs()
             for name in self.options.data_sets:
                 result.data_sets.append(self._data_set(name, result))
         except (UkuXeroError, OSError, ValueError) as exc:

@@ -49,14 +49,22 @@ def reload_company(
     try:
         with reload_lock(settings, company, wait=wait):
             tokens = TokenStore(settings)
-            tokens.load_connected(company)
+            record = tokens.load_connected(company)
             with (
                 XeroClient(
                     settings, company, store=tokens, transport=transport, pacer=pacer, retry=retry
                 ) as client,
                 open_company_store(settings, company) as store,
             ):
-                job = ReloadJob(client, store, options, company=company, progress=progress)
+                job = ReloadJob(
+                    client,
+                    store,
+                    options,
+                    company=company,
+                    progress=progress,
+                    tenant_id=record.tenant_id,
+                    tenant_name=record.tenant_name,
+                )
                 return job.run()
     except Exception as exc:  # one company's failure must not stop `--all`
         return ReloadResult(company, months=options.window_months(), error=exc)
