@@ -595,3 +595,15 @@ def test_after_a_403_from_the_api_orgs_use_recovers_without_a_new_sign_in(
     assert switched.exit_code == 0, switched.stderr
     assert not stored().needs_reauth
     assert cli("status", "-c", "acme").exit_code == 0
+
+
+def test_orgs_shows_whole_tenant_ids_on_a_narrow_terminal(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--use` takes a tenant id: a support engineer copies it from this table."""
+    connect_company(sandbox)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("orgs", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    for tenant_id in sandbox.state.default_user().tenant_ids:
+        assert tenant_id in result.stdout

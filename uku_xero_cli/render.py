@@ -8,8 +8,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from uku_xero_cli.render_format import Col, FittedTable, money
 from uku_xero_cli.render_format import moment as when
-from uku_xero_cli.render_format import money
 
 if TYPE_CHECKING:
     from uku_xero_cli.connect import AuthOutcome, OrgsReport
@@ -57,12 +57,17 @@ def render_org_choices(orgs: list[XeroConnection], current: str | None = None) -
 
 
 def render_orgs(report: OrgsReport) -> RenderableType:
-    table = Table(title=f"Organisations of company '{report.company}'", title_justify="left")
-    table.add_column("", width=1)
-    table.add_column("organisation")
-    table.add_column("tenant id")
-    table.add_column("type")
-    table.add_column("connected")
+    # Tenant ids are what `--use` takes: never cut, whatever the width.
+    table = FittedTable(
+        Text(f"Organisations of company '{report.company}'"),
+        [
+            Col("", key=True),
+            Col("organisation", fold=True),
+            Col("tenant id", key=True),
+            Col("type", drop=2),
+            Col("connected", drop=1),
+        ],
+    )
     for org in report.organisations:
         current = org.tenant_id == report.current_tenant_id
         table.add_row(
