@@ -164,17 +164,6 @@ def _result(number: str, invoice: Invoice, changed: list[str], *, checked: bool)
     )
 
 
-def _server_time(body: Any) -> datetime | None:
-    from uku_xero_cli.xero.parse import parse_optional_datetime
-
-    if not isinstance(body, Mapping):
-        return None
-    try:
-        return parse_optional_datetime(body.get("DateTimeUTC"), what="DateTimeUTC")
-    except ValueError:
-        return None
-
-
 class PaidCheck:
     def __init__(self, store: Store, client: XeroClient) -> None:
         self.store = store
@@ -265,7 +254,9 @@ class PaidCheck:
     def _get(self, params: dict[str, str], headers: dict[str, str] | None = None) -> Any:
         body = self.client.get("Invoices", params=params, headers=headers or {})
         if self.server_started is None:
-            self.server_started = _server_time(body)
+            from uku_xero_cli.xero.parse import server_time
+
+            self.server_started = server_time(body)
         return body
 
     def _by_ids(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

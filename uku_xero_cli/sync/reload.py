@@ -35,7 +35,7 @@ from uku_xero_cli.sync import stats
 from uku_xero_cli.sync.staging import PageStaging
 from uku_xero_cli.xero import endpoints
 from uku_xero_cli.xero.paging import DEFAULT_PAGE_SIZE, Page
-from uku_xero_cli.xero.parse import parse_optional_datetime
+from uku_xero_cli.xero.parse import parse_optional_datetime, server_time
 
 if TYPE_CHECKING:
     from uku_xero_cli.settings import Settings
@@ -240,15 +240,6 @@ def _newest(current: datetime | None, record: Mapping[str, Any]) -> datetime | N
 SERVER_TIME_MARGIN = timedelta(seconds=1)
 
 
-def _server_time(body: Any) -> datetime | None:
-    if not isinstance(body, Mapping):
-        return None
-    try:
-        return parse_optional_datetime(body.get("DateTimeUTC"), what="DateTimeUTC")
-    except ValueError:
-        return None
-
-
 class _ServerClock:
     """The client as one data set sees it: it notes Xero's clock at the data set's first answer.
 
@@ -266,7 +257,7 @@ class _ServerClock:
         body = self._client.get(path, params, **kwargs)
         if not self._answered:
             self._answered = True
-            self.started = _server_time(body)
+            self.started = server_time(body)
         return body
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from email.utils import format_datetime
@@ -193,3 +194,16 @@ def where_datetime(day: date) -> str:
 def format_utc(moment: datetime) -> str:
     """ISO 8601 UTC text with microseconds, the form the store keeps timestamps in."""
     return _as_utc(moment).isoformat(timespec="microseconds")
+
+
+def server_time(body: Any) -> datetime | None:
+    """Xero's clock when it answered: the envelope's `DateTimeUTC`, or None.
+
+    Cursors are bounded by it so that the local clock's drift never skips a change.
+    """
+    if not isinstance(body, Mapping):
+        return None
+    try:
+        return parse_optional_datetime(body.get("DateTimeUTC"), what="DateTimeUTC")
+    except ValueError:
+        return None
