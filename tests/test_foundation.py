@@ -296,3 +296,9 @@ def test_worst_exit_code_of_several_companies() -> None:
     assert worst([5, 4]) == 4
     assert worst([3, 5]) == 3
     assert worst([4, 1, 3]) == 1
+
+
+def test_an_empty_company_flag_is_refused_not_taken_for_the_default(cli) -> None:
+    result = cli("status", "-c", "", "--offline")
+    assert result.exit_code == 2
+    assert "invalid company name ''" in result.stderr

@@ -59,6 +59,7 @@ def test_status_of_a_connected_company_checks_live_and_exits_0(
     assert "connected" in result.stdout and f"{record.tenant_name} (" in result.stdout
     assert "Kadri Tamm <kadri@example.com>" in result.stdout
     assert "57 of Xero's 60 days left" in result.stdout
+    assert "accounting.invoices" in result.stdout  # the granted scopes are listed
     assert sandbox.log.count("GET", "/connections") == 1
 
 
@@ -74,6 +75,10 @@ def test_status_json_follows_the_contract(cli: Cli, xero: RunningServer, sandbox
         "connection_id": record.connection_id,
     }
     assert data["refresh_token"]["days_left"] == pytest.approx(57, abs=0.1)
+    assert data["refresh_token"]["age_days"] == pytest.approx(3, abs=0.1)
+    assert data["access_token"]["expires_at"] == record.expires_at.isoformat()
+    assert 1700 < data["access_token"]["seconds_left"] <= 1800
+    assert data["scopes"] == list(record.scopes)
     assert all(f["ok"] for f in data["features"])
     assert "error" not in data
 

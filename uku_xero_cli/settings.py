@@ -226,7 +226,11 @@ def resolve_company(
 ) -> str:
     """--company, then UKU_XERO_COMPANY, then default_company in config.toml, then 'default'."""
     env = os.environ if env is None else env
-    name = flag or env.get("UKU_XERO_COMPANY") or settings.default_company or DEFAULT_COMPANY
+    # An empty --company is a mistake to point out, not a request for the default.
+    if flag is not None:
+        name = flag
+    else:
+        name = env.get("UKU_XERO_COMPANY") or settings.default_company or DEFAULT_COMPANY
     return validate_company(name)
 
 
