@@ -255,6 +255,23 @@ def test_several_orgs_chosen_by_tenant_id(
     assert stored().tenant_id == org.tenant_id
 
 
+def test_auth_again_lets_the_admin_pick_another_organisation(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    first, second = list(sandbox.state.orgs.values())[:2]
+    assert cli("auth", "-c", "acme", "--tenant", first.tenant_id).exit_code == 0
+    assert stored().tenant_id == first.tenant_id
+    again = cli("auth", "-c", "acme", "--tenant", second.name)
+    assert again.exit_code == 0, again.stderr
+    assert stored().tenant_id == second.tenant_id
+    assert second.name in again.stdout
+    # Off a terminal and without --tenant, the choice is demanded again, not assumed.
+    third = cli("auth", "-c", "acme")
+    assert third.exit_code == 2
+    assert first.name in third.stderr + third.stdout and second.name in third.stderr + third.stdout
+    assert stored().tenant_id == second.tenant_id
+
+
 def test_several_orgs_without_a_terminal_or_tenant_exit_2_listing_them(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
 ) -> None:
