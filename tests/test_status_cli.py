@@ -612,3 +612,17 @@ def test_orgs_shows_whole_tenant_ids_on_a_narrow_terminal(
     assert result.exit_code == 0, result.stderr
     for tenant_id in sandbox.state.default_user().tenant_ids:
         assert tenant_id in result.stdout
+
+
+def test_orgs_lists_type_and_when_each_organisation_was_connected(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    result = cli("orgs", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("ORGANISATION") == len(sandbox.state.orgs)
+    connected = next(iter(sandbox.state.connections.values())).created
+    assert connected.strftime("%Y-%m-%d %H:%M UTC") in result.stdout
+    data = document(cli("orgs", "-c", "acme", "--json"))
+    assert {o["tenant_type"] for o in data["organisations"]} == {"ORGANISATION"}
+    assert all(o["created"] and o["updated"] for o in data["organisations"])
