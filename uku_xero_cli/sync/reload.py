@@ -300,6 +300,7 @@ class _Run:
                 self.newest = _newest(self.newest, record)
             self._on_page(page)
             yield page
+            del page
 
 
 class ReloadJob:
@@ -378,6 +379,7 @@ class ReloadJob:
             with PageStaging() as staging:
                 for page in run.pages(self._source(name, since, run)):
                     staging.add(page)
+                    del page
                 with self.store.transaction():
                     self._load(name, since, run, outcome, staging.pages())
             status = "ok"

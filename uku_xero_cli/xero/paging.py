@@ -65,12 +65,17 @@ def paginate(
         if not isinstance(records, list):
             raise XeroAPIError(f"{key}: Xero's answer holds no list of records")
         page_count, item_count = _metadata(body)
-        seen += len(records)
-        if records:
-            yield Page(number, records, page_count, item_count)
+        count = len(records)
+        seen += count
         if not records:
             return
-        if len(records) >= page_size:
+        page = Page(number, records, page_count, item_count)
+        # Let go of this page before the next is fetched: the consumer holds it while it
+        # needs it, and two pages alive at once are what a reload's peak memory is made of.
+        del body, records
+        yield page
+        del page
+        if count >= page_size:
             honours_size = True
         if page_count is not None or item_count is not None:
             more_pages = page_count is not None and number < page_count
@@ -78,6 +83,6 @@ def paginate(
             more_items = item_count is not None and seen < item_count
             if not (more_pages or more_items):
                 return
-        elif honours_size and len(records) < page_size:
+        elif honours_size and count < page_size:
             return
     raise XeroAPIError(f"{key}: more than {max_pages} pages; giving up")
