@@ -665,3 +665,68 @@ def test_a_longer_window_than_last_time_reads_the_dated_data_sets_whole(
     assert longer.data_sets[0].new > 0  # the older months were never read before
     where = sandbox.log.last("GET", f"{API}/Invoices").query["where"][0]
     assert where.startswith("Date>=DateTime(")
+
+
+class _Timeline:
+    """A progress hook per company noting when its first data set started and its last ended."""
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def progress_for(self, company: str) -> Any:
+        timeline = self
+
+        class Noting:
+            def started(self, data_set: str) -> None:
+                with timeline._lock:
+                    timeline.spans.setdefault(company, [time.monotonic(), 0.0])
+
+            def page(self, data_set: str, page: Page, fetched: int) -> None:
+                pass
+
+            def finished(self, result: Any) -> None:
+                with timeline._lock:
+                    timeline.spans[company][1] = time.monotonic()
+
+        return Noting()
+
+
+class _SlowXero(httpx.BaseTransport):
+    """The emulator with a round trip of `delay` seconds, as over a real network."""
+
+    def __init__(self, sandbox: Sandbox, delay: float) -> None:
+        self._inner = httpx.WSGITransport(app=sandbox)
+        self._delay = delay
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        time.sleep(self._delay)
+        return self._inner.handle_request(request)
+
+
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_parallel_reloads_companies_at_the_same_time_and_the_default_one_after_another(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, parallel: int
+) -> None:
+    monkeypatch.setenv("XERO_CLIENT_ID", PUBLIC_CLIENT_ID)
+    connect_company(sandbox, "acme", org_index=0)
+    connect_company(sandbox, "beta", org_index=1)
+    timeline = _Timeline()
+    extra = {"parallel": parallel} if parallel > 1 else {}
+    results = reload_all(
+        load_settings(),
+        ReloadOptions(only=("contacts", "items", "currencies")),
+        progress_for=timeline.progress_for,
+        transport=_SlowXero(sandbox, 0.03),
+        retry=RetryPolicy(sleep=lambda _: None),
+        **extra,
+    )
+    assert [r.ok for r in results] == [True, True]
+    (a_start, a_end), (b_start, b_end) = timeline.spans["acme"], timeline.spans["beta"]
+    assert a_end > a_start and b_end > b_start
+    overlap = min(a_end, b_end) - max(a_start, b_start)
+    if parallel == 2:
+        # Each reload takes at least three slow round trips; side by side, they share most.
+        assert overlap > 0.03, timeline.spans
+    else:
+        assert a_end <= b_start, timeline.spans
