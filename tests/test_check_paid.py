@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from tests.conftest import CliResult
 from tests.invoice_helpers import (
     API,
     COMPANY,
@@ -18,6 +20,7 @@ from tests.invoice_helpers import (
     invoice,
     invoices,
     org,
+    point_at,
     ready,
     settings,
     store,
@@ -25,6 +28,7 @@ from tests.invoice_helpers import (
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
+from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
 from uku_xero_cli.sync.invoices import PushOptions, push_invoices
 from uku_xero_cli.sync.paid import PaidReport, PaidResult, check_paid
@@ -353,3 +357,64 @@ def test_a_check_by_id_takes_its_cursor_from_xeros_clock(xero: Sandbox) -> None:
     assert second.method.startswith("modified-since")
     paid = by_number(second)["UKU-1"]
     assert paid.amount_paid == Decimal("40.00") and "payments" in paid.changed
+
+
+# -- credits ------------------------------------------------------------------------------------
+
+
+def test_credit_notes_allocated_in_xero_show_as_credited_in_json_and_the_table(
+    sandbox: Sandbox,
+    sandbox_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., CliResult],
+) -> None:
+    point_at(sandbox_server, monkeypatch)
+    ready(sandbox)
+    ids = pushed(sandbox, invoice("UKU-1"), invoice("UKU-2"))
+    # UKU-1 is partly credited; UKU-2 is paid in part and credited for the rest.
+    accounting.allocate_credit(
+        sandbox, org(sandbox), ids["UKU-1"], Decimal("100.00"), date(2026, 11, 20)
+    )
+    pay(sandbox, ids["UKU-2"], "40.00", date(2026, 11, 21))
+    accounting.allocate_credit(
+        sandbox, org(sandbox), ids["UKU-2"], Decimal("500.00"), date(2026, 11, 22)
+    )
+
+    machine = cli("check-paid", "-c", COMPANY, "--json")
+    assert machine.exit_code == 0, machine.stderr
+    rows = {row["number"]: row for row in json.loads(machine.stdout)["invoices"]}
+    part = rows["UKU-1"]
+    assert (part["total"], part["amount_paid"], part["amount_credited"], part["amount_due"]) == (
+        "540.00",
+        "0.00",
+        "100.00",
+        "440.00",
+    )
+    assert part["state"] == "part paid" and part["status"] == "AUTHORISED"
+    assert part["fully_paid_on"] is None and part["payments"] == []
+    assert {"amount_credited", "amount_due"} <= set(part["changed"])
+    settled = rows["UKU-2"]
+    assert (settled["amount_paid"], settled["amount_credited"], settled["amount_due"]) == (
+        "40.00",
+        "500.00",
+        "0.00",
+    )
+    assert settled["state"] == "paid" and settled["status"] == "PAID"
+    assert settled["fully_paid_on"] == "2026-11-22"
+
+    human = cli("check-paid", "-c", COMPANY, "UKU-1", "UKU-2")
+    assert human.exit_code == 0, human.stderr
+    table = human.stdout.splitlines()
+    names = [cell.strip() for cell in next(t for t in table if "credited" in t).split("┃")]
+    cells = {
+        row["Uku number"]: row
+        for row in (
+            dict(zip(names, (c.strip() for c in t.split("│")), strict=True))
+            for t in table
+            if t.count("│") == len(names) - 1
+        )
+        if row.get("Uku number", "").startswith("UKU-")
+    }
+    assert (cells["UKU-1"]["credited"], cells["UKU-1"]["due"]) == ("100.00", "440.00")
+    assert (cells["UKU-2"]["credited"], cells["UKU-2"]["due"]) == ("500.00", "0.00")
+    assert cells["UKU-2"]["state"] == "paid" and cells["UKU-2"]["fully paid on"] == "2026-11-22"

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox import spec
-from uku_xero_cli.sandbox.books import contacts, invoices, payments, reads
+from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads
 from uku_xero_cli.sandbox.books.errors import BooksRefused
 from uku_xero_cli.sandbox.http import Handler
 
@@ -98,6 +98,17 @@ def record_payment(
     FullyPaidOnDate change. Raises BooksRefused (`.message`, `.status` 400 or 404) when Xero
     would refuse: unknown invoice, not AUTHORISED, amount not positive or above AmountDue."""
     return payments.record_payment(sandbox, org, invoice_id, amount, date)
+
+
+def allocate_credit(
+    sandbox: Sandbox, org: Organisation, invoice_id: str, amount: Decimal, date: date
+) -> dict[str, Any]:
+    """Credit `amount` to an invoice (by InvoiceID or InvoiceNumber) as Xero's web app does: a
+    credit note to its contact, allocated to it at once; returns the credit note. The
+    invoice's AmountCredited, AmountDue, CreditNotes, UpdatedDateUTC and, when nothing is
+    left due, Status PAID and FullyPaidOnDate change. Raises BooksRefused when Xero would
+    refuse: unknown invoice, not AUTHORISED, amount not positive or above AmountDue."""
+    return credits.allocate_credit(sandbox, org, invoice_id, amount, date)
 
 
 def set_invoice_status(
