@@ -712,7 +712,7 @@ def test_parallel_reloads_companies_at_the_same_time_and_the_default_one_after_a
     connect_company(sandbox, "acme", org_index=0)
     connect_company(sandbox, "beta", org_index=1)
     timeline = _Timeline()
-    extra = {"parallel": parallel} if parallel > 1 else {}
+    extra: dict[str, Any] = {"parallel": parallel} if parallel > 1 else {}
     results = reload_all(
         load_settings(),
         ReloadOptions(only=("contacts", "items", "currencies")),
