@@ -71,11 +71,17 @@ def run_batch(
     org: Organisation,
     token: AccessToken,
     key: str,
-    elements: list[Any],
     prepare: Callable[[Any, Batch], Outcome],
     error_flag: str,
+    *,
+    limit: int | None = None,
 ) -> Response:
-    """Validate every element, then save (all or the valid ones) and answer."""
+    """Read the body's `key` elements (at most `limit`), validate every one, then save (all or
+    the valid ones) and answer."""
+    elements = body_elements(request, key)
+    if isinstance(elements, Response):
+        return elements
+    elements = elements[:limit]
     summarize = flag(request, "summarizeErrors") is not False
     batch = Batch(sandbox, org, token)
     if (request.arg("unitdp") or "").strip() == "4":

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox import spec
 from uku_xero_cli.sandbox.books import render
-from uku_xero_cli.sandbox.books.batch import Batch, Outcome, body_elements, run_batch
+from uku_xero_cli.sandbox.books.batch import Batch, Outcome, run_batch
 from uku_xero_cli.sandbox.books.documents import touch
 from uku_xero_cli.sandbox.books.errors import not_found
 from uku_xero_cli.sandbox.books.listing import Listing, books, flag, id_list, list_records, single
@@ -196,20 +196,17 @@ def _contacts_batch(
     target: Record | None = None,
     limit: int | None = None,
 ) -> Response:
-    elements = body_elements(request, "Contacts")
-    if isinstance(elements, Response):
-        return elements
     return run_batch(
         sandbox,
         request,
         org,
         token,
         "Contacts",
-        elements[:limit],
         lambda element, batch: prepare_contact(
             element, batch, may_update=may_update, target=target
         ),
         "HasValidationErrors",
+        limit=limit,
     )
 
 

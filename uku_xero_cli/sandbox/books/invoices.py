@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox.books import render
-from uku_xero_cli.sandbox.books.batch import Batch, Outcome, body_elements, run_batch
+from uku_xero_cli.sandbox.books.batch import Batch, Outcome, run_batch
 from uku_xero_cli.sandbox.books.contacts import (
     contact_fields,
     contact_problems,
@@ -361,16 +361,12 @@ def _write(
     may_update: bool,
     target: Record | None = None,
 ) -> Response:
-    elements = body_elements(request, "Invoices")
-    if isinstance(elements, Response):
-        return elements
-    if target is not None:
-        elements = elements[:1]
-
     def prepare(element: Any, batch: Batch) -> Outcome:
         return prepare_invoice(element, batch, may_update=may_update, target=target)
 
-    return run_batch(sandbox, request, org, token, "Invoices", elements, prepare, "HasErrors")
+    # An update of one invoice (POST /Invoices/{id}) takes the first element only.
+    limit = 1 if target is not None else None
+    return run_batch(sandbox, request, org, token, "Invoices", prepare, "HasErrors", limit=limit)
 
 
 @idempotent

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox.books import render
-from uku_xero_cli.sandbox.books.batch import Batch, Outcome, body_elements, run_batch
+from uku_xero_cli.sandbox.books.batch import Batch, Outcome, run_batch
 from uku_xero_cli.sandbox.books.contacts import is_guid
 from uku_xero_cli.sandbox.books.documents import ZERO, payment_record, settle
 from uku_xero_cli.sandbox.books.errors import BooksRefused
@@ -128,11 +128,8 @@ def prepare_payment(element: Any, batch: Batch) -> Outcome:
 def create_payments(
     sandbox: Sandbox, request: Request, *, org: Organisation, token: AccessToken
 ) -> Response:
-    elements = body_elements(request, "Payments")
-    if isinstance(elements, Response):
-        return elements
     return run_batch(
-        sandbox, request, org, token, "Payments", elements, prepare_payment, "HasValidationErrors"
+        sandbox, request, org, token, "Payments", prepare_payment, "HasValidationErrors"
     )
 
 
