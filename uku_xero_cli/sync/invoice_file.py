@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from uku_xero_cli.errors import InvalidInvoice
+from uku_xero_cli.store.models import ClientInput
 
 if TYPE_CHECKING:
     from uku_xero_cli.store import Store
@@ -63,15 +64,6 @@ _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+")
 
 
 @dataclass(frozen=True, slots=True)
-class InvoiceClient:
-    id: str
-    name: str
-    email: str | None = None
-    registration_number: str | None = None
-    vat_number: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class InvoiceLine:
     description: str
     quantity: Decimal
@@ -94,7 +86,7 @@ class UkuInvoice:
     """One valid invoice of an Uku file; `source` says where it came from (for messages)."""
 
     number: str
-    client: InvoiceClient
+    client: ClientInput
     issue_date: date
     currency: str
     lines: tuple[InvoiceLine, ...]
@@ -331,7 +323,7 @@ def _bounded(
     return None
 
 
-def _read_client(reader: _ObjectReader) -> InvoiceClient | None:
+def _read_client(reader: _ObjectReader) -> ClientInput | None:
     raw = reader.obj.get("client")
     if raw is None:
         reader.problem("client", "required")
@@ -350,7 +342,7 @@ def _read_client(reader: _ObjectReader) -> InvoiceClient | None:
     vat = sub.text("vat_number", max_length=50)
     if client_id is None or name is None:
         return None
-    return InvoiceClient(client_id, name, email, registration, vat)
+    return ClientInput(client_id, name, email, registration, vat)
 
 
 def _read_line(reader: _ObjectReader) -> InvoiceLine | None:

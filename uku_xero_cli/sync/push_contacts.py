@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.store.models import ClientInput, ClientRecord, XeroContact
-from uku_xero_cli.sync.invoice_file import InvoiceClient
 from uku_xero_cli.sync.invoice_payload import encode_json, idempotency_key
 from uku_xero_cli.sync.matching import MatchResult, match_contacts
 
@@ -49,7 +48,7 @@ class ContactChoice:
         return not self.problems
 
 
-def _record(client: InvoiceClient) -> ClientRecord:
+def _record(client: ClientInput) -> ClientRecord:
     return ClientRecord(
         id=client.id,
         name=client.name,
@@ -65,7 +64,7 @@ def _record(client: InvoiceClient) -> ClientRecord:
     )
 
 
-def new_contact(client: InvoiceClient) -> dict[str, Any]:
+def new_contact(client: ClientInput) -> dict[str, Any]:
     """The element of `{"Contacts": [...]}` that creates a contact for the client."""
     body: dict[str, Any] = {"Name": client.name}
     if len(client.id) <= CONTACT_NUMBER_MAX:
@@ -103,12 +102,12 @@ class ContactResolver:
         self.create = create
         self.dry_run = dry_run
 
-    def resolve(self, clients: Sequence[InvoiceClient]) -> dict[str, ContactChoice]:
-        wanted: dict[str, InvoiceClient] = {}
+    def resolve(self, clients: Sequence[ClientInput]) -> dict[str, ContactChoice]:
+        wanted: dict[str, ClientInput] = {}
         for client in clients:
             wanted.setdefault(client.id, client)
         choices: dict[str, ContactChoice] = {}
-        unlinked: dict[str, InvoiceClient] = {}
+        unlinked: dict[str, ClientInput] = {}
         known: set[str] = set()
         for client_id, client in wanted.items():
             stored = self.store.client(client_id)
@@ -128,14 +127,10 @@ class ContactResolver:
 
     # -- matching --------------------------------------------------------------------------
 
-    def _match(self, unlinked: dict[str, InvoiceClient]) -> dict[str, ContactChoice]:
+    def _match(self, unlinked: dict[str, ClientInput]) -> dict[str, ContactChoice]:
         stored = {c.id: c for c in self.store.list_clients()}
         if not self.dry_run:
-            new = [
-                ClientInput(c.id, c.name, c.email, c.registration_number, c.vat_number)
-                for cid, c in unlinked.items()
-                if cid not in stored
-            ]
+            new = [c for cid, c in unlinked.items() if cid not in stored]
             if new:
                 self.store.import_clients(new)
         # The invoice's details stand in for the stored ones of the same client.
@@ -166,9 +161,7 @@ class ContactResolver:
 
     # -- creating --------------------------------------------------------------------------
 
-    def _create(
-        self, missing: dict[str, InvoiceClient], known: set[str]
-    ) -> dict[str, ContactChoice]:
+    def _create(self, missing: dict[str, ClientInput], known: set[str]) -> dict[str, ContactChoice]:
         """Contacts for clients nothing matched: one an earlier run made, else a new one.
 
         `known` are the clients the store held before this run: only for them can an earlier
@@ -189,7 +182,7 @@ class ContactResolver:
         return choices
 
     @staticmethod
-    def _not_creating(client: InvoiceClient) -> ContactChoice:
+    def _not_creating(client: ClientInput) -> ContactChoice:
         return ContactChoice(
             client.id,
             problems=(
@@ -200,11 +193,11 @@ class ContactResolver:
 
     # -- finding what Xero already has -------------------------------------------------------
 
-    def _find_by_number(self, clients: Sequence[InvoiceClient]) -> dict[str, ContactChoice]:
+    def _find_by_number(self, clients: Sequence[ClientInput]) -> dict[str, ContactChoice]:
         """Active contacts whose ContactNumber is the client's id (set when we create one)."""
         assert self.client is not None
         choices: dict[str, ContactChoice] = {}
-        found: list[tuple[InvoiceClient, dict[str, Any]]] = []
+        found: list[tuple[ClientInput, dict[str, Any]]] = []
         eligible = [c for c in clients if len(c.id) <= CONTACT_NUMBER_MAX]
         for chunk in _where_chunks(eligible):
             where = " OR ".join(f"ContactNumber=={_literal(c.id)}" for c in chunk)
@@ -227,7 +220,7 @@ class ContactResolver:
         choices.update(self._link(found, "created_in_xero", "found by contact number"))
         return choices
 
-    def _find_by_name(self, client: InvoiceClient) -> dict[str, Any] | None:
+    def _find_by_name(self, client: ClientInput) -> dict[str, Any] | None:
         """The active contact holding the client's name, if it may be the client's: not
         marked (ContactNumber) as another's, nor linked to another client in the store."""
         assert self.client is not None
@@ -246,7 +239,7 @@ class ContactResolver:
         return contact
 
     def _link(
-        self, found: list[tuple[InvoiceClient, dict[str, Any]]], method: str, how: str
+        self, found: list[tuple[ClientInput, dict[str, Any]]], method: str, how: str
     ) -> dict[str, ContactChoice]:
         choices: dict[str, ContactChoice] = {}
         if not found:
@@ -261,7 +254,7 @@ class ContactResolver:
 
     # -- creating --------------------------------------------------------------------------
 
-    def _create_batch(self, batch: list[InvoiceClient]) -> dict[str, ContactChoice]:
+    def _create_batch(self, batch: list[ClientInput]) -> dict[str, ContactChoice]:
         from uku_xero_cli.errors import XeroValidationError
         from uku_xero_cli.xero.parse import loads_xero
 
@@ -285,7 +278,7 @@ class ContactResolver:
         return self._record_created(batch, [e for e in elements if isinstance(e, dict)])
 
     def _record_created(
-        self, batch: list[InvoiceClient], elements: list[dict[str, Any]]
+        self, batch: list[ClientInput], elements: list[dict[str, Any]]
     ) -> dict[str, ContactChoice]:
         from uku_xero_cli.xero.client import validation_messages
 
@@ -296,8 +289,8 @@ class ContactResolver:
                 by_number.setdefault(str(element["ContactNumber"]), element)
             by_name.setdefault(str(element.get("Name") or "").strip().casefold(), element)
         choices: dict[str, ContactChoice] = {}
-        created: list[tuple[InvoiceClient, dict[str, Any]]] = []
-        refused: list[tuple[InvoiceClient, list[str]]] = []
+        created: list[tuple[ClientInput, dict[str, Any]]] = []
+        refused: list[tuple[ClientInput, list[str]]] = []
         for client in batch:
             match = by_number.get(client.id) or by_name.get(client.name.casefold())
             if match is None:
@@ -311,7 +304,7 @@ class ContactResolver:
         choices.update(self._link(created, "created_in_xero", "created"))
         # Most often the name is taken (names are unique among active contacts): by a contact
         # made since the last reload, or by one an earlier run created but never linked.
-        found: list[tuple[InvoiceClient, dict[str, Any]]] = []
+        found: list[tuple[ClientInput, dict[str, Any]]] = []
         for client, reasons in refused:
             holder = self._find_by_name(client) if _name_taken(reasons) else None
             if holder is not None:
@@ -350,8 +343,8 @@ def _literal(text: str) -> str:
 _WHERE_BUDGET = 1200
 
 
-def _where_chunks(clients: Sequence[InvoiceClient]) -> list[list[InvoiceClient]]:
-    chunks: list[list[InvoiceClient]] = []
+def _where_chunks(clients: Sequence[ClientInput]) -> list[list[ClientInput]]:
+    chunks: list[list[ClientInput]] = []
     size = 0
     for client in clients:
         cost = len(client.id) + 24
