@@ -194,8 +194,9 @@ def _contacts_batch(
     *,
     may_update: bool,
     target: Record | None = None,
-    limit: int | None = None,
 ) -> Response:
+    # An update of one contact (POST /Contacts/{id}) takes the first element only.
+    limit = 1 if target is not None else None
     return run_batch(
         sandbox,
         request,
@@ -234,6 +235,4 @@ def update_contact(
         target = find_contact(books(org), ContactID)
         if target is None:
             return not_found()
-        return _contacts_batch(
-            sandbox, request, org, token, may_update=True, target=target, limit=1
-        )
+        return _contacts_batch(sandbox, request, org, token, may_update=True, target=target)
