@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from rich.console import Console, RenderableType
 
-from uku_xero_cli.health import CONNECTED, StatusReport
-from uku_xero_cli.render import render_status
-from uku_xero_cli.render_format import Col, FittedTable, moment, money
-from uku_xero_cli.render_invoices import paid_table, push_table
-from uku_xero_cli.render_sync import reload_summary, stats_table
+from uku_xero_cli.cli.render.connection import render_status
+from uku_xero_cli.cli.render.format import Col, FittedTable, moment, money
+from uku_xero_cli.cli.render.invoices import paid_table, push_table
+from uku_xero_cli.cli.render.sync import reload_summary, stats_table
+from uku_xero_cli.connection.status import CONNECTED, StatusReport
 from uku_xero_cli.store.models import Payment
 from uku_xero_cli.sync.invoices import InvoiceResult, PushReport
 from uku_xero_cli.sync.paid import PaidReport, PaidResult

@@ -173,7 +173,7 @@ def test_stats_of_an_unknown_company_exits_3_and_creates_no_store(
 
 
 def test_the_bar_chart_scales_to_the_busiest_month() -> None:
-    from uku_xero_cli.render_sync import bar
+    from uku_xero_cli.cli.render.sync import bar
 
     assert bar([0, 1, 8]) == " ▁█"
     assert bar([0, 0]) == "  "

@@ -65,7 +65,7 @@ def auth(
     ctx = command_context(company, json_mode=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.connect import authorize
+        from uku_xero_cli.connection.connect import authorize
         from uku_xero_cli.tokens import TokenStore
 
         outcome = authorize(
@@ -84,6 +84,6 @@ def auth(
     if out.json_mode:
         out.json(outcome.to_json())
     else:
-        from uku_xero_cli.render import render_auth
+        from uku_xero_cli.cli.render.connection import render_auth
 
         out.print(render_auth(outcome))

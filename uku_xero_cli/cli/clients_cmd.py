@@ -52,7 +52,7 @@ def clients(
             }
         )
         return
-    from uku_xero_cli.render_sync import clients_table
+    from uku_xero_cli.cli.render.sync import clients_table
 
     out.print(clients_table(found, unmatched=unmatched))
     if not found:
@@ -108,6 +108,6 @@ def import_clients(
         f"{counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged."
     )
     if (matching.links or matching.ambiguities) and not out.quiet:
-        from uku_xero_cli.render_sync import matching_summary
+        from uku_xero_cli.cli.render.sync import matching_summary
 
         out.print(matching_summary(matching))

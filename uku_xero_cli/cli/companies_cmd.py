@@ -16,7 +16,7 @@ def companies(company: Company = None, json_output: Json = False, verbose: Verbo
     ctx = command_context(company, json_mode=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.health import companies as list_companies
+        from uku_xero_cli.connection.status import companies as list_companies
         from uku_xero_cli.settings import resolve_company
         from uku_xero_cli.tokens import TokenStore
 
@@ -34,6 +34,6 @@ def companies(company: Company = None, json_output: Json = False, verbose: Verbo
     if out.json_mode:
         out.json({"companies": [c.to_json() for c in found]})
     else:
-        from uku_xero_cli.render import render_companies
+        from uku_xero_cli.cli.render.connection import render_companies
 
         out.print(render_companies(found))

@@ -28,7 +28,7 @@ def disconnect(
     out = ctx.out
     with out.guard():
         from uku_xero_cli.cli.prompts import confirm
-        from uku_xero_cli.disconnect import disconnect as run_disconnect
+        from uku_xero_cli.connection.disconnect import disconnect as run_disconnect
         from uku_xero_cli.errors import DamagedTokenFile, NotConnected
         from uku_xero_cli.tokens import TokenStore
 
@@ -54,7 +54,7 @@ def disconnect(
     if out.json_mode:
         out.json(outcome.to_json())
     else:
-        from uku_xero_cli.render import render_disconnect
+        from uku_xero_cli.cli.render.connection import render_disconnect
 
         out.print(render_disconnect(outcome))
         for note in outcome.notes:

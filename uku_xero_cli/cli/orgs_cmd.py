@@ -31,7 +31,7 @@ def orgs(
     ctx = command_context(company, json_mode=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.connect import organisations
+        from uku_xero_cli.connection.connect import organisations
         from uku_xero_cli.tokens import TokenStore
 
         if select and use:
@@ -54,6 +54,6 @@ def orgs(
     if out.json_mode:
         out.json(report.to_json())
     else:
-        from uku_xero_cli.render import render_orgs
+        from uku_xero_cli.cli.render.connection import render_orgs
 
         out.print(render_orgs(report))

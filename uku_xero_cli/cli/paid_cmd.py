@@ -40,7 +40,7 @@ def check_paid(
     if out.json_mode:
         out.json(report.to_json())
     else:
-        from uku_xero_cli.render_invoices import paid_summary, paid_table
+        from uku_xero_cli.cli.render.invoices import paid_summary, paid_table
 
         if report.results and not out.quiet:
             out.print(paid_table(report))

@@ -13,7 +13,7 @@ from uku_xero_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from uku_xero_cli.cli.output import Output
-    from uku_xero_cli.connect import Chooser
+    from uku_xero_cli.connection.connect import Chooser
     from uku_xero_cli.xero.client import XeroConnection
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ def organisation_chooser(out: Output, current: str | None = None) -> Chooser:
     def choose(orgs: list[XeroConnection]) -> XeroConnection:
         from rich.prompt import IntPrompt
 
-        from uku_xero_cli.render import render_org_choices
+        from uku_xero_cli.cli.render.connection import render_org_choices
 
         out.stderr.print(render_org_choices(orgs, current))
         choices = [str(n) for n in range(1, len(orgs) + 1)]

@@ -111,8 +111,8 @@ def _print_json(out: Output, report: PushReport, error: UkuXeroError | None) -> 
 
 
 def _print_human(out: Output, report: PushReport, error: UkuXeroError | None) -> None:
+    from uku_xero_cli.cli.render.invoices import push_summary, push_table
     from uku_xero_cli.redact import redact
-    from uku_xero_cli.render_invoices import push_summary, push_table
 
     if report.results and not out.quiet:
         out.print(push_table(report))

@@ -26,7 +26,7 @@ class RichProgress:
         self.tasks: dict[str, Any] = {}
 
     def started(self, data_set: str) -> None:
-        from uku_xero_cli.render_sync import LABELS
+        from uku_xero_cli.cli.render.sync import LABELS
 
         label = f"{self.company}: {LABELS.get(data_set, data_set)}"
         self.tasks[data_set] = self.bar.add_task(label, total=None, pages=0)
@@ -182,7 +182,7 @@ def reload(
 
 
 def _render(out: Output, results: list[ReloadResult], many: bool) -> None:
-    from uku_xero_cli.render_sync import companies_summary, reload_report
+    from uku_xero_cli.cli.render.sync import companies_summary, reload_report
 
     for result in results:
         if result.organisation_changed is not None:

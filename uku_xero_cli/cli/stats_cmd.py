@@ -46,7 +46,7 @@ def stats(
     if out.json_mode:
         out.json({"company": ctx.company, "as_of": as_of, **work.to_json()})
         return
-    from uku_xero_cli.render_sync import stats_chart, stats_table
+    from uku_xero_cli.cli.render.sync import stats_chart, stats_table
 
     out.print(stats_table(work))
     # The chart is for a person reading a terminal; pipes and files get the table only.

@@ -29,7 +29,7 @@ def status(
     ctx = command_context(company, json_mode=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.health import company_status, configured_companies
+        from uku_xero_cli.connection.status import company_status, configured_companies
         from uku_xero_cli.tokens import TokenStore
 
         store = TokenStore(ctx.settings, warn=out.warn)
@@ -41,7 +41,7 @@ def status(
     from uku_xero_cli.cli.exit_codes import worst
 
     code = worst([r.exit_code for r in reports])
-    from uku_xero_cli.render import render_status, render_status_all
+    from uku_xero_cli.cli.render.connection import render_status, render_status_all
 
     if all_companies:
         if out.json_mode:

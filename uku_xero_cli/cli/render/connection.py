@@ -8,13 +8,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from uku_xero_cli.render_format import Col, FittedTable, money
-from uku_xero_cli.render_format import moment as when
+from uku_xero_cli.cli.render.format import Col, FittedTable, money
+from uku_xero_cli.cli.render.format import moment as when
 
 if TYPE_CHECKING:
-    from uku_xero_cli.connect import AuthOutcome, OrgsReport
-    from uku_xero_cli.disconnect import DisconnectOutcome
-    from uku_xero_cli.health import CompanySummary, StatusReport
+    from uku_xero_cli.connection.connect import AuthOutcome, OrgsReport
+    from uku_xero_cli.connection.disconnect import DisconnectOutcome
+    from uku_xero_cli.connection.status import CompanySummary, StatusReport
     from uku_xero_cli.xero.client import XeroConnection
 
 
@@ -103,7 +103,7 @@ def _duration(seconds: float) -> str:
 
 
 def _state_text(report: StatusReport) -> Text:
-    from uku_xero_cli.health import CONNECTED, NEEDS_REAUTH
+    from uku_xero_cli.connection.status import CONNECTED, NEEDS_REAUTH
 
     if report.state == CONNECTED:
         label = "connected" + ("" if report.live else " (not checked with Xero: --offline)")
@@ -117,7 +117,7 @@ def _state_text(report: StatusReport) -> Text:
 
 def render_status(report: StatusReport) -> RenderableType:
     """One company's connection health in detail."""
-    from uku_xero_cli.health import NOT_CONNECTED
+    from uku_xero_cli.connection.status import NOT_CONNECTED
 
     rows: list[tuple[str, str | Text]] = [
         ("company", report.company),
@@ -246,7 +246,7 @@ def render_companies(companies: list[CompanySummary]) -> RenderableType:
 
 
 def render_disconnect(outcome: DisconnectOutcome) -> RenderableType:
-    from uku_xero_cli.disconnect import ALREADY_GONE, KEPT, REMOVED, REVOKED
+    from uku_xero_cli.connection.disconnect import ALREADY_GONE, KEPT, REMOVED, REVOKED
 
     name = outcome.tenant_name or outcome.tenant_id or "Xero"
     connection = {

@@ -9,8 +9,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from uku_xero_cli.cli.render.format import Col, FittedTable, money
 from uku_xero_cli.redact import redact
-from uku_xero_cli.render_format import Col, FittedTable, money
 from uku_xero_cli.sync import stats
 
 if TYPE_CHECKING:

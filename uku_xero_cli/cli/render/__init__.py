@@ -1,0 +1,1 @@
+"""Models to Rich renderables, one module per area: pure, nothing prints; only cli/ uses them."""

@@ -1,0 +1,1 @@
+"""The company <-> Xero link: connect (auth, orgs), disconnect, and status of companies."""
