@@ -552,7 +552,7 @@ def test_a_dry_run_sends_nothing_and_writes_nothing(xero: Sandbox) -> None:
 
 def test_a_second_push_for_the_same_company_is_refused_while_one_runs(xero: Sandbox) -> None:
     from uku_xero_cli.errors import LockHeld
-    from uku_xero_cli.sync.invoices import push_lock
+    from uku_xero_cli.locks import push_lock
 
     with push_lock(settings(), COMPANY), pytest.raises(LockHeld):
         push(xero, invoice())

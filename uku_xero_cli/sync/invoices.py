@@ -18,8 +18,7 @@ store records each attempt before the request leaves and its outcome after the a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -27,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 from uku_xero_cli.errors import (
     InvoicesRejected,
     ItemFailure,
-    LockHeld,
     NetworkError,
     PartialFailure,
     UkuXeroError,
     XeroValidationError,
 )
+from uku_xero_cli.locks import push_lock
 from uku_xero_cli.store.models import Invoice, PushRecord
 from uku_xero_cli.sync.invoice_file import UkuInvoice, money
 from uku_xero_cli.sync.invoice_payload import (
@@ -46,8 +45,6 @@ from uku_xero_cli.sync.invoice_payload import (
 from uku_xero_cli.sync.push_contacts import ContactChoice, ContactResolver
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import httpx
 
     from uku_xero_cli.settings import Settings
@@ -549,33 +546,6 @@ def _pick_by_number(answers: list[dict[str, Any]], number: str) -> dict[str, Any
 
 
 # -- running it for a company -----------------------------------------------------------------
-
-
-def push_lock_path(settings: Settings, company: str) -> Path:
-    return settings.store_file(company).with_suffix(".push.lock")
-
-
-@contextmanager
-def push_lock(settings: Settings, company: str) -> Iterator[None]:
-    """One push per company at a time: two runs would race on the same invoices."""
-    from filelock import FileLock, Timeout
-
-    from uku_xero_cli.fsutil import ensure_private_dir
-
-    path = push_lock_path(settings, company)
-    ensure_private_dir(path.parent)
-    lock = FileLock(str(path), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockHeld(
-            f"another push-invoice for company '{company}' is running",
-            hint="wait for it to finish and run this again",
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def validate(store: Store, invoices: Sequence[UkuInvoice], *, draft: bool) -> None:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from uku_xero_cli.errors import LockHeld, UkuXeroError, UsageError
+from uku_xero_cli.errors import UkuXeroError, UsageError
+from uku_xero_cli.locks import reload_lock as reload_lock
+from uku_xero_cli.locks import reload_lock_path
 from uku_xero_cli.redact import redact
 from uku_xero_cli.store.models import (
     Currency,
@@ -38,7 +38,6 @@ from uku_xero_cli.xero.paging import DEFAULT_PAGE_SIZE, Page
 from uku_xero_cli.xero.parse import parse_optional_datetime, server_time
 
 if TYPE_CHECKING:
-    from uku_xero_cli.settings import Settings
     from uku_xero_cli.store import Store
     from uku_xero_cli.store.models import RunOutcome
     from uku_xero_cli.store.organisation import OrganisationChange
@@ -508,31 +507,5 @@ def load_stats(store: Store, months: Sequence[str]) -> stats.WorkStats:
     return stats.WorkStats([by_month[m] for m in months])
 
 
-# -- the per-company lock ---------------------------------------------------------------------
-
-
-def lock_path(settings: Settings, company: str) -> Path:
-    return settings.store_file(company).with_suffix(".reload.lock")
-
-
-@contextmanager
-def reload_lock(settings: Settings, company: str, *, wait: bool = False) -> Iterator[None]:
-    """Hold the company's reload lock: a second reload fails at once, or queues with `wait`."""
-    from filelock import FileLock, Timeout
-
-    from uku_xero_cli.fsutil import ensure_private_dir
-
-    path = lock_path(settings, company)
-    ensure_private_dir(path.parent)
-    lock = FileLock(str(path), timeout=-1 if wait else 0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockHeld(
-            f"a reload of company '{company}' is already running",
-            hint="wait for it to finish, or pass --wait to queue behind it",
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
+# The company's reload lock lives in `locks`; its names stay importable from here.
+lock_path = reload_lock_path
