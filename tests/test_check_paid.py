@@ -359,6 +359,21 @@ def test_a_check_by_id_takes_its_cursor_from_xeros_clock(xero: Sandbox) -> None:
     assert paid.amount_paid == Decimal("40.00") and "payments" in paid.changed
 
 
+def test_a_sweep_takes_its_cursor_from_xeros_clock(xero: Sandbox) -> None:
+    from uku_xero_cli.sync.paid import CURSOR, CURSOR_MARGIN
+
+    # Xero's clock is an hour behind this machine's; 110 open invoices are swept, not asked
+    # for by ID.
+    xero.clock.advance(-3600)
+    pushed(xero, *invoices(110))
+    first = check(xero)
+    assert first.method == "open-sweep" and len(first.results) == 110
+    with store() as db:
+        cursor = db.cursor(CURSOR)
+    assert cursor is not None
+    assert abs(cursor - (xero.clock.now() - CURSOR_MARGIN)) < timedelta(seconds=30)
+
+
 # -- credits ------------------------------------------------------------------------------------
 
 

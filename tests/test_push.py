@@ -561,7 +561,8 @@ def test_a_second_push_for_the_same_company_is_refused_while_one_runs(xero: Sand
 
 def test_a_validation_error_body_carries_money_as_decimal(xero: Sandbox) -> None:
     from uku_xero_cli.errors import XeroValidationError
-    from uku_xero_cli.sync.invoice_payload import encode_json, xero_invoice
+    from uku_xero_cli.sync.invoice_payload import xero_invoice
+    from uku_xero_cli.xero.parse import encode_json
 
     bad_line = {**invoice()["lines"][0], "account_code": "090", "unit_price": "12.3456"}
     [found] = parse_documents(

@@ -95,7 +95,7 @@ def _print_json(out: Output, report: PushReport, error: UkuXeroError | None) -> 
     import sys
 
     from uku_xero_cli.cli.output import dumps
-    from uku_xero_cli.sync.invoice_payload import encode_json
+    from uku_xero_cli.xero.parse import encode_json
 
     # Amounts in the summary are text, as everywhere in --json; the request bodies of a dry
     # run are Xero's JSON exactly as it would be sent, numbers and all.

@@ -29,7 +29,6 @@ from uku_xero_cli.errors import (
     NetworkError,
     PartialFailure,
     UkuXeroError,
-    XeroValidationError,
 )
 from uku_xero_cli.locks import push_lock
 from uku_xero_cli.store.models import Invoice, PushRecord
@@ -37,12 +36,13 @@ from uku_xero_cli.sync.invoice_file import UkuInvoice, money
 from uku_xero_cli.sync.invoice_payload import (
     EDITABLE_STATUSES,
     content_hash,
-    encode_json,
     idempotency_key,
     xero_holds,
     xero_invoice,
 )
 from uku_xero_cli.sync.push_contacts import ContactChoice, ContactResolver
+from uku_xero_cli.xero import endpoints
+from uku_xero_cli.xero.writes import WRITE_BATCH, save_invoices
 
 if TYPE_CHECKING:
     import httpx
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from uku_xero_cli.tokens import CompanyTokens
     from uku_xero_cli.xero.client import XeroClient
 
-BATCH = 50
 # Results that count against the run (exit 6, or 2 when every invoice has one).
 FAILED = frozenset({"rejected", "refused", "failed"})
 # Sent, but Xero's answer did not say what became of it: not a success either.
@@ -233,18 +232,6 @@ def _count(n: int) -> str:
     return "1 invoice" if n == 1 else f"{n} invoices"
 
 
-def fetch_invoices(client: XeroClient, param: str, values: Sequence[str]) -> list[dict[str, Any]]:
-    """GET /Invoices filtered by `IDs` or `InvoiceNumbers`, up to 50 a request (the URL
-    length caps the list). Whatever Xero answers is returned; callers match by key."""
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(values), BATCH):
-        chunk = values[start : start + BATCH]
-        body = client.get("Invoices", params={param: ",".join(chunk)})
-        records = body.get("Invoices") if isinstance(body, dict) else None
-        found.extend(r for r in records or [] if isinstance(r, dict))
-    return found
-
-
 def _has_errors(element: dict[str, Any]) -> bool:
     return bool(element.get("HasErrors") or element.get("ValidationErrors"))
 
@@ -323,8 +310,8 @@ class PushJob:
             ready = [
                 p for p in todo if p.action == wanted and p.contact is not None and p.contact.ok
             ]
-            for start in range(0, len(ready), BATCH):
-                chunk = ready[start : start + BATCH]
+            for start in range(0, len(ready), WRITE_BATCH):
+                chunk = ready[start : start + WRITE_BATCH]
                 bodies = [self._body(p) for p in chunk]
                 self.report.planned.append(PlannedRequest(method, "Invoices", {"Invoices": bodies}))
                 for plan in chunk:
@@ -346,13 +333,11 @@ class PushJob:
         assert self.client is not None
         by_id = [p for p in plans if p.invoice_id]
         by_number = [p for p in plans if not p.invoice_id]
-        answers = fetch_invoices(self.client, "IDs", [p.invoice_id or "" for p in by_id])
+        answers = endpoints.invoices_by_ids(self.client, [p.invoice_id or "" for p in by_id])
         found_ids = {str(a.get("InvoiceID") or "").lower(): a for a in answers}
         for plan in by_id:
             plan.found = found_ids.get((plan.invoice_id or "").lower())
-        answers = fetch_invoices(
-            self.client, "InvoiceNumbers", [p.invoice.number for p in by_number]
-        )
+        answers = endpoints.invoices_by_numbers(self.client, [p.invoice.number for p in by_number])
         for plan in by_number:
             plan.found = _pick_by_number(answers, plan.invoice.number)
         for plan in plans:
@@ -435,12 +420,10 @@ class PushJob:
 
     def _send(self, plans: list[_Plan], method: str) -> None:
         plans = [p for p in plans if p.action != "done"]
-        for start in range(0, len(plans), BATCH):
-            self._send_batch(plans[start : start + BATCH], method)
+        for start in range(0, len(plans), WRITE_BATCH):
+            self._send_batch(plans[start : start + WRITE_BATCH], method)
 
     def _send_batch(self, plans: list[_Plan], method: str) -> None:
-        from uku_xero_cli.xero.parse import loads_xero
-
         assert self.client is not None
         bodies = [self._body(p) for p in plans]
         key = idempotency_key(
@@ -455,22 +438,7 @@ class PushJob:
                     plan.invoice.number, content_hash=plan.hash, idempotency_key=key
                 )
         try:
-            response = self.client.request(
-                method,
-                "Invoices",
-                # unitdp=4: Xero keeps unit prices to four decimal places instead of two.
-                params={"summarizeErrors": "false", "unitdp": "4"},
-                content=encode_json({"Invoices": bodies}).encode("utf-8"),
-                headers={"Idempotency-Key": key, "Content-Type": "application/json"},
-            )
-            answer = loads_xero(response.content) if response.content else {}
-            elements = answer.get("Invoices") if isinstance(answer, dict) else None
-            whole_refusal = False
-        except XeroValidationError as exc:
-            # summarizeErrors was not honoured: Xero refused the whole request.
-            body = exc.body if isinstance(exc.body, dict) else {}
-            elements = body.get("Elements")
-            whole_refusal = True
+            answer = save_invoices(self.client, method, bodies, idempotency_key=key)
         except UkuXeroError as exc:
             for plan in plans:
                 plan.finish(
@@ -482,9 +450,7 @@ class PushJob:
                     ],
                 )
             raise
-        self._record_answer(
-            plans, [e for e in elements or [] if isinstance(e, dict)], whole_refusal
-        )
+        self._record_answer(plans, answer.elements, answer.refused_whole)
 
     def _record_answer(
         self, plans: list[_Plan], elements: list[dict[str, Any]], whole_refusal: bool

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.store.models import ClientInput, ClientRecord, XeroContact
-from uku_xero_cli.sync.invoice_payload import encode_json, idempotency_key
+from uku_xero_cli.sync.invoice_payload import idempotency_key
 from uku_xero_cli.sync.matching import MatchResult, match_contacts
+from uku_xero_cli.xero import endpoints
+from uku_xero_cli.xero.parse import encode_json
+from uku_xero_cli.xero.writes import WRITE_BATCH, create_contacts
 
 if TYPE_CHECKING:
     from uku_xero_cli.store import Store
     from uku_xero_cli.xero.client import XeroClient
 
-BATCH = 50
 # Xero's ContactNumber ("identifies the contact in external systems") holds 50 characters.
 CONTACT_NUMBER_MAX = 50
 _RULE_WORDS = {
@@ -177,8 +179,8 @@ class ContactResolver:
         if not self.create:
             choices.update({c.id: self._not_creating(c) for c in pending})
             return choices
-        for start in range(0, len(pending), BATCH):
-            choices.update(self._create_batch(pending[start : start + BATCH]))
+        for start in range(0, len(pending), WRITE_BATCH):
+            choices.update(self._create_batch(pending[start : start + WRITE_BATCH]))
         return choices
 
     @staticmethod
@@ -199,24 +201,22 @@ class ContactResolver:
         choices: dict[str, ContactChoice] = {}
         found: list[tuple[ClientInput, dict[str, Any]]] = []
         eligible = [c for c in clients if len(c.id) <= CONTACT_NUMBER_MAX]
-        for chunk in _where_chunks(eligible):
-            where = " OR ".join(f"ContactNumber=={_literal(c.id)}" for c in chunk)
-            body = self.client.get("Contacts", params={"where": where})
-            by_number: dict[str, list[dict[str, Any]]] = {}
-            for element in _active(body):
-                by_number.setdefault(str(element.get("ContactNumber") or ""), []).append(element)
-            for client in chunk:
-                hits = by_number.get(client.id, [])
-                if len(hits) == 1:
-                    found.append((client, hits[0]))
-                elif hits:
-                    choices[client.id] = ContactChoice(
-                        client.id,
-                        problems=(
-                            f"client {client.id}: {len(hits)} Xero contacts have contact number "
-                            f"{client.id!r}; link it to one with `uku-xero clients`",
-                        ),
-                    )
+        answered = endpoints.contacts_by_numbers(self.client, [c.id for c in eligible])
+        by_number: dict[str, list[dict[str, Any]]] = {}
+        for element in _active(answered):
+            by_number.setdefault(str(element.get("ContactNumber") or ""), []).append(element)
+        for client in eligible:
+            hits = by_number.get(client.id, [])
+            if len(hits) == 1:
+                found.append((client, hits[0]))
+            elif hits:
+                choices[client.id] = ContactChoice(
+                    client.id,
+                    problems=(
+                        f"client {client.id}: {len(hits)} Xero contacts have contact number "
+                        f"{client.id!r}; link it to one with `uku-xero clients`",
+                    ),
+                )
         choices.update(self._link(found, "created_in_xero", "found by contact number"))
         return choices
 
@@ -224,9 +224,9 @@ class ContactResolver:
         """The active contact holding the client's name, if it may be the client's: not
         marked (ContactNumber) as another's, nor linked to another client in the store."""
         assert self.client is not None
-        body = self.client.get("Contacts", params={"searchTerm": client.name})
         key = client.name.strip().casefold()
-        same = [e for e in _active(body) if str(e.get("Name") or "").strip().casefold() == key]
+        found = endpoints.contacts_found_by(self.client, client.name)
+        same = [e for e in _active(found) if str(e.get("Name") or "").strip().casefold() == key]
         if len(same) != 1:
             return None
         contact = same[0]
@@ -255,27 +255,13 @@ class ContactResolver:
     # -- creating --------------------------------------------------------------------------
 
     def _create_batch(self, batch: list[ClientInput]) -> dict[str, ContactChoice]:
-        from uku_xero_cli.errors import XeroValidationError
-        from uku_xero_cli.xero.parse import loads_xero
-
         assert self.client is not None
         bodies = [new_contact(c) for c in batch]
         key = idempotency_key(
             self.company, self.tenant_id, "PUT Contacts", [encode_json(b) for b in bodies]
         )
-        try:
-            response = self.client.request(
-                "PUT",
-                "Contacts",
-                params={"summarizeErrors": "false"},
-                content=encode_json({"Contacts": bodies}).encode("utf-8"),
-                headers={"Idempotency-Key": key, "Content-Type": "application/json"},
-            )
-            answer = loads_xero(response.content) if response.content else {}
-        except XeroValidationError as exc:
-            answer = exc.body if isinstance(exc.body, dict) else {}
-        elements = answer.get("Contacts") or answer.get("Elements") or []
-        return self._record_created(batch, [e for e in elements if isinstance(e, dict)])
+        answer = create_contacts(self.client, bodies, idempotency_key=key)
+        return self._record_created(batch, answer.elements)
 
     def _record_created(
         self, batch: list[ClientInput], elements: list[dict[str, Any]]
@@ -323,34 +309,9 @@ def _name_taken(reasons: Sequence[str]) -> bool:
     return any("already assigned" in r or "must be unique" in r for r in reasons)
 
 
-def _active(body: Any) -> list[dict[str, Any]]:
-    records = body.get("Contacts") if isinstance(body, dict) else None
+def _active(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         r
-        for r in records or []
-        if isinstance(r, dict)
-        and r.get("ContactID")
-        and str(r.get("ContactStatus") or "ACTIVE").upper() == "ACTIVE"
+        for r in records
+        if r.get("ContactID") and str(r.get("ContactStatus") or "ACTIVE").upper() == "ACTIVE"
     ]
-
-
-def _literal(text: str) -> str:
-    """A string literal of Xero's `where` language."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-# The `where` text of one lookup stays short enough for the URL it goes in.
-_WHERE_BUDGET = 1200
-
-
-def _where_chunks(clients: Sequence[ClientInput]) -> list[list[ClientInput]]:
-    chunks: list[list[ClientInput]] = []
-    size = 0
-    for client in clients:
-        cost = len(client.id) + 24
-        if not chunks or size + cost > _WHERE_BUDGET:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(client)
-        size += cost
-    return chunks

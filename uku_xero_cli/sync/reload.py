@@ -34,8 +34,9 @@ from uku_xero_cli.store.work_documents import WorkDocument
 from uku_xero_cli.sync import stats
 from uku_xero_cli.sync.staging import PageStaging
 from uku_xero_cli.xero import endpoints
+from uku_xero_cli.xero.clock import ServerClock
 from uku_xero_cli.xero.paging import DEFAULT_PAGE_SIZE, Page
-from uku_xero_cli.xero.parse import parse_optional_datetime, server_time
+from uku_xero_cli.xero.parse import parse_optional_datetime
 
 if TYPE_CHECKING:
     from uku_xero_cli.store import Store
@@ -239,27 +240,6 @@ def _newest(current: datetime | None, record: Mapping[str, Any]) -> datetime | N
 SERVER_TIME_MARGIN = timedelta(seconds=1)
 
 
-class _ServerClock:
-    """The client as one data set sees it: it notes Xero's clock at the data set's first answer.
-
-    A record edited while later pages are read can carry an UpdatedDateUTC newer than an edit
-    to a record on a page already read; a cursor at the newest stamp seen would skip that
-    earlier edit for good. Nothing changed after the first answer can be older than it.
-    """
-
-    def __init__(self, client: ReloadClient) -> None:
-        self._client = client
-        self._answered = False
-        self.started: datetime | None = None
-
-    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        body = self._client.get(path, params, **kwargs)
-        if not self._answered:
-            self._answered = True
-            self.started = server_time(body)
-        return body
-
-
 def work_document(kind: str, record: Mapping[str, Any]) -> WorkDocument | None:
     document_id = record.get(ID_FIELDS[kind])
     month = stats.document_month(record)
@@ -279,7 +259,7 @@ class _Run:
         self.job = job
         self.result = DataSetResult(name, incremental=incremental)
         self.newest: datetime | None = None
-        self.client = _ServerClock(job.client)
+        self.client = ServerClock(job.client)
         self._on_page = on_page
 
     @property
