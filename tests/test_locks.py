@@ -1,5 +1,6 @@
 """Per-company locks: one file per kind of job, refused at once with the job's own message,
-the same error code and exit status for every job."""
+the same error code and exit status for every job; and no lock or store file for a company
+that was never connected."""
 
 from __future__ import annotations
 
@@ -71,3 +72,16 @@ def test_reload_and_push_held_elsewhere_give_the_same_error_code_and_exit_1(
     assert "already running" in reload_error["message"]
     assert push_error["hint"] == "wait for it to finish and run this again"
     assert sandbox.log.entries() == []
+
+
+@pytest.mark.parametrize(
+    "command", [("reload",), ("check-paid",), ("push-invoice", "inv.json")], ids=lambda c: c[0]
+)
+def test_a_company_never_connected_gets_no_lock_or_store_file(
+    cli: Cli, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    write(tmp_path, "inv.json", invoice())
+    name, *files = command
+    result = cli(name, "-c", "nowhere", *(str(tmp_path / f) for f in files))
+    assert result.exit_code == 3 and "not connected" in result.stderr
+    assert not load_settings().store_file("nowhere").parent.exists()

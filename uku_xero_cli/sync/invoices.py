@@ -19,6 +19,7 @@ store records each attempt before the request leaves and its outcome after the a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -557,42 +558,52 @@ def push_invoices(
     another organisation's data it is set aside first (`report.organisation_changed`), and
     `warn` is told at once, before validation may refuse the invoices.
     """
+    if options.dry_run:
+        return _dry_run(settings, company, invoices, options, store=store)
+    from uku_xero_cli.sync.session import company_session
+
+    # Contacts, links and reference data must all be the connected organisation's: the
+    # session binds the store to it before anything is validated.
+    with company_session(
+        settings,
+        company,
+        lock=push_lock(settings, company),
+        store=store,
+        client=client,
+        transport=transport,
+        warn=warn,
+    ) as session:
+        validate(session.store, invoices, draft=options.draft)
+        job = PushJob(
+            session.store,
+            session.client,
+            company=company,
+            tenant_id=session.tenant_id,
+            options=options,
+        )
+        report = job.run(invoices)
+        report.organisation_changed = session.organisation_changed
+        return report
+
+
+def _dry_run(
+    settings: Settings,
+    company: str,
+    invoices: Sequence[UkuInvoice],
+    options: PushOptions,
+    *,
+    store: Store | None,
+) -> PushReport:
+    """Nothing is sent, so a company not (yet) connected can be dry-run too; nor is the
+    store bound (see `refuse_other_organisation`)."""
     from uku_xero_cli.store import open_company_store
     from uku_xero_cli.tokens import TokenStore
-    from uku_xero_cli.xero.client import XeroClient
 
-    tokens = TokenStore(settings)
-    # Nothing is sent in a dry run, so a company not (yet) connected can be dry-run too;
-    # otherwise the connection is checked before the store is opened (or created).
-    record = None if options.dry_run else tokens.load_connected(company)
-
-    def run(db: Store) -> PushReport:
-        if record is None:
-            known = tokens.load(company)
-            refuse_other_organisation(db, company, known)
-            validate(db, invoices, draft=options.draft)
-            tenant_id = (known.tenant_id if known else None) or ""
-            job = PushJob(db, None, company=company, tenant_id=tenant_id, options=options)
-            return job.run(invoices)
-        assert record.tenant_id is not None
-        with push_lock(settings, company):
-            # Contacts, links and reference data must all be the connected organisation's.
-            change = db.bind_organisation(record.tenant_id, record.tenant_name)
-            if change is not None and warn is not None:
-                warn(change.message())
-            validate(db, invoices, draft=options.draft)
-            own = client is None
-            api = client or XeroClient(settings, company, store=tokens, transport=transport)
-            try:
-                job = PushJob(db, api, company=company, tenant_id=record.tenant_id, options=options)
-                report = job.run(invoices)
-            finally:
-                if own:
-                    api.close()
-            report.organisation_changed = change
-            return report
-
-    if store is not None:
-        return run(store)
-    with open_company_store(settings, company) as opened:
-        return run(opened)
+    opened = nullcontext(store) if store is not None else open_company_store(settings, company)
+    with opened as db:
+        known = TokenStore(settings).load(company)
+        refuse_other_organisation(db, company, known)
+        validate(db, invoices, draft=options.draft)
+        tenant_id = (known.tenant_id if known else None) or ""
+        job = PushJob(db, None, company=company, tenant_id=tenant_id, options=options)
+        return job.run(invoices)

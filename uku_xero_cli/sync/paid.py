@@ -330,24 +330,11 @@ def check_paid(
     held another organisation's data it is set aside first (`report.organisation_changed`,
     and `warn` is told at once).
     """
-    from uku_xero_cli.store import open_company_store
-    from uku_xero_cli.tokens import TokenStore
-    from uku_xero_cli.xero.client import XeroClient
+    from uku_xero_cli.sync.session import company_session
 
-    tokens = TokenStore(settings)
-    # Before the store: a company that was never connected must not get an empty store file.
-    record = tokens.load_connected(company)
-    assert record.tenant_id is not None
-    with open_company_store(settings, company) as store:
-        change = store.bind_organisation(record.tenant_id, record.tenant_name)
-        if change is not None and warn is not None:
-            warn(change.message())
-        own = client is None
-        api = client or XeroClient(settings, company, store=tokens, transport=transport)
-        try:
-            report = PaidCheck(store, api).run(numbers)
-        finally:
-            if own:
-                api.close()
-        report.organisation_changed = change
+    with company_session(
+        settings, company, client=client, transport=transport, warn=warn
+    ) as session:
+        report = PaidCheck(session.store, session.client).run(numbers)
+        report.organisation_changed = session.organisation_changed
         return report
