@@ -21,9 +21,10 @@ import common
 from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.settings import Settings
-from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
-from uku_xero_cli.sync.invoices import PushOptions, push_invoices
 from uku_xero_cli.sync.paid import PaidCheck, PaidReport
+from uku_xero_cli.sync.push.file import parse_documents
+from uku_xero_cli.sync.push.invoice import InvoiceDocument
+from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 from uku_xero_cli.sync.reload import ReloadOptions
 from uku_xero_cli.sync.reload_companies import reload_company
 from uku_xero_cli.xero.client import XeroClient

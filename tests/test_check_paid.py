@@ -29,9 +29,10 @@ from uku_xero_cli.errors import UsageError
 from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
-from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
-from uku_xero_cli.sync.invoices import PushOptions, push_invoices
 from uku_xero_cli.sync.paid import PaidReport, PaidResult, check_paid
+from uku_xero_cli.sync.push.file import parse_documents
+from uku_xero_cli.sync.push.invoice import InvoiceDocument
+from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 from uku_xero_cli.xero.client import XeroClient
 
 

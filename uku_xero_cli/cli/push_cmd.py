@@ -12,7 +12,7 @@ from uku_xero_cli.cli.options import Company, Json, Quiet, Verbose
 if TYPE_CHECKING:
     from uku_xero_cli.cli.output import Output
     from uku_xero_cli.errors import UkuXeroError
-    from uku_xero_cli.sync.invoices import PushReport
+    from uku_xero_cli.sync.push.report import PushReport
 
 
 def push_invoice(
@@ -57,8 +57,8 @@ def push_invoice(
     with out.guard():
         import sys
 
-        from uku_xero_cli.sync.invoice_file import parse_documents, read_documents
-        from uku_xero_cli.sync.invoices import PushOptions, push_invoices
+        from uku_xero_cli.sync.push.file import parse_documents, read_documents
+        from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 
         documents = read_documents(files, sys.stdin.buffer)
         invoices = parse_documents(documents)

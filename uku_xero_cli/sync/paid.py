@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.store.models import Invoice, Payment, PushRecord
-from uku_xero_cli.sync.invoice_file import money
+from uku_xero_cli.sync.push.invoice import money
 from uku_xero_cli.xero import endpoints
 from uku_xero_cli.xero.clock import ServerClock
 

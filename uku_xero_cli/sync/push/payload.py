@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from uku_xero_cli.store.models import Invoice
-from uku_xero_cli.sync.invoice_file import UkuInvoice, decimal_text
+from uku_xero_cli.sync.push.invoice import UkuInvoice, decimal_text
 
 DRAFT = "DRAFT"
 AUTHORISED = "AUTHORISED"
