@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,12 +21,15 @@ import common
 from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.settings import Settings
-from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
-from uku_xero_cli.sync.invoices import BATCH, PushOptions, push_invoices
 from uku_xero_cli.sync.paid import PaidCheck, PaidReport
+from uku_xero_cli.sync.push.file import parse_documents
+from uku_xero_cli.sync.push.invoice import InvoiceDocument
+from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 from uku_xero_cli.sync.reload import ReloadOptions
 from uku_xero_cli.sync.reload_companies import reload_company
 from uku_xero_cli.xero.client import XeroClient
+from uku_xero_cli.xero.endpoints import lookup_batches
+from uku_xero_cli.xero.writes import WRITE_BATCH
 
 TARGET = 12
 
@@ -110,8 +112,8 @@ def main() -> None:
         assert pushed.error is None, pushed.error
         print(
             f"pushed {args.invoices:,} invoices in {len(transport.api())} requests "
-            f"(batches of {BATCH}); asking by ID would take "
-            f"{math.ceil(args.invoices / BATCH)} requests per check"
+            f"(batches of {WRITE_BATCH}); asking by ID would take "
+            f"{len(lookup_batches(['id'] * args.invoices))} requests per check"
         )
         print(f"  {'check':<34} {'open':>5} {'requests':>9} {'method':<20} {'time':>7}")
 

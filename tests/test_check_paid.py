@@ -29,9 +29,10 @@ from uku_xero_cli.errors import UsageError
 from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
-from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
-from uku_xero_cli.sync.invoices import PushOptions, push_invoices
 from uku_xero_cli.sync.paid import PaidReport, PaidResult, check_paid
+from uku_xero_cli.sync.push.file import parse_documents
+from uku_xero_cli.sync.push.invoice import InvoiceDocument
+from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 from uku_xero_cli.xero.client import XeroClient
 
 
@@ -357,6 +358,21 @@ def test_a_check_by_id_takes_its_cursor_from_xeros_clock(xero: Sandbox) -> None:
     assert second.method.startswith("modified-since")
     paid = by_number(second)["UKU-1"]
     assert paid.amount_paid == Decimal("40.00") and "payments" in paid.changed
+
+
+def test_a_sweep_takes_its_cursor_from_xeros_clock(xero: Sandbox) -> None:
+    from uku_xero_cli.sync.paid import CURSOR, CURSOR_MARGIN
+
+    # Xero's clock is an hour behind this machine's; 110 open invoices are swept, not asked
+    # for by ID.
+    xero.clock.advance(-3600)
+    pushed(xero, *invoices(110))
+    first = check(xero)
+    assert first.method == "open-sweep" and len(first.results) == 110
+    with store() as db:
+        cursor = db.cursor(CURSOR)
+    assert cursor is not None
+    assert abs(cursor - (xero.clock.now() - CURSOR_MARGIN)) < timedelta(seconds=30)
 
 
 # -- credits ------------------------------------------------------------------------------------

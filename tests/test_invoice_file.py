@@ -18,15 +18,9 @@ from hypothesis import strategies as st
 from tests.invoice_helpers import invoice
 from uku_xero_cli.errors import InvalidInvoice
 from uku_xero_cli.store import Currency, Item, Store, TaxRate
-from uku_xero_cli.sync.invoice_file import (
-    InvoiceDocument,
-    ReferenceData,
-    UkuInvoice,
-    check_references,
-    load_reference,
-    parse_documents,
-    read_documents,
-)
+from uku_xero_cli.sync.push.file import parse_documents, read_documents
+from uku_xero_cli.sync.push.invoice import InvoiceDocument, UkuInvoice
+from uku_xero_cli.sync.push.validate import ReferenceData, check_references, load_reference
 
 PRODUCT_EXAMPLE = """{
   "number": "UKU-2026-0042",

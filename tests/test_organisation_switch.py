@@ -24,9 +24,10 @@ from uku_xero_cli.sandbox.state import Organisation
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.store import Store
 from uku_xero_cli.store.models import XeroContact
-from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
-from uku_xero_cli.sync.invoices import PushOptions, push_invoices
 from uku_xero_cli.sync.paid import check_paid
+from uku_xero_cli.sync.push.file import parse_documents
+from uku_xero_cli.sync.push.invoice import InvoiceDocument
+from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
 
 Cli = Callable[..., CliResult]

@@ -29,8 +29,10 @@ from uku_xero_cli.errors import InvoicesRejected, NetworkError, PartialFailure
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.store import ClientInput, Store
-from uku_xero_cli.sync.invoice_file import InvoiceDocument, parse_documents
-from uku_xero_cli.sync.invoices import PushOptions, PushReport, push_invoices
+from uku_xero_cli.sync.push.file import parse_documents
+from uku_xero_cli.sync.push.invoice import InvoiceDocument
+from uku_xero_cli.sync.push.job import PushOptions, push_invoices
+from uku_xero_cli.sync.push.report import PushReport
 from uku_xero_cli.xero.client import XeroClient
 from uku_xero_cli.xero.retry import RetryPolicy
 
@@ -516,7 +518,7 @@ def _wait_for(sandbox: Sandbox, method: str, path: str, count: int) -> list[Any]
 
 
 def test_the_idempotency_key_follows_company_tenant_numbers_and_content() -> None:
-    from uku_xero_cli.sync.invoice_payload import content_hash, idempotency_key
+    from uku_xero_cli.sync.push.payload import content_hash, idempotency_key
 
     [a] = parse_documents([InvoiceDocument("a", json.dumps(invoice()).encode())])
     [b] = parse_documents([InvoiceDocument("b", json.dumps(invoice(reference="x")).encode())])
@@ -552,7 +554,7 @@ def test_a_dry_run_sends_nothing_and_writes_nothing(xero: Sandbox) -> None:
 
 def test_a_second_push_for_the_same_company_is_refused_while_one_runs(xero: Sandbox) -> None:
     from uku_xero_cli.errors import LockHeld
-    from uku_xero_cli.sync.invoices import push_lock
+    from uku_xero_cli.locks import push_lock
 
     with push_lock(settings(), COMPANY), pytest.raises(LockHeld):
         push(xero, invoice())
@@ -561,7 +563,8 @@ def test_a_second_push_for_the_same_company_is_refused_while_one_runs(xero: Sand
 
 def test_a_validation_error_body_carries_money_as_decimal(xero: Sandbox) -> None:
     from uku_xero_cli.errors import XeroValidationError
-    from uku_xero_cli.sync.invoice_payload import encode_json, xero_invoice
+    from uku_xero_cli.sync.push.payload import xero_invoice
+    from uku_xero_cli.xero.parse import encode_json
 
     bad_line = {**invoice()["lines"][0], "account_code": "090", "unit_price": "12.3456"}
     [found] = parse_documents(

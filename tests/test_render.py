@@ -15,8 +15,8 @@ from uku_xero_cli.cli.render.invoices import paid_table, push_table
 from uku_xero_cli.cli.render.sync import reload_summary, stats_table
 from uku_xero_cli.connection.status import CONNECTED, StatusReport
 from uku_xero_cli.store.models import Payment
-from uku_xero_cli.sync.invoices import InvoiceResult, PushReport
 from uku_xero_cli.sync.paid import PaidReport, PaidResult
+from uku_xero_cli.sync.push.report import InvoiceResult, PushReport
 from uku_xero_cli.sync.reload import DATA_SETS, DataSetResult, ReloadResult
 from uku_xero_cli.sync.stats import MonthStats, WorkStats
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,6 @@ from typing import Any
 from uku_xero_cli.errors import (
     DamagedTokenFile,
     InvalidCompanyName,
-    LockHeld,
     NotConnected,
     ReauthorizationRequired,
 )
@@ -304,28 +303,22 @@ class TokenStore:
             self.save(record)
             return record
 
-    @contextmanager
-    def lock(self, company: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    def lock(
+        self, company: str, timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> AbstractContextManager[None]:
         """Hold the company's cross-process lock (`<company>.lock`)."""
-        from filelock import FileLock, Timeout
+        from uku_xero_cli.locks import company_lock
 
-        ensure_private_dir(self.directory)
-        lock = FileLock(str(self.lock_path(company)), timeout=timeout, mode=0o600)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise LockHeld(
-                f"another uku-xero process has held the lock of company '{company}' for "
-                f"{timeout:.0f} s",
-                # The lock is the OS's lock on that file, held by a live process: it ends with
-                # the process, so removing the file would not help.
-                hint="wait for the other uku-xero command of this company to finish "
-                "(ps aux | grep uku-xero), then run this one again",
-            ) from None
-        try:
-            yield
-        finally:
-            lock.release()
+        return company_lock(
+            self.lock_path(company),
+            timeout=timeout,
+            busy=f"another uku-xero process has held the lock of company '{company}' for "
+            f"{timeout:.0f} s",
+            # The lock is the OS's lock on that file, held by a live process: it ends with
+            # the process, so removing the file would not help.
+            hint="wait for the other uku-xero command of this company to finish "
+            "(ps aux | grep uku-xero), then run this one again",
+        )
 
     def _tighten_directory(self) -> None:
         """A companies/ directory others may enter lets them see which companies exist and,

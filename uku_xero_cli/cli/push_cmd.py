@@ -12,7 +12,7 @@ from uku_xero_cli.cli.options import Company, Json, Quiet, Verbose
 if TYPE_CHECKING:
     from uku_xero_cli.cli.output import Output
     from uku_xero_cli.errors import UkuXeroError
-    from uku_xero_cli.sync.invoices import PushReport
+    from uku_xero_cli.sync.push.report import PushReport
 
 
 def push_invoice(
@@ -57,8 +57,8 @@ def push_invoice(
     with out.guard():
         import sys
 
-        from uku_xero_cli.sync.invoice_file import parse_documents, read_documents
-        from uku_xero_cli.sync.invoices import PushOptions, push_invoices
+        from uku_xero_cli.sync.push.file import parse_documents, read_documents
+        from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 
         documents = read_documents(files, sys.stdin.buffer)
         invoices = parse_documents(documents)
@@ -95,7 +95,7 @@ def _print_json(out: Output, report: PushReport, error: UkuXeroError | None) -> 
     import sys
 
     from uku_xero_cli.cli.output import dumps
-    from uku_xero_cli.sync.invoice_payload import encode_json
+    from uku_xero_cli.xero.parse import encode_json
 
     # Amounts in the summary are text, as everywhere in --json; the request bodies of a dry
     # run are Xero's JSON exactly as it would be sent, numbers and all.

@@ -3,7 +3,8 @@
 Without numbers it reads every pushed invoice not yet fully paid, voided or deleted, in as
 few requests as it can:
 
-- up to 100 of them: GET /Invoices?IDs=... in batches of 50 (the URL caps the list);
+- up to 100 of them (what 2 requests by ID read): GET /Invoices?IDs=... in batches of 50
+  (the URL caps the list);
 - more, after a complete check: the invoices this app created, 1,000 a page
   (`createdByMyApp=true`), with If-Modified-Since from that check, so an unchanged invoice
   costs nothing and a paid, voided or deleted one comes back;
@@ -21,8 +22,8 @@ and deleted, never as paid, whatever their amounts say.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -30,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.store.models import Invoice, Payment, PushRecord
-from uku_xero_cli.sync.invoice_file import money
-from uku_xero_cli.sync.invoices import BATCH
+from uku_xero_cli.sync.push.invoice import money
+from uku_xero_cli.xero import endpoints
+from uku_xero_cli.xero.clock import ServerClock
 
 if TYPE_CHECKING:
     import httpx
@@ -40,13 +42,15 @@ if TYPE_CHECKING:
     from uku_xero_cli.store import Store
     from uku_xero_cli.store.organisation import OrganisationChange
     from uku_xero_cli.xero.client import XeroClient
+    from uku_xero_cli.xero.paging import Page
 
 CURSOR = "check_paid"
 SWEEP_PAGE_SIZE = 1000
 # The statuses in which what is owed can still change (PAID, VOIDED and DELETED are final).
-OPEN_STATUSES = "DRAFT,SUBMITTED,AUTHORISED"
-# Up to this many invoices, asking by ID costs at most 2 requests: never more than a sweep.
-IDS_ONLY_UP_TO = 2 * BATCH
+OPEN_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+# Invoices that asking by ID reads in this many requests at most are always asked by ID:
+# a sweep would cost as much.
+IDS_ONLY_UP_TO_REQUESTS = 2
 # A record saved just before Xero's clock read the sweep's start may become visible a little
 # later: the next sweep starts this much earlier (fetching a record twice is harmless).
 CURSOR_MARGIN = timedelta(minutes=2)
@@ -169,28 +173,28 @@ class PaidCheck:
         self.store = store
         self.client = client
         self.method = "none"
-        # Xero's clock when it answered the first read: the next check's If-Modified-Since
-        # is reckoned from it, never from this machine's clock, which may differ.
-        self.server_started: datetime | None = None
+        # Every read goes through it: the next check's If-Modified-Since is reckoned from
+        # Xero's clock at the first answer, never from this machine's, which may differ.
+        self.reader = ServerClock(client)
 
     def run(self, numbers: Sequence[str] | None = None) -> PaidReport:
         sent_before = self.client.requests_sent
         targets, unconfirmed = self._targets(numbers)
         wanted = {t.invoice_id.lower(): t for t in targets if t.invoice_id}
         previous = {key: self.store.invoice(t.invoice_id or "") for key, t in wanted.items()}
-        started: datetime | None = None
+        # Should Xero's answers not say its time, the check starts when this machine asks.
+        local_start = datetime.now(UTC)
         covered = False
         if not wanted:
             fetched: dict[str, dict[str, Any]] = {}
-        elif numbers or len(wanted) <= IDS_ONLY_UP_TO:
-            local_start = datetime.now(UTC)
+        elif numbers or len(endpoints.lookup_batches(list(wanted))) <= IDS_ONLY_UP_TO_REQUESTS:
             fetched = self._by_ids(list(wanted))
-            started = self.server_started or local_start
             self.method = "ids"
             covered = not numbers
         else:
-            fetched, started = self._sweep(wanted)
+            fetched = self._sweep(wanted)
             covered = True
+        started = self.reader.started or local_start
         since_ok = self.method == "modified-since"
         results: list[PaidResult] = []
         fresh: list[Invoice] = []
@@ -210,7 +214,7 @@ class PaidCheck:
         results.extend(PaidResult(number=n, state="unconfirmed") for n in unconfirmed)
         with self.store.transaction():
             self.store.upsert_invoices(fresh)
-            if covered and started is not None:
+            if covered:
                 self.store.set_cursor(CURSOR, started - CURSOR_MARGIN)
         order = {n: i for i, n in enumerate(numbers or [])}
         results.sort(key=lambda r: (order.get(r.number, 0), r.number))
@@ -251,86 +255,64 @@ class PaidCheck:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _get(self, params: dict[str, str], headers: dict[str, str] | None = None) -> Any:
-        body = self.client.get("Invoices", params=params, headers=headers or {})
-        if self.server_started is None:
-            from uku_xero_cli.xero.parse import server_time
-
-            self.server_started = server_time(body)
-        return body
-
     def _by_ids(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         wanted = set(ids)
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), BATCH):
-            body = self._get({"IDs": ",".join(ids[start : start + BATCH])})
-            for element in _records(body):
-                key = str(element.get("InvoiceID") or "").lower()
-                if key in wanted:
-                    found[key] = element
-        return found
+        return {
+            key: element
+            for element in endpoints.invoices_by_ids(self.reader, ids)
+            if (key := _key(element)) in wanted
+        }
 
-    def _sweep(
-        self, wanted: Mapping[str, PushRecord]
-    ) -> tuple[dict[str, dict[str, Any]], datetime]:
-        from uku_xero_cli.xero.endpoints import if_modified_since
-
+    def _sweep(self, wanted: Mapping[str, PushRecord]) -> dict[str, dict[str, Any]]:
         since = self.store.cursor(CURSOR)
-        params = {"createdByMyApp": "true", "pageSize": str(SWEEP_PAGE_SIZE)}
-        headers: dict[str, str] = {}
         if since:
             # Without a status filter: an invoice paid, voided or deleted since the previous
             # check must come back, and only what changed since does.
-            headers["If-Modified-Since"] = if_modified_since(since)
+            pages = endpoints.invoices_by_this_app(
+                self.reader, since=since, page_size=SWEEP_PAGE_SIZE
+            )
             self.method = "modified-since"
         else:
             # Open ones only, so however many of the app's invoices were paid long ago they
             # cost nothing; one settled since it was pushed is then asked for by ID.
-            params["Statuses"] = OPEN_STATUSES
+            pages = endpoints.invoices_by_this_app(
+                self.reader, statuses=OPEN_STATUSES, page_size=SWEEP_PAGE_SIZE
+            )
             self.method = "open-sweep"
+        found, cut_short = self._read_sweep(pages, wanted)
+        unseen = [key for key in wanted if key not in found]
+        if unseen and (cut_short or not since):
+            # Cut short: the rest cost less by ID. After an open sweep: no longer open (paid,
+            # voided, deleted), or made by another app.
+            found.update(self._by_ids(unseen))
+            self.method += "+ids"
+        return found
+
+    @staticmethod
+    def _read_sweep(
+        pages: Iterator[Page], wanted: Mapping[str, PushRecord]
+    ) -> tuple[dict[str, dict[str, Any]], bool]:
+        """The wanted invoices of the sweep's pages, and whether the sweep stopped early
+        because asking for the rest by ID costs no more than reading the pages left."""
         found: dict[str, dict[str, Any]] = {}
-        started: datetime | None = None
-        page = 1
-        while True:
-            body = self._get({**params, "page": str(page)}, headers)
-            if started is None:
-                started = self.server_started or datetime.now(UTC)
-            records = _records(body)
-            for element in records:
-                key = str(element.get("InvoiceID") or "").lower()
-                if key in wanted:
+        for page in pages:
+            for element in page.records:
+                if (key := _key(element)) in wanted:
                     found[key] = element
-            pages = _page_count(body, len(records))
-            if not records or page >= pages:
-                break
-            unseen = [key for key in wanted if key not in found]
-            if math.ceil(len(unseen) / BATCH) <= pages - page:
-                # Asking for the rest by ID costs no more than reading the remaining pages.
-                found.update(self._by_ids(unseen))
-                self.method += "+ids"
-                return found, started
-            page += 1
-        assert started is not None
-        if not since:
-            unseen = [key for key in wanted if key not in found]
-            if unseen:
-                # No longer open (paid, voided, deleted), or made by another app: ask by ID.
-                found.update(self._by_ids(unseen))
-                self.method += "+ids"
-        return found, started
+            if page.page_count is not None:
+                left = page.page_count - page.number
+            else:
+                # Without Xero's pagination data only a short page proves the end.
+                left = sys.maxsize if len(page.records) >= SWEEP_PAGE_SIZE else 0
+            if left > 0:
+                unseen = [key for key in wanted if key not in found]
+                if len(endpoints.lookup_batches(unseen)) <= left:
+                    return found, True
+        return found, False
 
 
-def _records(body: Any) -> list[dict[str, Any]]:
-    records = body.get("Invoices") if isinstance(body, Mapping) else None
-    return [r for r in records or [] if isinstance(r, dict)]
-
-
-def _page_count(body: Any, records: int) -> int:
-    meta = body.get("pagination") if isinstance(body, Mapping) else None
-    if isinstance(meta, Mapping) and isinstance(meta.get("pageCount"), int):
-        return int(meta["pageCount"])
-    # Without pagination data only a short page proves the end.
-    return 1 if records < SWEEP_PAGE_SIZE else 1_000_000
+def _key(element: Mapping[str, Any]) -> str:
+    return str(element.get("InvoiceID") or "").lower()
 
 
 def check_paid(
@@ -348,24 +330,11 @@ def check_paid(
     held another organisation's data it is set aside first (`report.organisation_changed`,
     and `warn` is told at once).
     """
-    from uku_xero_cli.store import open_company_store
-    from uku_xero_cli.tokens import TokenStore
-    from uku_xero_cli.xero.client import XeroClient
+    from uku_xero_cli.sync.session import company_session
 
-    tokens = TokenStore(settings)
-    # Before the store: a company that was never connected must not get an empty store file.
-    record = tokens.load_connected(company)
-    assert record.tenant_id is not None
-    with open_company_store(settings, company) as store:
-        change = store.bind_organisation(record.tenant_id, record.tenant_name)
-        if change is not None and warn is not None:
-            warn(change.message())
-        own = client is None
-        api = client or XeroClient(settings, company, store=tokens, transport=transport)
-        try:
-            report = PaidCheck(store, api).run(numbers)
-        finally:
-            if own:
-                api.close()
-        report.organisation_changed = change
+    with company_session(
+        settings, company, client=client, transport=transport, warn=warn
+    ) as session:
+        report = PaidCheck(session.store, session.client).run(numbers)
+        report.organisation_changed = session.organisation_changed
         return report

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from uku_xero_cli.errors import LockHeld, UkuXeroError, UsageError
+from uku_xero_cli.errors import UkuXeroError, UsageError
+from uku_xero_cli.locks import reload_lock as reload_lock
+from uku_xero_cli.locks import reload_lock_path
 from uku_xero_cli.redact import redact
 from uku_xero_cli.store.models import (
     Currency,
@@ -34,11 +34,11 @@ from uku_xero_cli.store.work_documents import WorkDocument
 from uku_xero_cli.sync import stats
 from uku_xero_cli.sync.staging import PageStaging
 from uku_xero_cli.xero import endpoints
+from uku_xero_cli.xero.clock import ServerClock
 from uku_xero_cli.xero.paging import DEFAULT_PAGE_SIZE, Page
-from uku_xero_cli.xero.parse import parse_optional_datetime, server_time
+from uku_xero_cli.xero.parse import parse_optional_datetime
 
 if TYPE_CHECKING:
-    from uku_xero_cli.settings import Settings
     from uku_xero_cli.store import Store
     from uku_xero_cli.store.models import RunOutcome
     from uku_xero_cli.store.organisation import OrganisationChange
@@ -240,27 +240,6 @@ def _newest(current: datetime | None, record: Mapping[str, Any]) -> datetime | N
 SERVER_TIME_MARGIN = timedelta(seconds=1)
 
 
-class _ServerClock:
-    """The client as one data set sees it: it notes Xero's clock at the data set's first answer.
-
-    A record edited while later pages are read can carry an UpdatedDateUTC newer than an edit
-    to a record on a page already read; a cursor at the newest stamp seen would skip that
-    earlier edit for good. Nothing changed after the first answer can be older than it.
-    """
-
-    def __init__(self, client: ReloadClient) -> None:
-        self._client = client
-        self._answered = False
-        self.started: datetime | None = None
-
-    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        body = self._client.get(path, params, **kwargs)
-        if not self._answered:
-            self._answered = True
-            self.started = server_time(body)
-        return body
-
-
 def work_document(kind: str, record: Mapping[str, Any]) -> WorkDocument | None:
     document_id = record.get(ID_FIELDS[kind])
     month = stats.document_month(record)
@@ -280,7 +259,7 @@ class _Run:
         self.job = job
         self.result = DataSetResult(name, incremental=incremental)
         self.newest: datetime | None = None
-        self.client = _ServerClock(job.client)
+        self.client = ServerClock(job.client)
         self._on_page = on_page
 
     @property
@@ -508,31 +487,5 @@ def load_stats(store: Store, months: Sequence[str]) -> stats.WorkStats:
     return stats.WorkStats([by_month[m] for m in months])
 
 
-# -- the per-company lock ---------------------------------------------------------------------
-
-
-def lock_path(settings: Settings, company: str) -> Path:
-    return settings.store_file(company).with_suffix(".reload.lock")
-
-
-@contextmanager
-def reload_lock(settings: Settings, company: str, *, wait: bool = False) -> Iterator[None]:
-    """Hold the company's reload lock: a second reload fails at once, or queues with `wait`."""
-    from filelock import FileLock, Timeout
-
-    from uku_xero_cli.fsutil import ensure_private_dir
-
-    path = lock_path(settings, company)
-    ensure_private_dir(path.parent)
-    lock = FileLock(str(path), timeout=-1 if wait else 0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockHeld(
-            f"a reload of company '{company}' is already running",
-            hint="wait for it to finish, or pass --wait to queue behind it",
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
+# The company's reload lock lives in `locks`; its names stay importable from here.
+lock_path = reload_lock_path

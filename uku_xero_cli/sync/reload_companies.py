@@ -1,8 +1,9 @@
 """Running reloads for one company or for every connected company.
 
-A company's reload opens its Xero client and store under the company's reload lock. A
-failure is kept in the company's `ReloadResult` instead of raised, so `--all` carries on
-with the others and reports each company's outcome; Ctrl-C still stops everything.
+A company's reload runs in a company session (`session.company_session`) under the
+company's reload lock. A failure is kept in the company's `ReloadResult` instead of raised,
+so `--all` carries on with the others and reports each company's outcome; Ctrl-C still
+stops everything.
 """
 
 from __future__ import annotations
@@ -12,13 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from uku_xero_cli.errors import NotConnected, UkuXeroError
-from uku_xero_cli.sync.reload import (
-    Progress,
-    ReloadJob,
-    ReloadOptions,
-    ReloadResult,
-    reload_lock,
-)
+from uku_xero_cli.locks import reload_lock
+from uku_xero_cli.sync.reload import Progress, ReloadJob, ReloadOptions, ReloadResult
 
 if TYPE_CHECKING:
     import httpx
@@ -42,30 +38,23 @@ def reload_company(
     retry: RetryPolicy | None = None,
 ) -> ReloadResult:
     """Reload one company; its failure (if any) is in `result.error`."""
-    from uku_xero_cli.store import open_company_store
-    from uku_xero_cli.tokens import TokenStore
-    from uku_xero_cli.xero.client import XeroClient
+    from uku_xero_cli.sync.session import company_session
 
     try:
-        with reload_lock(settings, company, wait=wait):
-            tokens = TokenStore(settings)
-            record = tokens.load_connected(company)
-            with (
-                XeroClient(
-                    settings, company, store=tokens, transport=transport, pacer=pacer, retry=retry
-                ) as client,
-                open_company_store(settings, company) as store,
-            ):
-                job = ReloadJob(
-                    client,
-                    store,
-                    options,
-                    company=company,
-                    progress=progress,
-                    tenant_id=record.tenant_id,
-                    tenant_name=record.tenant_name,
-                )
-                return job.run()
+        with company_session(
+            settings,
+            company,
+            lock=reload_lock(settings, company, wait=wait),
+            transport=transport,
+            pacer=pacer,
+            retry=retry,
+        ) as session:
+            job = ReloadJob(
+                session.client, session.store, options, company=company, progress=progress
+            )
+            result = job.run()
+            result.organisation_changed = session.organisation_changed
+            return result
     except Exception as exc:  # one company's failure must not stop `--all`
         return ReloadResult(company, months=options.window_months(), error=exc)
 

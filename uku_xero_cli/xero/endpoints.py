@@ -1,19 +1,23 @@
-"""Thin functions over Xero's accounting endpoints that reload reads.
+"""Thin functions over Xero's accounting endpoints: what reload reads and the lookups
+push-invoice and check-paid make.
 
-Each yields `Page`s of records decoded with Decimal money (see `parse.loads_xero`); paged
-endpoints are walked with `paging.paginate`, the others answer in one page. `since` becomes
-`If-Modified-Since` where Xero supports it, so an unchanged organisation costs one request.
+The collection reads yield `Page`s of records decoded with Decimal money (see
+`parse.loads_xero`); paged endpoints are walked with `paging.paginate`, the others answer in
+one page. `since` becomes `If-Modified-Since` where Xero supports it, so an unchanged
+organisation costs one request. Lookups by key (`IDs`, `InvoiceNumbers`, ContactNumber) are
+cut into batches in one place, `lookup_batches`. Nothing outside `xero/` builds a query (the
+batch writes are in `writes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from uku_xero_cli.xero.paging import DEFAULT_PAGE_SIZE, Page, paginate
-from uku_xero_cli.xero.parse import where_datetime
+from uku_xero_cli.xero.parse import where_datetime, where_string
 
 
 class XeroReader(Protocol):
@@ -158,3 +162,99 @@ def manual_journals(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> Iterator[Page]:
     return _dated(client, "ManualJournals", window, since, page_size)
+
+
+# -- what this app created --------------------------------------------------------------------
+
+
+def invoices_by_this_app(
+    client: XeroReader,
+    *,
+    since: datetime | None = None,
+    statuses: Sequence[str] = (),
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Iterator[Page]:
+    """The invoices this app created (`createdByMyApp`), every type; only those in
+    `statuses` when given, and only those changed since `since` when given."""
+    params = {"createdByMyApp": "true"}
+    if statuses:
+        params["Statuses"] = ",".join(statuses)
+    return _paged(client, "Invoices", "Invoices", since=since, params=params, page_size=page_size)
+
+
+# -- lookups by key ---------------------------------------------------------------------------
+
+# A lookup's values travel in the URL, whose length Xero's servers cap: at most this many
+# values a request.
+LOOKUP_BATCH = 50
+# The `where` text of a lookup by ContactNumber stays short enough for the URL it goes in.
+WHERE_BUDGET = 1200
+
+
+def records_of(body: Any, key: str) -> list[dict[str, Any]]:
+    """The records of collection `key` in an answer (nothing that is not a record)."""
+    records = body.get(key) if isinstance(body, Mapping) else None
+    return [r for r in records or [] if isinstance(r, dict)]
+
+
+def lookup_batches(
+    values: Sequence[str],
+    render: Callable[[Sequence[str]], str] = ",".join,
+    *,
+    budget: int | None = None,
+) -> list[list[str]]:
+    """`values` cut into the batches a lookup sends, one request each and in order: at most
+    LOOKUP_BATCH values, and with `budget` at most that many characters of `render(batch)`
+    (the text that goes in the URL). Every lookup is cut here and nowhere else."""
+    batches: list[list[str]] = []
+    for value in values:
+        last = batches[-1] if batches else None
+        if (
+            last is None
+            or len(last) >= LOOKUP_BATCH
+            or (budget is not None and len(render([*last, value])) > budget)
+        ):
+            batches.append([value])
+        else:
+            last.append(value)
+    return batches
+
+
+def _lookup(
+    client: XeroReader,
+    path: str,
+    param: str,
+    values: Sequence[str],
+    render: Callable[[Sequence[str]], str] = ",".join,
+    *,
+    budget: int | None = None,
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for batch in lookup_batches(values, render, budget=budget):
+        found.extend(records_of(client.get(path, params={param: render(batch)}), path))
+    return found
+
+
+def invoices_by_ids(client: XeroReader, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """GET /Invoices?IDs=...: whatever Xero answers; callers match records by InvoiceID."""
+    return _lookup(client, "Invoices", "IDs", ids)
+
+
+def invoices_by_numbers(client: XeroReader, numbers: Sequence[str]) -> list[dict[str, Any]]:
+    """GET /Invoices?InvoiceNumbers=...: every invoice (and bill) holding one of the numbers,
+    whatever its status; callers match records by InvoiceNumber."""
+    return _lookup(client, "Invoices", "InvoiceNumbers", numbers)
+
+
+def _any_contact_number(numbers: Sequence[str]) -> str:
+    return " OR ".join(f"ContactNumber=={where_string(n)}" for n in numbers)
+
+
+def contacts_by_numbers(client: XeroReader, numbers: Sequence[str]) -> list[dict[str, Any]]:
+    """Contacts whose ContactNumber is one of `numbers`, whatever their status."""
+    return _lookup(client, "Contacts", "where", numbers, _any_contact_number, budget=WHERE_BUDGET)
+
+
+def contacts_found_by(client: XeroReader, text: str) -> list[dict[str, Any]]:
+    """GET /Contacts?searchTerm=: contacts whose name, names or email contain `text`."""
+    return records_of(client.get("Contacts", params={"searchTerm": text}), "Contacts")

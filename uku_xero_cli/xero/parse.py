@@ -191,19 +191,51 @@ def where_datetime(day: date) -> str:
     return f"DateTime({day.year:04d},{day.month:02d},{day.day:02d})"
 
 
+def where_string(text: str) -> str:
+    """A string literal for a Xero `where` filter: `"O'Brien \\"Ltd\\""`."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def format_utc(moment: datetime) -> str:
     """ISO 8601 UTC text with microseconds, the form the store keeps timestamps in."""
     return _as_utc(moment).isoformat(timespec="microseconds")
 
 
-def server_time(body: Any) -> datetime | None:
-    """Xero's clock when it answered: the envelope's `DateTimeUTC`, or None.
+def _encode(value: Any, out: list[str], indent: int | None, depth: int) -> None:
+    def newline(level: int) -> str:
+        return "" if indent is None else "\n" + " " * (indent * level)
 
-    Cursors are bounded by it so that the local clock's drift never skips a change.
-    """
-    if not isinstance(body, Mapping):
-        return None
-    try:
-        return parse_optional_datetime(body.get("DateTimeUTC"), what="DateTimeUTC")
-    except ValueError:
-        return None
+    colon = ":" if indent is None else ": "
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"not a finite amount: {value}")
+        # Plain digits: Xero reads a JSON number, and no float ever held it.
+        out.append(format(value, "f"))
+    elif value is None or isinstance(value, bool | str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, Mapping | list | tuple):
+        is_map = isinstance(value, Mapping)
+        items = list(value.items()) if isinstance(value, Mapping) else list(value)
+        out.append("{" if is_map else "[")
+        for index, item in enumerate(items):
+            if index:
+                out.append(",")
+            out.append(newline(depth + 1))
+            if is_map:
+                out.append(json.dumps(str(item[0]), ensure_ascii=False) + colon)
+                item = item[1]
+            _encode(item, out, indent, depth + 1)
+        if items:
+            out.append(newline(depth))
+        out.append("}" if is_map else "]")
+    else:
+        raise TypeError(f"{type(value).__name__} does not go into a Xero request")
+
+
+def encode_json(value: Any, *, indent: int | None = None) -> str:
+    """JSON text with every Decimal written as the exact number it holds."""
+    out: list[str] = []
+    _encode(value, out, indent, 0)
+    return "".join(out)

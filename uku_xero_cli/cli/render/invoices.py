@@ -13,8 +13,8 @@ from uku_xero_cli.cli.render.format import Col, FittedTable, money
 from uku_xero_cli.redact import redact
 
 if TYPE_CHECKING:
-    from uku_xero_cli.sync.invoices import PushReport
     from uku_xero_cli.sync.paid import PaidReport, PaidResult
+    from uku_xero_cli.sync.push.report import PushReport
 
 DASH = "—"
 

@@ -1,6 +1,6 @@
-"""An Uku invoice as Xero's JSON: the body push-invoice sends, its exact encoding, the content
-hash and idempotency keys that make a retry safe, and whether an invoice Xero already holds
-says what we would send.
+"""An Uku invoice as Xero's JSON: the body push-invoice sends (encoded exactly by
+`xero.parse.encode_json`), the content hash and idempotency keys that make a retry safe, and
+whether an invoice Xero already holds says what we would send.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from uku_xero_cli.store.models import Invoice
-from uku_xero_cli.sync.invoice_file import UkuInvoice, decimal_text
+from uku_xero_cli.sync.push.invoice import UkuInvoice, decimal_text
 
 DRAFT = "DRAFT"
 AUTHORISED = "AUTHORISED"
@@ -67,46 +67,6 @@ def xero_invoice(
         lines.append(item)
     body["LineItems"] = lines
     return body
-
-
-def _encode(value: Any, out: list[str], indent: int | None, depth: int) -> None:
-    def newline(level: int) -> str:
-        return "" if indent is None else "\n" + " " * (indent * level)
-
-    colon = ":" if indent is None else ": "
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"not a finite amount: {value}")
-        # Plain digits: Xero reads a JSON number, and no float ever held it.
-        out.append(format(value, "f"))
-    elif value is None or isinstance(value, bool | str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, Mapping | list | tuple):
-        is_map = isinstance(value, Mapping)
-        items = list(value.items()) if isinstance(value, Mapping) else list(value)
-        out.append("{" if is_map else "[")
-        for index, item in enumerate(items):
-            if index:
-                out.append(",")
-            out.append(newline(depth + 1))
-            if is_map:
-                out.append(json.dumps(str(item[0]), ensure_ascii=False) + colon)
-                item = item[1]
-            _encode(item, out, indent, depth + 1)
-        if items:
-            out.append(newline(depth))
-        out.append("}" if is_map else "]")
-    else:
-        raise TypeError(f"{type(value).__name__} does not go into a Xero request")
-
-
-def encode_json(value: Any, *, indent: int | None = None) -> str:
-    """JSON text with every Decimal written as the exact number it holds."""
-    out: list[str] = []
-    _encode(value, out, indent, 0)
-    return "".join(out)
 
 
 def content_hash(invoice: UkuInvoice, *, draft: bool) -> str:

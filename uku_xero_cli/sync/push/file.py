@@ -1,0 +1,115 @@
+"""Uku's invoice files: reading the inputs named on the command line (files, standard
+input), decoding their JSON with every number a Decimal, and reading each invoice object
+(see `fields` for what an invoice may hold). One problem anywhere rejects the whole input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, BinaryIO
+
+from uku_xero_cli.sync.push.fields import read_invoice
+from uku_xero_cli.sync.push.invoice import InvoiceDocument, UkuInvoice
+from uku_xero_cli.sync.push.problems import Problems
+
+STDIN = "-"
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def decode_json(data: bytes) -> Any:
+    """JSON with every number as Decimal (never a float, and no cap on digits); raises
+    ValueError with a readable reason."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(
+            text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant
+        )
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ValueError(f"not valid JSON ({where}: {exc.msg})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON (nested too deeply)") from None
+    except (InvalidOperation, OverflowError):
+        raise ValueError("not valid JSON (a number out of range)") from None
+
+
+def parse_documents(documents: Sequence[InvoiceDocument]) -> list[UkuInvoice]:
+    """Every invoice of the inputs, in order; InvalidInvoice lists every problem found."""
+    problems = Problems()
+    invoices: list[UkuInvoice] = []
+    for document in documents:
+        try:
+            body = decode_json(document.data)
+        except ValueError as exc:
+            problems.add(document.label, str(exc))
+            continue
+        if isinstance(body, list):
+            if not body:
+                problems.add(document.label, "an empty list: no invoices")
+            for index, obj in enumerate(body):
+                invoice = read_invoice(problems, document.label, obj, f"[{index}]")
+                if invoice is not None:
+                    invoices.append(invoice)
+        elif isinstance(body, dict):
+            invoice = read_invoice(problems, document.label, body, "")
+            if invoice is not None:
+                invoices.append(invoice)
+        else:
+            problems.add(document.label, "not an invoice object or a list of them")
+    if not documents:
+        problems.add("", "no invoice files given")
+    _check_unique_numbers(invoices, problems)
+    problems.raise_if_any("the invoice input is not valid; nothing was sent")
+    return invoices
+
+
+def _check_unique_numbers(invoices: Iterable[UkuInvoice], problems: Problems) -> None:
+    seen: dict[str, UkuInvoice] = {}
+    for invoice in invoices:
+        key = invoice.number.casefold()
+        first = seen.setdefault(key, invoice)
+        if first is not invoice:
+            problems.add(
+                invoice.where("number"), f"{invoice.number} is also the number of {first.source}"
+            )
+
+
+def read_documents(paths: Sequence[str], stdin: BinaryIO | None = None) -> list[InvoiceDocument]:
+    """The inputs named on the command line (`-` is standard input, read once); a file that
+    cannot be read is a problem like any other, reported with the rest."""
+    from pathlib import Path
+
+    problems = Problems()
+    documents: list[InvoiceDocument] = []
+    stdin_read = False
+    for name in paths:
+        if name == STDIN:
+            if stdin_read:
+                problems.add("<stdin>", "given more than once")
+                continue
+            stdin_read = True
+            data = stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
+            label = "<stdin>"
+        else:
+            label = name
+            try:
+                with Path(name).open("rb") as fh:
+                    data = fh.read(MAX_FILE_BYTES + 1)
+            except OSError as exc:
+                problems.add(label, f"cannot read ({exc.strerror or exc})")
+                continue
+        if len(data) > MAX_FILE_BYTES:
+            problems.add(label, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            continue
+        documents.append(InvoiceDocument(label, data))
+    problems.raise_if_any("cannot read the invoice input; nothing was sent")
+    return documents

@@ -1,0 +1,146 @@
+"""An Uku invoice as push-invoice holds it once read and checked: its lines, the content
+that matters to Xero (for the content hash), and the total Xero should compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from uku_xero_cli.store.models import ClientInput
+from uku_xero_cli.sync.push.problems import join_path
+
+AmountsAre = Literal["exclusive", "inclusive", "no_tax"]
+AMOUNTS_ARE: tuple[AmountsAre, ...] = ("exclusive", "inclusive", "no_tax")
+# Xero's LineAmountTypes for each `amounts_are`.
+LINE_AMOUNT_TYPES: dict[str, str] = {
+    "exclusive": "Exclusive",
+    "inclusive": "Inclusive",
+    "no_tax": "NoTax",
+}
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    product_code: str | None = None
+    tax_type: str | None = None
+    account_code: str | None = None
+    discount_percent: Decimal | None = None
+
+    def net_amount(self) -> Decimal:
+        """The line amount as Xero computes it: quantity × price less discount, to the cent."""
+        gross = self.quantity * self.unit_price
+        if self.discount_percent:
+            gross = gross * (HUNDRED - self.discount_percent) / HUNDRED
+        return gross.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class UkuInvoice:
+    """One valid invoice of an Uku file; `source` says where it came from (for messages)."""
+
+    number: str
+    client: ClientInput
+    issue_date: date
+    currency: str
+    lines: tuple[InvoiceLine, ...]
+    amounts_are: AmountsAre = "exclusive"
+    due_date: date | None = None
+    reference: str | None = None
+    # Where it came from, for messages: the input's label and the path within it ("[2]").
+    label: str = field(default="", compare=False)
+    path: str = field(default="", compare=False)
+
+    @property
+    def source(self) -> str:
+        return f"{self.label}{self.path}"
+
+    def where(self, key: str) -> str:
+        """A field's place for a message: `inv.json: [2].lines[0].tax_type`."""
+        place = join_path(self.path, key)
+        return f"{self.label}: {place}" if self.label else place
+
+    @property
+    def line_amount_types(self) -> str:
+        return LINE_AMOUNT_TYPES[self.amounts_are]
+
+    def canonical(self) -> dict[str, Any]:
+        """The content that matters to Xero, normalised: equal amounts written differently
+        ("450" and "450.00") give the same value, so the content hash ignores the spelling."""
+        return {
+            "number": self.number,
+            "client": {
+                "id": self.client.id,
+                "name": self.client.name,
+                "email": self.client.email,
+                "registration_number": self.client.registration_number,
+                "vat_number": self.client.vat_number,
+            },
+            "issue_date": self.issue_date.isoformat(),
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "currency": self.currency,
+            "amounts_are": self.amounts_are,
+            "reference": self.reference,
+            "lines": [
+                {
+                    "description": line.description,
+                    "quantity": decimal_text(line.quantity),
+                    "unit_price": decimal_text(line.unit_price),
+                    "discount_percent": decimal_text(line.discount_percent),
+                    "product_code": line.product_code,
+                    "tax_type": line.tax_type,
+                    "account_code": line.account_code,
+                }
+                for line in self.lines
+            ],
+        }
+
+    def estimated_total(self, rates: Mapping[str, Decimal]) -> Decimal | None:
+        """The total Xero should compute, from the imported tax rates; None when a line's
+        tax depends on an account default the store does not know."""
+        amounts = [line.net_amount() for line in self.lines]
+        if self.amounts_are != "exclusive":
+            return sum(amounts, Decimal("0.00"))
+        total = Decimal("0.00")
+        for line, amount in zip(self.lines, amounts, strict=True):
+            if line.tax_type is None or line.tax_type not in rates:
+                return None
+            tax = (amount * rates[line.tax_type] / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+            total += amount + tax
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDocument:
+    """One input as read: `label` names it in messages (a path, or `<stdin>`)."""
+
+    label: str
+    data: bytes
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """Plain digits without exponent or trailing zeros: one spelling per amount."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def money(value: Decimal | None) -> Decimal | None:
+    """An amount with at least two decimal places (Xero's JSON may send 540.0 for 540.00);
+    more places are kept as they are."""
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        return value.quantize(CENT)
+    return value

@@ -1,0 +1,209 @@
+"""push-invoice: Uku invoices into Xero, never twice.
+
+For each valid invoice the store says what happened before:
+
+- never sent, or rejected last time: create it (PUT /Invoices);
+- pushed and unchanged (same content hash): nothing to do, no request;
+- changed since it was pushed: read it from Xero and update it (POST /Invoices) only while
+  Xero still lets its content change (DRAFT, SUBMITTED); otherwise refuse, naming the status;
+- sent but never confirmed (the answer was lost: a crash or a timeout): look it up in Xero
+  first. If Xero holds what we would send, it is recorded as done; if not, it is sent.
+
+Invoices go in batches of up to 50 with `summarizeErrors=false`, so Xero saves the valid ones
+and answers each invalid one with its own messages. Every request carries an Idempotency-Key
+derived from the company, the organisation and the batch's invoice numbers and content
+hashes: a retried request gets Xero's first answer instead of creating anything again. The
+store records each attempt before the request leaves and its outcome after the answer
+(`send`); what Xero holds is read first where it decides what to do (`lookup`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
+from uku_xero_cli.errors import UkuXeroError
+from uku_xero_cli.store.models import Invoice
+from uku_xero_cli.sync.push.contacts import ContactResolver
+from uku_xero_cli.sync.push.lookup import check_in_xero
+from uku_xero_cli.sync.push.payload import content_hash
+from uku_xero_cli.sync.push.plan import Plan, PushOptions, PushRun
+from uku_xero_cli.sync.push.report import PlannedRequest, PushReport
+from uku_xero_cli.sync.push.send import InvoiceSender
+from uku_xero_cli.sync.push.validate import refuse_other_organisation, validate
+from uku_xero_cli.xero.writes import WRITE_BATCH
+
+if TYPE_CHECKING:
+    import httpx
+
+    from uku_xero_cli.settings import Settings
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.sync.push.invoice import UkuInvoice
+    from uku_xero_cli.xero.client import XeroClient
+
+
+class PushJob:
+    """Pushes valid invoices for one company: `PushJob(run).run(invoices)`. In a dry run
+    (no client) nothing is sent: the report plans the requests instead."""
+
+    def __init__(self, run: PushRun) -> None:
+        self.push = run
+        self.store = run.store
+        self.options = run.options
+        self.report = PushReport([], dry_run=run.options.dry_run)
+        self._sent_before = run.client.requests_sent if run.client is not None else 0
+
+    def run(self, invoices: Sequence[UkuInvoice]) -> PushReport:
+        plans = [self._classify(invoice) for invoice in invoices]
+        try:
+            if self.options.dry_run:
+                self._plan_dry_run(plans)
+            else:
+                self._push(plans)
+        except UkuXeroError as exc:
+            self.report.error = exc
+        for plan in plans:
+            if plan.result is None:
+                plan.finish("not sent", reasons=[f"stopped before sending: {self.report.error}"])
+        self.report.results = [p.result for p in plans if p.result is not None]
+        if self.push.client is not None:
+            self.report.requests = self.push.client.requests_sent - self._sent_before
+        return self.report
+
+    def _push(self, plans: list[Plan]) -> None:
+        checks = [p for p in plans if p.action == "check"]
+        check_in_xero(self.store, self.push.xero, checks, draft=self.options.draft)
+        self._resolve_contacts([p for p in plans if p.action in ("create", "update")])
+        sender = InvoiceSender(self.push)
+        sender.send([p for p in plans if p.action == "create"], "PUT")
+        sender.send([p for p in plans if p.action == "update"], "POST")
+
+    # -- what the store knows --------------------------------------------------------------
+
+    def _classify(self, invoice: UkuInvoice) -> Plan:
+        digest = content_hash(invoice, draft=self.options.draft)
+        record = self.store.push_record(invoice.number)
+        plan = Plan(invoice, digest, record)
+        if record is None:
+            return plan
+        plan.invoice_id = record.invoice_id
+        if record.invoice_id is None:
+            # A pending attempt may have reached Xero; a rejected one did not.
+            plan.action = "check" if record.push_state == "pending" else "create"
+        elif record.push_state == "pushed" and record.content_hash == digest:
+            stored = self.store.invoice(record.invoice_id)
+            plan.finish_with("unchanged", stored or Invoice(record.invoice_id))
+        else:
+            plan.action = "check"
+        return plan
+
+    # -- dry run -----------------------------------------------------------------------------
+
+    def _plan_dry_run(self, plans: list[Plan]) -> None:
+        from uku_xero_cli.sync.push.validate import ReferenceData
+
+        todo = [p for p in plans if p.action != "done"]
+        for plan in todo:
+            if plan.action == "check":
+                # Whether Xero still allows it is only known by asking, which a dry run won't.
+                plan.action = "update" if plan.invoice_id else "create"
+        self._resolve_contacts(todo)
+        rates = ReferenceData.from_store(self.store).active_tax_rates
+        for method in ("PUT", "POST"):
+            wanted = "create" if method == "PUT" else "update"
+            ready = [
+                p for p in todo if p.action == wanted and p.contact is not None and p.contact.ok
+            ]
+            for start in range(0, len(ready), WRITE_BATCH):
+                chunk = ready[start : start + WRITE_BATCH]
+                bodies = [p.body(draft=self.options.draft) for p in chunk]
+                self.report.planned.append(PlannedRequest(method, "Invoices", {"Invoices": bodies}))
+                for plan in chunk:
+                    plan.finish(
+                        "would create" if method == "PUT" else "would update",
+                        total=plan.invoice.estimated_total(rates),
+                        invoice_id=plan.invoice_id,
+                        reasons=[]
+                        if method == "PUT"
+                        else ["changed since pushed: updated only if Xero still allows it"],
+                    )
+
+    # -- contacts ----------------------------------------------------------------------------
+
+    def _resolve_contacts(self, plans: list[Plan]) -> None:
+        if not plans:
+            return
+        choices = ContactResolver(self.push).resolve([p.invoice.client for p in plans])
+        for plan in plans:
+            plan.contact = choices.get(plan.invoice.client.id)
+            if plan.contact is None or not plan.contact.ok:
+                reasons = list(plan.contact.problems) if plan.contact else ["no Xero contact"]
+                plan.finish("failed", invoice_id=plan.invoice_id, reasons=reasons)
+
+
+# -- running it for a company -----------------------------------------------------------------
+
+
+def push_invoices(
+    settings: Settings,
+    company: str,
+    invoices: Sequence[UkuInvoice],
+    options: PushOptions,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    client: XeroClient | None = None,
+    store: Store | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> PushReport:
+    """Validate `invoices` against the company's store and push them (or plan, dry run).
+
+    `store` is the company's store already open (it stays open); by default it is opened
+    here. Raises InvalidInvoice (nothing sent) or the error that kept the run from starting;
+    a failure part-way is in `report.error` with every invoice's result. If the store held
+    another organisation's data it is set aside first (`report.organisation_changed`), and
+    `warn` is told at once, before validation may refuse the invoices.
+    """
+    if options.dry_run:
+        return _dry_run(settings, company, invoices, options, store=store)
+    from uku_xero_cli.locks import push_lock
+    from uku_xero_cli.sync.session import company_session
+
+    # Contacts, links and reference data must all be the connected organisation's: the
+    # session binds the store to it before anything is validated.
+    with company_session(
+        settings,
+        company,
+        lock=push_lock(settings, company),
+        store=store,
+        client=client,
+        transport=transport,
+        warn=warn,
+    ) as session:
+        validate(session.store, invoices, draft=options.draft)
+        run = PushRun(session.store, session.client, company, session.tenant_id, options)
+        report = PushJob(run).run(invoices)
+        report.organisation_changed = session.organisation_changed
+        return report
+
+
+def _dry_run(
+    settings: Settings,
+    company: str,
+    invoices: Sequence[UkuInvoice],
+    options: PushOptions,
+    *,
+    store: Store | None,
+) -> PushReport:
+    """Nothing is sent, so a company not (yet) connected can be dry-run too; nor is the
+    store bound (see `refuse_other_organisation`)."""
+    from uku_xero_cli.store import open_company_store
+    from uku_xero_cli.tokens import TokenStore
+
+    opened = nullcontext(store) if store is not None else open_company_store(settings, company)
+    with opened as db:
+        known = TokenStore(settings).load(company)
+        refuse_other_organisation(db, company, known)
+        validate(db, invoices, draft=options.draft)
+        tenant_id = (known.tenant_id if known else None) or ""
+        return PushJob(PushRun(db, None, company, tenant_id, options)).run(invoices)

@@ -1,0 +1,93 @@
+"""Looking up in Xero the invoices whose state there decides what push-invoice does: one
+pushed before and changed since (updated only while Xero still allows it), and one sent but
+never confirmed (recorded as done if Xero holds what we would send, else sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from uku_xero_cli.store.models import Invoice
+from uku_xero_cli.sync.push.payload import EDITABLE_STATUSES, xero_holds, xero_invoice
+from uku_xero_cli.xero import endpoints
+
+if TYPE_CHECKING:
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.sync.push.plan import Plan
+    from uku_xero_cli.xero.endpoints import XeroReader
+
+
+def check_in_xero(store: Store, client: XeroReader, plans: Sequence[Plan], *, draft: bool) -> None:
+    """Read the invoices of `plans` (by ID when one is known, else by number) and decide
+    each plan: create, update, or finished (unchanged, recovered, refused)."""
+    if not plans:
+        return
+    by_id = [p for p in plans if p.invoice_id]
+    by_number = [p for p in plans if not p.invoice_id]
+    answers = endpoints.invoices_by_ids(client, [p.invoice_id or "" for p in by_id])
+    found_ids = {str(a.get("InvoiceID") or "").lower(): a for a in answers}
+    for plan in by_id:
+        plan.found = found_ids.get((plan.invoice_id or "").lower())
+    answers = endpoints.invoices_by_numbers(client, [p.invoice.number for p in by_number])
+    for plan in by_number:
+        plan.found = _pick_by_number(answers, plan.invoice.number)
+    for plan in plans:
+        _decide(store, plan, draft=draft)
+
+
+def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
+    found = plan.found
+    if found is None:
+        if plan.invoice_id is None:
+            plan.action = "create"
+        else:
+            plan.finish(
+                "refused",
+                invoice_id=plan.invoice_id,
+                reasons=[
+                    f"Xero no longer returns the invoice {plan.invoice.number} was pushed "
+                    f"as ({plan.invoice_id}); it cannot be updated"
+                ],
+            )
+        return
+    current = Invoice.from_xero(found)
+    plan.invoice_id = current.invoice_id
+    wanted = xero_invoice(plan.invoice, contact_id=None, draft=draft)
+    if xero_holds(wanted, found):
+        _record_found(store, plan, current)
+        return
+    if current.status in EDITABLE_STATUSES:
+        plan.action = "update"
+        return
+    plan.finish_with(
+        "refused",
+        current,
+        [
+            f"changed since it was pushed, but Xero's invoice {current.invoice_number or ''}"
+            f" is {current.status}: Xero allows changes only while an invoice is DRAFT or "
+            "SUBMITTED. Void it in Xero and issue a new number, or leave it as it is"
+        ],
+    )
+
+
+def _record_found(store: Store, plan: Plan, current: Invoice) -> None:
+    """Xero already holds this content: an attempt whose answer was lost had worked."""
+    key = (plan.record.idempotency_key if plan.record else None) or ""
+    with store.transaction():
+        store.record_push_attempt(plan.invoice.number, content_hash=plan.hash, idempotency_key=key)
+        store.record_push_result(plan.invoice.number, current)
+    unchanged = plan.record is not None and plan.record.push_state == "pushed"
+    plan.finish_with("unchanged" if unchanged else "recovered", current)
+
+
+def _pick_by_number(answers: list[dict[str, Any]], number: str) -> dict[str, Any] | None:
+    """The sales invoice with this number, a live one before a deleted or voided one."""
+    matches = [
+        a
+        for a in answers
+        if str(a.get("InvoiceNumber") or "").strip().casefold() == number.casefold()
+        and a.get("Type", "ACCREC") == "ACCREC"
+    ]
+    matches.sort(key=lambda a: a.get("Status") in ("DELETED", "VOIDED"))
+    return matches[0] if matches else None
