@@ -20,6 +20,10 @@ _uku_xero() {
             "status") cmdpath="status" ;;
         esac
     done
+    case "$cmdpath ${COMP_WORDS[COMP_CWORD-1]}" in
+        "reload --only") COMPREPLY=($(compgen -W "contacts items tax_rates currencies invoices credit_notes bank_transactions manual_journals" -- "$cur")); return ;;
+        "sandbox --consent") COMPREPLY=($(compgen -W "auto deny page" -- "$cur")); return ;;
+    esac
     case "$cmdpath" in
         "") COMPREPLY=($(compgen -W "auth check-paid clients companies demo disconnect orgs push-invoice reload sandbox stats status --version --help -h" -- "$cur")) ;;
         "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;

@@ -22,6 +22,7 @@ from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
 from uku_xero_cli.sandbox.grants import grant_for_tests
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.store import ClientInput, Store, open_company_store
+from uku_xero_cli.sync.datasets import REGISTRY
 from uku_xero_cli.sync.reload import (
     DATA_SETS,
     NoProgress,
@@ -39,16 +40,7 @@ from uku_xero_cli.xero.paging import Page
 from uku_xero_cli.xero.retry import RetryPolicy
 
 API = "/api.xro/2.0"
-PATHS = {
-    "contacts": "Contacts",
-    "items": "Items",
-    "tax_rates": "TaxRates",
-    "currencies": "Currencies",
-    "invoices": "Invoices",
-    "credit_notes": "CreditNotes",
-    "bank_transactions": "BankTransactions",
-    "manual_journals": "ManualJournals",
-}
+PATHS = {d.name: d.collection for d in REGISTRY}
 
 
 class FakeTime:

@@ -1,0 +1,156 @@
+"""The data sets reload imports from Xero: one record each, the one place that lists them.
+
+Reload's order and reading, `--only` (its names, aliases and help), the summary labels, the
+`status` features with their scopes and the shell completions all derive from `REGISTRY`.
+Adding a data set is a record here, its store table (a migration) and, unless an existing
+loader fits, its loader.
+
+`--help` reads this module (the `--only` help), so it imports nothing beyond the standard
+library at import time: the loader is a name resolved in `sync/reload/loaders.py` when a
+reload runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from uku_xero_cli.xero.scopes import Feature
+
+# How a loader in sync/reload/loaders.py writes a data set's pages to the store.
+LoaderName = Literal["contacts", "items", "tax_rates", "currencies", "invoices", "dated"]
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """One data set reload imports: what it is called, how Xero gives it, where it goes."""
+
+    name: str  # reload's name: --only, --json, the store's cursors and runs
+    label: str  # the summary table and the progress bars
+    collection: str  # Xero's endpoint below the API root, and the key of its answer
+    feature: str  # the `status` feature it is part of (that feature needs its scope)
+    loader: LoaderName
+    aliases: tuple[str, ...] = ()  # other names --only takes
+    paged: bool = False
+    # Read whole at every reload, dropping what Xero no longer returns; otherwise only what
+    # changed since the last reload is read (If-Modified-Since from the data set's cursor).
+    whole: bool = False
+    dated: bool = False  # documents dated in the --months window, counted in the statistics
+
+    @property
+    def incremental(self) -> bool:
+        return not self.whole
+
+    @property
+    def scope(self) -> str:
+        """The granular scope reading it needs (`accounting.settings.read`, ...)."""
+        from uku_xero_cli.xero.scopes import read_scope
+
+        return read_scope(self.collection)
+
+
+_RELOAD_CLIENTS = "reload clients"
+_RELOAD_SETTINGS = "reload products and taxes"
+_STATS = "stats"
+
+REGISTRY: tuple[DataSet, ...] = (
+    DataSet(
+        "contacts",
+        "clients (contacts)",
+        "Contacts",
+        _RELOAD_CLIENTS,
+        "contacts",
+        aliases=("clients",),
+        paged=True,
+    ),
+    DataSet("items", "products (items)", "Items", _RELOAD_SETTINGS, "items", aliases=("products",)),
+    # Xero takes no If-Modified-Since on tax rates and currencies.
+    DataSet("tax_rates", "tax rates", "TaxRates", _RELOAD_SETTINGS, "tax_rates", whole=True),
+    DataSet("currencies", "currencies", "Currencies", _RELOAD_SETTINGS, "currencies", whole=True),
+    DataSet(
+        "invoices",
+        "invoices",
+        "Invoices",
+        "reload invoices",
+        "invoices",
+        paged=True,
+        dated=True,
+    ),
+    DataSet("credit_notes", "credit notes", "CreditNotes", _STATS, "dated", paged=True, dated=True),
+    DataSet(
+        "bank_transactions",
+        "bank transactions",
+        "BankTransactions",
+        _STATS,
+        "dated",
+        paged=True,
+        dated=True,
+    ),
+    DataSet(
+        "manual_journals",
+        "manual journals",
+        "ManualJournals",
+        _STATS,
+        "dated",
+        paged=True,
+        dated=True,
+    ),
+)
+NAMES: tuple[str, ...] = tuple(d.name for d in REGISTRY)
+BY_NAME: Mapping[str, DataSet] = {d.name: d for d in REGISTRY}
+DATED: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.dated)
+LABELS: Mapping[str, str] = {d.name: d.label for d in REGISTRY}
+ONLY_HELP = f"Comma-separated data sets: {', '.join(NAMES)}."
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("-", "").replace("_", "")
+
+
+_BY_KEY = {_key(alias): d.name for d in REGISTRY for alias in (d.name, *d.aliases)}
+
+
+def parse_only(text: str | None) -> tuple[str, ...] | None:
+    """`--only contacts,products` → the data sets in reload order; unknown names are refused.
+
+    Names and aliases match whatever their case, `-` or `_` (`tax-rates`, `TaxRates`)."""
+    if text is None:
+        return None
+    from uku_xero_cli.errors import UsageError
+
+    names = set()
+    for raw in text.split(","):
+        if not raw.strip():
+            continue
+        name = _BY_KEY.get(_key(raw))
+        if name is None:
+            raise UsageError(
+                f"--only: unknown data set {raw.strip()!r}; choose from {', '.join(NAMES)}"
+            )
+        names.add(name)
+    if not names:
+        raise UsageError(f"--only: name at least one of {', '.join(NAMES)}")
+    return tuple(n for n in NAMES if n in names)
+
+
+def _joined(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def features() -> list[Feature]:
+    """The `status` features reload's data sets make up, each needing their read scopes."""
+    from uku_xero_cli.xero.scopes import Feature
+
+    groups: dict[str, list[DataSet]] = {}
+    for data_set in REGISTRY:
+        groups.setdefault(data_set.feature, []).append(data_set)
+    return [
+        Feature(
+            name,
+            tuple(dict.fromkeys(d.scope for d in sets)),
+            "import " + _joined([d.label for d in sets]),
+        )
+        for name, sets in groups.items()
+    ]
