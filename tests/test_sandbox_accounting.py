@@ -483,6 +483,20 @@ def test_items_are_not_paged_and_honour_if_modified_since(
     )
 
 
+def test_a_deleted_item_is_gone_from_every_read(api: httpx.Client, sandbox: Sandbox) -> None:
+    item_id = next(iter(books(sandbox).items))
+    before = body(api.get(f"{API}/Items"))["DateTimeUTC"]
+    assert before
+    deleted = api.delete(f"{API}/Items/{item_id}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    # Deleted, not marked: even a read of what changed since does not see it go.
+    since = {"If-Modified-Since": "2000-01-01T00:00:00.000Z"}
+    for headers in ({}, since):
+        listed = body(api.get(f"{API}/Items", headers=headers))["Items"]
+        assert item_id not in {i["ItemID"] for i in listed}
+    assert api.delete(f"{API}/Items/{item_id}").status_code == 404
+
+
 def test_tax_rates_filter_on_status_and_tax_type(api: httpx.Client) -> None:
     everything = body(api.get(f"{API}/TaxRates"))["TaxRates"]
     active = body(api.get(f"{API}/TaxRates", params={"where": 'Status=="ACTIVE"'}))["TaxRates"]

@@ -87,6 +87,7 @@ def test_index_lists_every_admin_endpoint_and_each_one_answers(admin: Admin) -> 
         ("POST", "/_sandbox/consent"),
         ("POST", "/_sandbox/orgs/{tenant_id}/invoices/{invoice_id}/payments"),
         ("POST", "/_sandbox/orgs/{tenant_id}/invoices/{invoice_id}/status"),
+        ("DELETE", "/_sandbox/orgs/{tenant_id}/items/{item_id}"),
     ]:
         assert expected in listed
     for method, path in listed:
@@ -466,6 +467,18 @@ def test_invoice_status_must_be_voided_or_deleted(admin: Admin) -> None:
     answer = admin.http.post(path, json={"status": "PAID"})
     assert answer.status_code == 400
     assert "VOIDED, DELETED" in answer.json()["error"]
+
+
+def test_deleting_an_item_inside_xero(admin: Admin) -> None:
+    data = admin.sandbox.state.orgs[admin.tenants[0]].data
+    assert data is not None
+    item_id = next(iter(data.items))
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/items/{item_id}"
+    answer = admin.http.delete(path)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"deleted": {"item_id": item_id}}
+    assert item_id not in data.items
+    assert admin.http.delete(path).status_code == 404
 
 
 def test_request_log_over_http_shows_only_the_headers_the_client_sent(

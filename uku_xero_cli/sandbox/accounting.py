@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox import spec
-from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads
+from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads, removals
 from uku_xero_cli.sandbox.books.errors import BooksRefused
 from uku_xero_cli.sandbox.http import Handler
 
@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
     from uku_xero_cli.sandbox.state import Organisation
 
-__all__ = ["BASE", "BooksRefused", "record_payment", "register", "set_invoice_status"]
+__all__ = [
+    "BASE",
+    "BooksRefused",
+    "delete_item",
+    "record_payment",
+    "register",
+    "set_invoice_status",
+]
 
 BASE = "/api.xro/2.0"
 
@@ -31,6 +38,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/Contacts/{ContactID}", contacts.get_contact),
     ("POST", "/Contacts/{ContactID}", contacts.update_contact),
     ("GET", "/Items", reads.list_items),
+    ("DELETE", "/Items/{ItemID}", removals.delete_item),
     ("GET", "/TaxRates", reads.list_tax_rates),
     ("GET", "/Currencies", reads.list_currencies),
     ("GET", "/Invoices", invoices.list_invoices),
@@ -117,3 +125,9 @@ def set_invoice_status(
     """Void (AUTHORISED without payments) or delete (DRAFT, SUBMITTED) an invoice and return
     it as GET /Invoices/{id} shows it. Raises BooksRefused when Xero would refuse."""
     return invoices.set_status(sandbox, org, invoice_id, status)
+
+
+def delete_item(sandbox: Sandbox, org: Organisation, item_id: str) -> None:
+    """Delete an item (by ItemID) as someone in Xero's web app does: it is gone from GET
+    /Items. Raises BooksRefused (status 404) when there is no such item."""
+    removals.remove_item(sandbox, org, item_id)

@@ -298,6 +298,15 @@ def set_invoice_status(
     return _as_xero({"invoice": result})
 
 
+def delete_item(sandbox: Sandbox, request: Request, tenant_id: str, item_id: str) -> Response:
+    organisation = control.org(sandbox, tenant_id)
+    try:
+        _accounting("delete_item")(sandbox, organisation, item_id)
+    except ValueError as exc:
+        raise AdminError(getattr(exc, "status", 400), str(exc)) from None
+    return Response.json({"deleted": {"item_id": item_id}})
+
+
 Handler = Callable[..., Response]
 
 ENDPOINTS: list[tuple[str, str, Handler, str]] = [
@@ -352,6 +361,12 @@ ENDPOINTS: list[tuple[str, str, Handler, str]] = [
         "/orgs/{tenant_id}/invoices/{invoice_id}/status",
         set_invoice_status,
         '{"status": "VOIDED"|"DELETED"}: change an invoice inside Xero',
+    ),
+    (
+        "DELETE",
+        "/orgs/{tenant_id}/items/{item_id}",
+        delete_item,
+        "delete an item inside Xero (it leaves GET /Items)",
     ),
 ]
 

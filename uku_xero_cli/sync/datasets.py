@@ -65,7 +65,17 @@ REGISTRY: tuple[DataSet, ...] = (
         aliases=("clients",),
         paged=True,
     ),
-    DataSet("items", "products (items)", "Items", _RELOAD_SETTINGS, "items", aliases=("products",)),
+    # Xero deletes items outright (DELETE /Items/{ItemID}): an If-Modified-Since read never
+    # sees one go, and unpaged, a whole read costs the same one request.
+    DataSet(
+        "items",
+        "products (items)",
+        "Items",
+        _RELOAD_SETTINGS,
+        "items",
+        aliases=("products",),
+        whole=True,
+    ),
     # Xero takes no If-Modified-Since on tax rates and currencies.
     DataSet("tax_rates", "tax rates", "TaxRates", _RELOAD_SETTINGS, "tax_rates", whole=True),
     DataSet("currencies", "currencies", "Currencies", _RELOAD_SETTINGS, "currencies", whole=True),
