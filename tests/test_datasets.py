@@ -16,8 +16,9 @@ from tests.connected import connect_company, point_at
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
-from uku_xero_cli.settings import DEFAULT_SCOPES
-from uku_xero_cli.sync.datasets import NAMES, REGISTRY, parse_only
+from uku_xero_cli.settings import DEFAULT_SCOPES, load_settings
+from uku_xero_cli.store import open_company_store
+from uku_xero_cli.sync.datasets import BY_NAME, NAMES, REGISTRY, parse_only
 from uku_xero_cli.sync.reload.loaders import LOADERS
 from uku_xero_cli.xero.scopes import effective_scopes
 
@@ -110,3 +111,43 @@ def test_bash_completes_the_data_sets_after_only() -> None:
 def test_every_completion_script_offers_the_data_sets_for_only() -> None:
     for name in ("uku-xero.bash", "_uku-xero", "uku-xero.fish"):
         assert " ".join(NAMES) in (COMPLETIONS / name).read_text(encoding="utf-8")
+
+
+def test_a_reference_table_is_stored_as_its_columns_say_and_replaced_whole(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    currencies = BY_NAME["currencies"]
+    assert currencies.table is not None and currencies.whole
+    data = sandbox.state.orgs[sandbox.state.default_user().tenant_ids[0]].data
+    assert data is not None
+    assert cli("reload", "-c", "acme", "--only", "currencies").exit_code == 0
+    with open_company_store(load_settings(), "acme") as db:
+        assert currencies.stored(db) == [
+            {"code": c["Code"], "description": c["Description"]}
+            for c in sorted(data.currencies.values(), key=lambda c: c["Code"])
+        ]
+    gone = sorted(data.currencies)[-1]
+    del data.currencies[gone]
+    data.changed()
+    again = document(cli("reload", "-c", "acme", "--only", "currencies", "--json"))
+    assert again["data_sets"][0]["requests"] == 1
+    with open_company_store(load_settings(), "acme") as db:
+        assert gone not in {c["code"] for c in currencies.stored(db)}
+
+
+def test_a_reference_record_without_its_key_fails_the_data_set_and_keeps_the_stored_one(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox
+) -> None:
+    connect_company(sandbox)
+    assert cli("reload", "-c", "acme", "--only", "currencies").exit_code == 0
+    data = sandbox.state.orgs[sandbox.state.default_user().tenant_ids[0]].data
+    assert data is not None
+    before = len(data.currencies)
+    data.currencies["XXX"] = {"Description": "No code"}
+    data.changed()
+    result = cli("reload", "-c", "acme", "--only", "currencies")
+    assert result.exit_code == 1
+    assert "without Code" in result.stderr
+    with open_company_store(load_settings(), "acme") as db:
+        assert len(BY_NAME["currencies"].stored(db)) == before

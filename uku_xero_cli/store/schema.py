@@ -241,6 +241,21 @@ CREATE TABLE store_meta (
 );
 """
 
+# What the store holds from its Xero organisation, cleared whole when the company switches
+# to another (store/organisation.py), in this order (payments before their invoices). A
+# migration adding a table of Xero data adds it here.
+IMPORTED_TABLES = (
+    "payments",
+    "invoices",
+    "xero_contacts",
+    "products",
+    "tax_rates",
+    "currencies",
+    "sync_cursors",
+    "work_stats",
+    "work_documents",
+)
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CORE,
     _V2_PUSHED_INVOICES,

@@ -2,8 +2,8 @@
 
 Reload's order and reading, `--only` (its names, aliases and help), the summary labels, the
 `status` features with their scopes and the shell completions all derive from `REGISTRY`.
-Adding a data set is a record here, its store table (a migration) and, unless an existing
-loader fits, its loader.
+Adding a data set is a record here and its store table (a migration); a reference table read
+whole (`table=`) needs no loader, query or renderer of its own: its columns drive all three.
 
 `--help` reads this module (the `--only` help), so it imports nothing beyond the standard
 library at import time: the loader is a name resolved in `sync/reload/loaders.py` when a
@@ -14,13 +14,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from uku_xero_cli.store import Store
     from uku_xero_cli.xero.scopes import Feature
 
 # How a loader in sync/reload/loaders.py writes a data set's pages to the store.
-LoaderName = Literal["contacts", "items", "tax_rates", "currencies", "invoices", "dated"]
+LoaderName = Literal["contacts", "items", "tax_rates", "invoices", "dated", "table"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a reference table: where it comes from in Xero's record and how it shows."""
+
+    name: str  # in the store and in --json
+    source: str  # the field of Xero's record
+    heading: str | None = None  # the listing's column; None: in --json only
+    kind: Literal["text", "flag", "time"] = "text"
+    wrap: bool = False  # free text: long values continue on further lines in the listing
+
+
+@dataclass(frozen=True)
+class Table:
+    """A store table the generic loader fills from a data set read whole; the key first."""
+
+    name: str
+    columns: tuple[Column, ...]
+    order_by: str  # a column name
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
+        """A stored row as the listing and --json show it (flags as booleans)."""
+        return {
+            c.name: bool(value) if c.kind == "flag" and value is not None else value
+            for c, value in zip(self.columns, row, strict=True)
+        }
 
 
 @dataclass(frozen=True)
@@ -38,6 +70,7 @@ class DataSet:
     # changed since the last reload is read (If-Modified-Since from the data set's cursor).
     whole: bool = False
     dated: bool = False  # documents dated in the --months window, counted in the statistics
+    table: Table | None = None  # the reference table loader "table" replaces whole
 
     @property
     def incremental(self) -> bool:
@@ -49,6 +82,12 @@ class DataSet:
         from uku_xero_cli.xero.scopes import read_scope
 
         return read_scope(self.collection)
+
+    def stored(self, store: Store) -> list[dict[str, Any]]:
+        """A reference table's rows as records, in the table's order."""
+        assert self.table is not None, f"{self.name} has no reference table"
+        rows = store.table_rows(self.table.name, self.table.column_names, self.table.order_by)
+        return [self.table.record(row) for row in rows]
 
 
 _RELOAD_CLIENTS = "reload clients"
@@ -78,7 +117,19 @@ REGISTRY: tuple[DataSet, ...] = (
     ),
     # Xero takes no If-Modified-Since on tax rates and currencies.
     DataSet("tax_rates", "tax rates", "TaxRates", _RELOAD_SETTINGS, "tax_rates", whole=True),
-    DataSet("currencies", "currencies", "Currencies", _RELOAD_SETTINGS, "currencies", whole=True),
+    DataSet(
+        "currencies",
+        "currencies",
+        "Currencies",
+        _RELOAD_SETTINGS,
+        "table",
+        whole=True,
+        table=Table(
+            "currencies",
+            (Column("code", "Code", "code"), Column("description", "Description", "description")),
+            order_by="code",
+        ),
+    ),
     DataSet(
         "invoices",
         "invoices",

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from uku_xero_cli.store.models import Currency, Item, TaxRate, XeroContact
+from uku_xero_cli.store.db import time_text
+from uku_xero_cli.store.models import Item, TaxRate, XeroContact
 from uku_xero_cli.sync.reload.work import dated, invoices
 
 if TYPE_CHECKING:
     from uku_xero_cli.store import Store
-    from uku_xero_cli.sync.datasets import DataSet, LoaderName
+    from uku_xero_cli.sync.datasets import Column, DataSet, LoaderName
     from uku_xero_cli.sync.reload.results import DataSetResult, ReloadResult
     from uku_xero_cli.xero.paging import Page
 
@@ -68,16 +69,42 @@ def tax_rates(load: Load, pages: Iterable[Page]) -> None:
     load.result.add(load.store.replace_tax_rates(rates))
 
 
-def currencies(load: Load, pages: Iterable[Page]) -> None:
-    codes = [Currency.from_xero(r) for p in pages for r in p.records]
-    load.result.add(load.store.replace_currencies(codes))
+def _cell(column: Column, record: Mapping[str, Any]) -> Any:
+    from uku_xero_cli.xero.parse import parse_optional_datetime
+
+    value = record.get(column.source)
+    if value is None or value == "":
+        return None
+    if column.kind == "flag":
+        return int(bool(value))
+    if column.kind == "time":
+        return time_text(parse_optional_datetime(value, what=column.source))
+    return str(value).strip() or None
+
+
+def table(load: Load, pages: Iterable[Page]) -> None:
+    """A reference table read whole: its rows are replaced by what Xero returned, so what
+    Xero no longer has leaves the store. The record's columns say what each cell holds."""
+    from uku_xero_cli.xero.parse import XeroValueError
+
+    spec = load.data_set.table
+    assert spec is not None, f"{load.data_set.name} names no table"
+    key = spec.columns[0]
+    rows = []
+    for page in pages:
+        for record in page.records:
+            row = tuple(_cell(c, record) for c in spec.columns)
+            if row[0] is None:
+                raise XeroValueError(f"{load.data_set.label}: a record without {key.source}")
+            rows.append(row)
+    load.result.add(load.store.replace_table(spec.name, spec.column_names, rows))
 
 
 LOADERS: Mapping[LoaderName, Callable[[Load, Iterable[Page]], None]] = {
     "contacts": contacts,
     "items": items,
     "tax_rates": tax_rates,
-    "currencies": currencies,
     "invoices": invoices,
     "dated": dated,
+    "table": table,
 }
