@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 __all__ = [
     "BASE",
     "BooksRefused",
+    "delete_account",
     "delete_item",
     "record_payment",
     "register",
+    "set_account_status",
     "set_invoice_status",
 ]
 
@@ -37,6 +39,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/Contacts", contacts.save_contacts),
     ("GET", "/Contacts/{ContactID}", contacts.get_contact),
     ("POST", "/Contacts/{ContactID}", contacts.update_contact),
+    ("GET", "/Accounts", reads.list_accounts),
+    ("DELETE", "/Accounts/{AccountID}", removals.delete_account),
     ("GET", "/Items", reads.list_items),
     ("DELETE", "/Items/{ItemID}", removals.delete_item),
     ("GET", "/TaxRates", reads.list_tax_rates),
@@ -131,3 +135,18 @@ def delete_item(sandbox: Sandbox, org: Organisation, item_id: str) -> None:
     """Delete an item (by ItemID) as someone in Xero's web app does: it is gone from GET
     /Items. Raises BooksRefused (status 404) when there is no such item."""
     removals.remove_item(sandbox, org, item_id)
+
+
+def delete_account(sandbox: Sandbox, org: Organisation, account_id: str) -> dict[str, Any]:
+    """Delete an account (by AccountID) as Xero does: it leaves GET /Accounts; returns it
+    marked DELETED. Raises BooksRefused: 404 for no such account, 400 for a system account
+    or one a transaction uses (those can only be archived)."""
+    return removals.remove_account(sandbox, org, account_id)
+
+
+def set_account_status(
+    sandbox: Sandbox, org: Organisation, account_id: str, status: str
+) -> dict[str, Any]:
+    """Archive an account (ARCHIVED) or make it active again (ACTIVE), as in Xero's web app;
+    returns the account. Raises BooksRefused for another status or no such account (404)."""
+    return removals.set_account_status(sandbox, org, account_id, status)
