@@ -130,6 +130,33 @@ REGISTRY: tuple[DataSet, ...] = (
             order_by="code",
         ),
     ),
+    # Xero's chart of accounts: unpaged, and Xero deletes an account nothing uses outright
+    # (DELETE /Accounts/{AccountID}), so it is read whole like items. push-invoice checks
+    # each line's account_code against it.
+    DataSet(
+        "accounts",
+        "chart of accounts",
+        "Accounts",
+        _RELOAD_SETTINGS,
+        "table",
+        aliases=("chart_of_accounts",),
+        whole=True,
+        table=Table(
+            "accounts",
+            (
+                Column("account_id", "AccountID"),
+                Column("code", "Code", "code"),
+                Column("name", "Name", "name", wrap=True),
+                Column("type", "Type", "type"),
+                Column("tax_type", "TaxType", "tax type"),
+                Column("status", "Status", "status"),
+                Column("class", "Class"),
+                Column("enable_payments_to_account", "EnablePaymentsToAccount", kind="flag"),
+                Column("updated_utc", "UpdatedDateUTC", kind="time"),
+            ),
+            order_by="code",
+        ),
+    ),
     DataSet(
         "invoices",
         "invoices",
@@ -161,6 +188,7 @@ REGISTRY: tuple[DataSet, ...] = (
 )
 NAMES: tuple[str, ...] = tuple(d.name for d in REGISTRY)
 BY_NAME: Mapping[str, DataSet] = {d.name: d for d in REGISTRY}
+ACCOUNTS = BY_NAME["accounts"]
 DATED: tuple[str, ...] = tuple(d.name for d in REGISTRY if d.dated)
 LABELS: Mapping[str, str] = {d.name: d.label for d in REGISTRY}
 ONLY_HELP = f"Comma-separated data sets: {', '.join(NAMES)}."
