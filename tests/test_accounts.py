@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import CliResult
 from tests.connected import connect_company
 from tests.invoice_helpers import COMPANY, connect, invoice, org, point_at, ready, write
+from tests.test_reload_cli import document
 from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.books.errors import BooksRefused
@@ -27,12 +28,6 @@ def xero(
 ) -> Sandbox:
     point_at(sandbox_server, monkeypatch)
     return sandbox
-
-
-def doc(result: CliResult) -> dict[str, Any]:
-    data = result.json()
-    assert isinstance(data, dict)
-    return data
 
 
 def chart(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
@@ -55,10 +50,10 @@ def test_reload_imports_the_chart_and_accounts_lists_it(cli: Cli, xero: Sandbox)
     connect(xero)
     reloaded = cli("reload", "-c", COMPANY, "--only", "chart-of-accounts", "--json")
     assert reloaded.exit_code == 0, reloaded.stderr
-    [figures] = doc(reloaded)["data_sets"]
+    [figures] = document(reloaded)["data_sets"]
     assert (figures["data_set"], figures["requests"]) == ("accounts", 1)
     assert figures["new"] == len(chart(xero))
-    listed = doc(cli("accounts", "-c", COMPANY, "--json"))
+    listed = document(cli("accounts", "-c", COMPANY, "--json"))
     assert listed["company"] == COMPANY and listed["as_of"] is not None
     accounts = listed["accounts"]
     assert [a["code"] for a in accounts] == sorted(chart(xero))
@@ -93,7 +88,7 @@ def test_accounts_before_any_reload_says_how_to_import_them(cli: Cli, xero: Sand
     result = cli("accounts", "-c", COMPANY)
     assert result.exit_code == 0
     assert "run `uku-xero reload -c acme --only accounts`" in result.stderr
-    assert doc(cli("accounts", "-c", COMPANY, "--json")) == {
+    assert document(cli("accounts", "-c", COMPANY, "--json")) == {
         "company": COMPANY,
         "as_of": None,
         "accounts": [],
@@ -103,7 +98,7 @@ def test_accounts_before_any_reload_says_how_to_import_them(cli: Cli, xero: Sand
 def test_an_unknown_company_has_no_accounts_exit_3(cli: Cli, xero: Sandbox) -> None:
     result = cli("accounts", "-c", "nobody", "--json")
     assert result.exit_code == 3
-    assert doc(result)["error"]["code"] == "not_connected"
+    assert document(result)["error"]["code"] == "not_connected"
 
 
 def test_an_incremental_reload_drops_an_account_and_an_item_deleted_in_xero(
@@ -117,12 +112,12 @@ def test_an_incremental_reload_drops_an_account_and_an_item_deleted_in_xero(
     xero.log.clear()
     again = cli("reload", "-c", COMPANY, "--json")
     assert again.exit_code == 0, again.stderr
-    figures = {d["data_set"]: d for d in doc(again)["data_sets"]}
+    figures = {d["data_set"]: d for d in document(again)["data_sets"]}
     assert figures["accounts"]["mode"] == figures["items"]["mode"] == "full"
     assert figures["accounts"]["requests"] == figures["items"]["requests"] == 1
     for path in ("Accounts", "Items"):
         assert xero.log.last("GET", f"{API}/{path}").header("if-modified-since") is None
-    codes = {a["code"] for a in doc(cli("accounts", "-c", COMPANY, "--json"))["accounts"]}
+    codes = {a["code"] for a in document(cli("accounts", "-c", COMPANY, "--json"))["accounts"]}
     assert gone["Code"] not in codes and codes == set(chart(xero))
 
 
@@ -142,7 +137,7 @@ def test_push_invoice_refuses_an_unknown_or_archived_account_code_and_sends_noth
         path = write(tmp_path, "inv.json", invoice(lines=[{**lines[0], "account_code": code}]))
         result = cli("push-invoice", "-c", COMPANY, path, "--json")
         assert result.exit_code == 2, result.stdout
-        error = doc(result)["error"]
+        error = document(result)["error"]
         assert error["code"] == "invalid_invoice"
         assert error["problems"] == [f"{path}: lines[0].account_code: {reason}"]
         human = cli("push-invoice", "-c", COMPANY, path)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.connected import connect_company, point_at
+from tests.test_reload_cli import document
 from uku_xero_cli.errors import UsageError
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
@@ -30,12 +31,6 @@ COMPLETIONS = Path(__file__).parent.parent / "completions"
 def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
     point_at(sandbox_server, monkeypatch)
     return sandbox_server
-
-
-def document(result: CliResult) -> dict[str, Any]:
-    data = result.json()
-    assert isinstance(data, dict)
-    return data
 
 
 @pytest.mark.parametrize("data_set", REGISTRY, ids=NAMES)
