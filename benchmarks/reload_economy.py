@@ -18,10 +18,11 @@ import time
 
 import common
 
+from uku_xero_cli.sync.datasets import REGISTRY
 from uku_xero_cli.sync.reload import ReloadOptions, ReloadResult
 from uku_xero_cli.sync.reload_companies import reload_company
 
-UNPAGED = {"items", "tax_rates", "currencies"}
+UNPAGED = {d.name for d in REGISTRY if not d.paged}
 
 
 def fewest(result: ReloadResult, incremental: bool) -> dict[str, int]:

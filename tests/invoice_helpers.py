@@ -79,7 +79,7 @@ def load_reference(sandbox: Sandbox, company: str = COMPANY) -> None:
     result = reload_company(
         load_settings(),
         company,
-        ReloadOptions(only=("contacts", "items", "tax_rates", "currencies")),
+        ReloadOptions(only=("contacts", "items", "tax_rates", "currencies", "accounts")),
         transport=httpx.WSGITransport(app=sandbox),
         retry=no_wait_retry(),
     )

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tests.invoice_helpers import invoice
 from uku_xero_cli.errors import InvalidInvoice
 from uku_xero_cli.store import Currency, Item, Store, TaxRate
+from uku_xero_cli.sync.datasets import ACCOUNTS
 from uku_xero_cli.sync.push.file import parse_documents, read_documents
 from uku_xero_cli.sync.push.invoice import InvoiceDocument, UkuInvoice
 from uku_xero_cli.sync.push.validate import ReferenceData, check_references, load_reference
@@ -282,6 +283,15 @@ def store(tmp_path: Path) -> Store:
             Item("i-2", "NOACC", "No account"),
         ]
     )
+    assert ACCOUNTS.table is not None
+    opened.replace_table(
+        "accounts",
+        ACCOUNTS.table.column_names,
+        [
+            ("a-1", "200", "Sales", "REVENUE", "OUTPUT2", "ACTIVE", "REVENUE", 0, None),
+            ("a-2", "SALES2", "Old sales", "REVENUE", "OUTPUT2", "ARCHIVED", "REVENUE", 0, None),
+        ],
+    )
     return opened
 
 
@@ -322,6 +332,34 @@ def test_every_reference_problem_is_listed_by_field_path(store: Store) -> None:
         "inv.json: lines[5].account_code: required: Xero needs a sales account on an issued "
         "invoice",
     ]
+
+
+def test_an_account_code_must_be_an_active_account_of_the_imported_chart(store: Store) -> None:
+    body = invoice(
+        lines=[
+            line(account_code="200"),
+            line(account_code="sales2"),
+            line(account_code="999"),
+            line(account_code="Sales2", product_code="BOOK"),
+        ]
+    )
+    assert check(store, body) == [
+        "inv.json: lines[1].account_code: sales2 is ARCHIVED in Xero's chart of accounts",
+        "inv.json: lines[2].account_code: 999 is not an account in Xero's chart of accounts",
+        "inv.json: lines[3].account_code: Sales2 is ARCHIVED in Xero's chart of accounts",
+    ]
+
+
+def test_without_an_imported_chart_an_account_code_says_how_to_import_it(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "acme.sqlite") as old:
+        old.replace_currencies([Currency("GBP")])
+        old.replace_tax_rates([TaxRate("OUTPUT2", "20%", "ACTIVE", Decimal(20))])
+        assert check(old, invoice(lines=[line(), line(account_code=None)])) == [
+            "inv.json: lines[0].account_code: 200 cannot be checked: Xero's chart of accounts "
+            "was not imported yet (run `uku-xero reload -c acme --only accounts`)",
+            "inv.json: lines[1].account_code: required: Xero needs a sales account on an "
+            "issued invoice",
+        ]
 
 
 def test_an_issued_invoice_needs_a_due_date_and_a_draft_needs_neither_it_nor_accounts(
@@ -496,6 +534,7 @@ REFERENCE_BREAKS: dict[str, list[tuple[tuple[Any, ...], Any, str]]] = {
     "line": [
         (("lines", 0, "product_code"), "NO-SUCH-ITEM", "NO-SUCH-ITEM is not a Xero item"),
         (("lines", 0, "account_code"), MISSING, "required: Xero needs a sales account"),
+        (("lines", 0, "account_code"), "999", "999 is not an account in Xero's chart"),
     ],
 }
 
@@ -574,6 +613,7 @@ def test_known_breakages_are_reported_at_their_field_paths(case: BrokenInput) ->
         active_tax_rates={"OUTPUT2": Decimal(20)},
         sales_tax_types=frozenset({"OUTPUT2"}),
         item_accounts={"BOOK": "200"},
+        accounts={"200": "ACTIVE"},
     )
     with pytest.raises(InvalidInvoice) as caught:
         check_references(

@@ -22,6 +22,7 @@ from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
 from uku_xero_cli.sandbox.grants import grant_for_tests
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.store import ClientInput, Store, open_company_store
+from uku_xero_cli.sync.datasets import REGISTRY
 from uku_xero_cli.sync.reload import (
     DATA_SETS,
     NoProgress,
@@ -39,16 +40,7 @@ from uku_xero_cli.xero.paging import Page
 from uku_xero_cli.xero.retry import RetryPolicy
 
 API = "/api.xro/2.0"
-PATHS = {
-    "contacts": "Contacts",
-    "items": "Items",
-    "tax_rates": "TaxRates",
-    "currencies": "Currencies",
-    "invoices": "Invoices",
-    "credit_notes": "CreditNotes",
-    "bank_transactions": "BankTransactions",
-    "manual_journals": "ManualJournals",
-}
+PATHS = {d.name: d.collection for d in REGISTRY}
 
 
 class FakeTime:
@@ -142,7 +134,7 @@ def test_a_first_reload_imports_every_data_set(sandbox: Sandbox) -> None:
         assert {t.tax_type for t in db.tax_rates()} == set(data.tax_rates)
         # Every unmatched contact became a client marked as coming from Xero.
         assert {c.origin for c in db.list_clients()} == {"xero"}
-        assert set(db.cursors()) >= {"contacts", "items", "invoices"}
+        assert set(db.cursors()) >= {"contacts", "invoices"}
 
 
 def test_a_large_organisation_takes_the_minimum_number_of_requests() -> None:
@@ -178,7 +170,7 @@ def test_an_unchanged_organisation_costs_one_request_per_data_set(sandbox: Sandb
     assert sandbox.log.count(path_prefix=API) == len(DATA_SETS)
     assert all(d.new == d.updated == 0 for d in again.data_sets)
     incremental = {d.name for d in again.data_sets if d.incremental}
-    assert incremental == set(DATA_SETS) - {"tax_rates", "currencies"}
+    assert incremental == set(DATA_SETS) - {"items", "tax_rates", "currencies", "accounts"}
     sent = sandbox.log.last("GET", f"{API}/Contacts")
     assert sent.header("if-modified-since") is not None
     assert sent.query["includeArchived"] == ["true"]
@@ -191,6 +183,23 @@ def test_full_ignores_the_cursors(sandbox: Sandbox) -> None:
     assert [d.incremental for d in again.data_sets] == [False, False]
     assert again.data_sets[0].unchanged > 0
     assert sandbox.log.last("GET", f"{API}/Items").header("if-modified-since") is None
+
+
+def test_an_item_deleted_in_xero_leaves_the_store_at_the_next_reload(sandbox: Sandbox) -> None:
+    connect_company(sandbox)
+    assert reload(sandbox).ok
+    org = org_of(sandbox)
+    gone = next(iter(org.data.items.values()))
+    accounting.delete_item(sandbox, org, gone["ItemID"])
+    sandbox.log.clear()
+    again = reload(sandbox, only=("items",))
+    assert again.ok, again.error
+    # One request, as an incremental read would cost: unpaged items are read whole.
+    assert api_gets(sandbox, "items") == 1
+    assert sandbox.log.last("GET", f"{API}/Items").header("if-modified-since") is None
+    with store() as db:
+        assert gone["Code"] not in {i.code for i in db.items()}
+        assert len(db.items()) == len(org.data.items)
 
 
 def test_new_changed_and_archived_contacts_are_picked_up(
@@ -513,7 +522,8 @@ def test_a_network_failure_mid_reload_keeps_the_committed_data_sets(sandbox: San
     sandbox.faults.fail(f"{API}/Invoices", status=500, count=5)
     result = reload(sandbox, retry=RetryPolicy(sleep=lambda _: None, attempts=3))
     assert isinstance(result.error, NetworkError)
-    assert [d.outcome for d in result.data_sets] == ["ok"] * 4 + ["failed"]
+    before = DATA_SETS.index("invoices")  # every data set read before invoices is committed
+    assert [d.outcome for d in result.data_sets] == ["ok"] * before + ["failed"]
     with store() as db:
         assert db.cursor("contacts") is not None
         assert db.cursor("invoices") is None

@@ -58,7 +58,7 @@ def test_reload_json_gives_the_same_figures(
     figures = document(again)["data_sets"]
     assert [(d["data_set"], d["mode"], d["requests"], d["new"]) for d in figures] == [
         ("contacts", "incremental", 1, 0),
-        ("items", "incremental", 1, 0),
+        ("items", "full", 1, 0),
     ]
 
 

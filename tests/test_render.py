@@ -10,11 +10,12 @@ import pytest
 from rich.console import Console, RenderableType
 
 from uku_xero_cli.cli.render.connection import render_status
-from uku_xero_cli.cli.render.format import Col, FittedTable, moment, money
+from uku_xero_cli.cli.render.format import Col, FittedTable, moment, money, record_table
 from uku_xero_cli.cli.render.invoices import paid_table, push_table
 from uku_xero_cli.cli.render.sync import reload_summary, stats_table
 from uku_xero_cli.connection.status import CONNECTED, StatusReport
 from uku_xero_cli.store.models import Payment
+from uku_xero_cli.sync.datasets import Column, Table
 from uku_xero_cli.sync.paid import PaidReport, PaidResult
 from uku_xero_cli.sync.push.report import InvoiceResult, PushReport
 from uku_xero_cli.sync.reload import DATA_SETS, DataSetResult, ReloadResult
@@ -197,3 +198,37 @@ def test_timestamps_read_the_same_in_every_table() -> None:
     created = datetime(2026, 11, 25, 18, 18, 53, tzinfo=UTC)
     report = StatusReport("acme", CONNECTED, tenant_id="t-1", connected_at=created)
     assert "connected      2026-11-25 18:18 UTC" in shown(render_status(report), 100)
+
+
+def test_a_reference_table_lists_the_columns_with_a_heading_as_people_read_them() -> None:
+    spec = Table(
+        "things",
+        (
+            Column("thing_id", "ThingID"),
+            Column("code", "Code", "code"),
+            Column("name", "Name", "name", wrap=True),
+            Column("active", "IsActive", "active", kind="flag"),
+            Column("updated", "UpdatedDateUTC", "updated", kind="time"),
+        ),
+        order_by="code",
+    )
+    records = [
+        {"thing_id": "t-1", "code": "200", "name": "Sales [bold]", "active": True,
+         "updated": "2026-11-25T18:18:53+00:00"},
+        {"thing_id": "t-2", "code": "091", "name": None, "active": False, "updated": None},
+    ]  # fmt: skip
+    wide = shown(record_table("Things", spec, records), 120)
+    assert "thing_id" not in wide and "t-1" not in wide  # --json only
+    header = next(line for line in wide.splitlines() if "code" in line)
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == [
+        "code",
+        "name",
+        "active",
+        "updated",
+    ]
+    assert "Sales [bold]" in wide and "2026-11-25 18:18 UTC" in wide
+    assert " yes " in wide and " no " in wide and " - " in wide
+    narrow = shown(record_table("Things", spec, records), 30)
+    assert_fits(narrow, 30)
+    assert "200" in narrow and "091" in narrow  # the first column is never left out
+    assert "Not shown at this width: updated" in " ".join(narrow.split())

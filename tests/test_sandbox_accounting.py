@@ -483,6 +483,49 @@ def test_items_are_not_paged_and_honour_if_modified_since(
     )
 
 
+def test_a_deleted_item_is_gone_from_every_read(api: httpx.Client, sandbox: Sandbox) -> None:
+    item_id = next(iter(books(sandbox).items))
+    before = body(api.get(f"{API}/Items"))["DateTimeUTC"]
+    assert before
+    deleted = api.delete(f"{API}/Items/{item_id}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    # Deleted, not marked: even a read of what changed since does not see it go.
+    since = {"If-Modified-Since": "2000-01-01T00:00:00.000Z"}
+    for headers in ({}, since):
+        listed = body(api.get(f"{API}/Items", headers=headers))["Items"]
+        assert item_id not in {i["ItemID"] for i in listed}
+    assert api.delete(f"{API}/Items/{item_id}").status_code == 404
+
+
+def test_accounts_are_the_seeded_chart_not_paged(api: httpx.Client, sandbox: Sandbox) -> None:
+    answer = body(api.get(f"{API}/Accounts"))
+    assert "pagination" not in answer
+    by_code = {a["Code"]: a for a in answer["Accounts"]}
+    assert set(by_code) == {a["Code"] for a in books(sandbox).accounts.values()}
+    assert by_code["200"]["Type"] == "REVENUE" and by_code["200"]["Status"] == "ACTIVE"
+    revenue = body(api.get(f"{API}/Accounts", params={"where": 'Type=="REVENUE"'}))["Accounts"]
+    assert {a["Code"] for a in revenue} == {"200", "260"}
+
+
+def test_only_an_unused_non_system_account_can_be_deleted(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    by_code = {a["Code"]: a for a in books(sandbox).accounts.values()}
+    for code, why in (("610", "system account"), ("200", "used on transactions")):
+        refused = api.delete(f"{API}/Accounts/{by_code[code]['AccountID']}")
+        assert refused.status_code == 400
+        [element] = refused.json()["Elements"]
+        assert why in element["ValidationErrors"][0]["Message"]
+        assert element["Code"] == code
+    unused = by_code["970"]  # owner funds introduced: no seeded document posts to it
+    deleted = api.delete(f"{API}/Accounts/{unused['AccountID']}")
+    assert deleted.status_code == 200
+    assert body(deleted)["Accounts"][0]["Status"] == "DELETED"
+    listed = body(api.get(f"{API}/Accounts"))["Accounts"]
+    assert unused["AccountID"] not in {a["AccountID"] for a in listed}
+    assert api.delete(f"{API}/Accounts/{unused['AccountID']}").status_code == 404
+
+
 def test_tax_rates_filter_on_status_and_tax_type(api: httpx.Client) -> None:
     everything = body(api.get(f"{API}/TaxRates"))["TaxRates"]
     active = body(api.get(f"{API}/TaxRates", params={"where": 'Status=="ACTIVE"'}))["TaxRates"]

@@ -87,6 +87,9 @@ def test_index_lists_every_admin_endpoint_and_each_one_answers(admin: Admin) -> 
         ("POST", "/_sandbox/consent"),
         ("POST", "/_sandbox/orgs/{tenant_id}/invoices/{invoice_id}/payments"),
         ("POST", "/_sandbox/orgs/{tenant_id}/invoices/{invoice_id}/status"),
+        ("DELETE", "/_sandbox/orgs/{tenant_id}/items/{item_id}"),
+        ("DELETE", "/_sandbox/orgs/{tenant_id}/accounts/{account_id}"),
+        ("POST", "/_sandbox/orgs/{tenant_id}/accounts/{account_id}/status"),
     ]:
         assert expected in listed
     for method, path in listed:
@@ -466,6 +469,37 @@ def test_invoice_status_must_be_voided_or_deleted(admin: Admin) -> None:
     answer = admin.http.post(path, json={"status": "PAID"})
     assert answer.status_code == 400
     assert "VOIDED, DELETED" in answer.json()["error"]
+
+
+def test_deleting_an_item_inside_xero(admin: Admin) -> None:
+    data = admin.sandbox.state.orgs[admin.tenants[0]].data
+    assert data is not None
+    item_id = next(iter(data.items))
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/items/{item_id}"
+    answer = admin.http.delete(path)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"deleted": {"item_id": item_id}}
+    assert item_id not in data.items
+    assert admin.http.delete(path).status_code == 404
+
+
+def test_archiving_and_deleting_an_account_inside_xero(admin: Admin) -> None:
+    data = admin.sandbox.state.orgs[admin.tenants[0]].data
+    assert data is not None
+    by_code = {a["Code"]: a for a in data.accounts.values()}
+    base = f"/_sandbox/orgs/{admin.tenants[0]}/accounts"
+    sales = f"{base}/{by_code['260']['AccountID']}"
+    archived = admin.http.post(f"{sales}/status", json={"status": "archived"})
+    assert archived.status_code == 200, archived.text
+    assert archived.json()["account"]["Status"] == by_code["260"]["Status"] == "ARCHIVED"
+    assert admin.http.post(f"{sales}/status", json={"status": "DELETED"}).status_code == 400
+    assert admin.http.delete(f"{base}/{by_code['610']['AccountID']}").status_code == 400
+    unused = by_code["970"]["AccountID"]
+    deleted = admin.http.delete(f"{base}/{unused}")
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["account"]["Status"] == "DELETED"
+    assert unused not in data.accounts
+    assert admin.http.delete(f"{base}/{unused}").status_code == 404
 
 
 def test_request_log_over_http_shows_only_the_headers_the_client_sent(

@@ -39,6 +39,7 @@ ENVELOPE = {
 LOCAL_DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T00:00:00$"}
 WRAPPERS = (
     "Organisations",
+    "Accounts",
     "Contacts",
     "Items",
     "TaxRates",
@@ -246,9 +247,32 @@ def test_contact_by_id(xero: Checked) -> None:
     assert "Balances" in answer["Contacts"][0]
 
 
-@pytest.mark.parametrize("path", ["/Items", "/TaxRates", "/Currencies"])
+@pytest.mark.parametrize("path", ["/Accounts", "/Items", "/TaxRates", "/Currencies"])
 def test_settings(xero: Checked, path: str) -> None:
     assert xero.call("GET", path)[path.strip("/")]
+
+
+def test_accounts_changed_since(xero: Checked) -> None:
+    since = {"If-Modified-Since": "2000-01-01T00:00:00.000Z"}
+    everything = xero.call("GET", "/Accounts", headers=since)["Accounts"]
+    assert len(everything) == len(xero.books.accounts)
+
+
+def test_account_delete_and_its_refusal(uk: Checked) -> None:
+    system = next(a for a in uk.books.accounts.values() if a.get("SystemAccount"))
+    refused = uk.call("DELETE", f"/Accounts/{system['AccountID']}", status=400)
+    assert refused["Type"] == "ValidationException"
+    # Owner funds introduced: an equity account no seeded document posts to.
+    unused = next(a for a in uk.books.accounts.values() if a["Code"] == "970")
+    deleted = uk.call("DELETE", f"/Accounts/{unused['AccountID']}")["Accounts"]
+    assert [(a["AccountID"], a["Status"]) for a in deleted] == [(unused["AccountID"], "DELETED")]
+
+
+def test_item_delete(uk: Checked) -> None:
+    item_id = next(iter(uk.books.items))
+    response = uk.client.delete(f"{API}/Items/{item_id}")
+    # The spec's 204 has no body to validate: the status and the empty body are the answer.
+    assert (response.status_code, response.content) == (204, b"")
 
 
 def test_invoices_list(xero: Checked) -> None:

@@ -315,6 +315,19 @@ def invoice(n: int, **changes: object) -> Invoice:
     return Invoice(**values)  # type: ignore[arg-type]
 
 
+def test_a_reference_table_is_replaced_whole_and_read_in_order(store: Store) -> None:
+    columns = ("code", "description")
+    first = [("USD", "Dollar"), ("EUR", "Euro"), ("GBP", "Pound")]
+    assert store.replace_table("currencies", columns, first) == UpsertCounts(new=3)
+    counts = store.replace_table("currencies", columns, [("EUR", "Euro"), ("GBP", "Sterling")])
+    assert counts == UpsertCounts(updated=1, unchanged=1, removed=1)
+    assert store.table_rows("currencies", columns, "code") == [("EUR", "Euro"), ("GBP", "Sterling")]
+    assert store.table_rows("currencies", columns, "description") == [
+        ("EUR", "Euro"),
+        ("GBP", "Sterling"),
+    ]
+
+
 def test_invoices_and_their_payments(store: Store) -> None:
     paid = Payment("p-1", "inv-1", Decimal("20.00"), date=date(2026, 1, 10), status="AUTHORISED")
     assert store.upsert_invoices([invoice(1, payments=(paid,)), invoice(2)]) == UpsertCounts(new=2)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli import __version__
+from uku_xero_cli.cli.accounts_cmd import accounts
 from uku_xero_cli.cli.auth_cmd import auth
 from uku_xero_cli.cli.clients_cmd import clients_app
 from uku_xero_cli.cli.companies_cmd import companies
@@ -58,6 +59,7 @@ app.command("push-invoice")(push_invoice)
 app.command("check-paid")(check_paid)
 app.add_typer(clients_app, name="clients")
 app.command("stats")(stats)
+app.command("accounts")(accounts)
 app.command("sandbox")(sandbox)
 app.command("demo")(demo)
 

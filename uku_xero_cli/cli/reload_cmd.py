@@ -8,6 +8,7 @@ import typer
 
 from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Quiet, Verbose
+from uku_xero_cli.sync.datasets import LABELS, NAMES, ONLY_HELP
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
@@ -26,8 +27,6 @@ class RichProgress:
         self.tasks: dict[str, Any] = {}
 
     def started(self, data_set: str) -> None:
-        from uku_xero_cli.cli.render.sync import LABELS
-
         label = f"{self.company}: {LABELS.get(data_set, data_set)}"
         self.tasks[data_set] = self.bar.add_task(label, total=None, pages=0)
 
@@ -114,8 +113,8 @@ def reload(
         str | None,
         typer.Option(
             "--only",
-            help="Comma-separated data sets: contacts, items, tax_rates, currencies, invoices, "
-            "credit_notes, bank_transactions, manual_journals.",
+            help=ONLY_HELP,
+            autocompletion=lambda: list(NAMES),
             show_default=False,
         ),
     ] = None,
@@ -133,10 +132,10 @@ def reload(
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
-    """Import clients, products, tax rates, currencies, invoices and work statistics from Xero.
+    """Import the company's Xero data (the data sets of --only) and its work statistics.
 
-    Incremental by default: only what changed since the last reload is fetched. Each data set
-    is written whole or not at all.
+    Incremental by default: only what changed since the last reload is fetched; the small
+    unpaged data sets are read whole. Each data set is written whole or not at all.
 
     Example:  uku-xero reload -c acme --only contacts,items      uku-xero reload --all --parallel 4
     """
@@ -144,7 +143,8 @@ def reload(
     out = ctx.out
     with out.guard():
         from uku_xero_cli.errors import UsageError
-        from uku_xero_cli.sync.reload import ReloadOptions, parse_only
+        from uku_xero_cli.sync.datasets import parse_only
+        from uku_xero_cli.sync.reload import ReloadOptions
         from uku_xero_cli.sync.reload_companies import reload_all, reload_company
 
         if parallel > 1 and not all_companies:

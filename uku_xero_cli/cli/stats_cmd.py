@@ -9,6 +9,7 @@ import typer
 
 from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Verbose
+from uku_xero_cli.sync.datasets import DATED
 
 
 def stats(
@@ -41,7 +42,7 @@ def stats(
             with found as store:
                 work = load_stats(store, window)
                 last = store.last_runs(outcome="ok")
-    reloaded = [last[name].finished_at for name in last if name in _STAT_SETS]
+    reloaded = [last[name].finished_at for name in last if name in DATED]
     as_of = max((w for w in reloaded if w is not None), default=None)
     if out.json_mode:
         out.json({"company": ctx.company, "as_of": as_of, **work.to_json()})
@@ -54,6 +55,3 @@ def stats(
         out.print(stats_chart(work))
     if as_of is None:
         out.info("No statistics yet: run `uku-xero reload` first.")
-
-
-_STAT_SETS = ("invoices", "credit_notes", "bank_transactions", "manual_journals")

@@ -31,59 +31,6 @@ DAMAGED_REASON = "token file damaged"
 
 REFRESH_TOKEN_DAYS = 60  # Xero: a refresh token expires after 60 days unused
 
-# Broad scopes of older Xero apps and the granular ones they stand in for.
-_TRANSACTIONS = (
-    "accounting.invoices",
-    "accounting.payments",
-    "accounting.banktransactions",
-    "accounting.manualjournals",
-)
-_BROAD = {
-    "accounting.transactions": _TRANSACTIONS,
-    "accounting.transactions.read": tuple(f"{scope}.read" for scope in _TRANSACTIONS),
-}
-
-
-def effective_scopes(granted: list[str]) -> set[str]:
-    """Granted scopes with what they imply: a write scope includes its `.read`; the broad
-    accounting.transactions includes the granular transaction scopes."""
-    have = set(granted)
-    for broad, granular in _BROAD.items():
-        if broad in have:
-            have.update(granular)
-    have.update(f"{scope}.read" for scope in list(have) if not scope.endswith(".read"))
-    return have
-
-
-@dataclass(frozen=True)
-class Feature:
-    name: str
-    needs: tuple[str, ...]  # each scope is required
-    what: str
-
-
-FEATURES = (
-    Feature("refresh", ("offline_access",), "stay connected past 30 minutes"),
-    Feature("reload clients", ("accounting.contacts.read",), "import Xero contacts as clients"),
-    Feature(
-        "reload products and taxes",
-        ("accounting.settings.read",),
-        "import items, tax rates and currencies",
-    ),
-    Feature("reload invoices", ("accounting.invoices.read",), "import invoices"),
-    Feature("push-invoice", ("accounting.invoices",), "send Uku invoices to Xero"),
-    Feature("check-paid", ("accounting.invoices.read",), "read paid amounts back"),
-    Feature(
-        "stats",
-        (
-            "accounting.invoices.read",
-            "accounting.banktransactions.read",
-            "accounting.manualjournals.read",
-        ),
-        "monthly work statistics",
-    ),
-)
-
 
 @dataclass
 class FeatureCheck:
@@ -97,11 +44,10 @@ class FeatureCheck:
 
 
 def check_features(granted: list[str]) -> list[FeatureCheck]:
-    have = effective_scopes(granted)
+    from uku_xero_cli.xero.scopes import missing_scopes
+
     return [
-        FeatureCheck(f.name, not missing, missing, f.what)
-        for f in FEATURES
-        for missing in [[s for s in f.needs if s not in have]]
+        FeatureCheck(f.name, not missing, missing, f.what) for f, missing in missing_scopes(granted)
     ]
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox import spec
-from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads
+from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads, removals
 from uku_xero_cli.sandbox.books.errors import BooksRefused
 from uku_xero_cli.sandbox.http import Handler
 
@@ -19,7 +19,16 @@ if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
     from uku_xero_cli.sandbox.state import Organisation
 
-__all__ = ["BASE", "BooksRefused", "record_payment", "register", "set_invoice_status"]
+__all__ = [
+    "BASE",
+    "BooksRefused",
+    "delete_account",
+    "delete_item",
+    "record_payment",
+    "register",
+    "set_account_status",
+    "set_invoice_status",
+]
 
 BASE = "/api.xro/2.0"
 
@@ -30,7 +39,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/Contacts", contacts.save_contacts),
     ("GET", "/Contacts/{ContactID}", contacts.get_contact),
     ("POST", "/Contacts/{ContactID}", contacts.update_contact),
+    ("GET", "/Accounts", reads.list_accounts),
+    ("DELETE", "/Accounts/{AccountID}", removals.delete_account),
     ("GET", "/Items", reads.list_items),
+    ("DELETE", "/Items/{ItemID}", removals.delete_item),
     ("GET", "/TaxRates", reads.list_tax_rates),
     ("GET", "/Currencies", reads.list_currencies),
     ("GET", "/Invoices", invoices.list_invoices),
@@ -117,3 +129,24 @@ def set_invoice_status(
     """Void (AUTHORISED without payments) or delete (DRAFT, SUBMITTED) an invoice and return
     it as GET /Invoices/{id} shows it. Raises BooksRefused when Xero would refuse."""
     return invoices.set_status(sandbox, org, invoice_id, status)
+
+
+def delete_item(sandbox: Sandbox, org: Organisation, item_id: str) -> None:
+    """Delete an item (by ItemID) as someone in Xero's web app does: it is gone from GET
+    /Items. Raises BooksRefused (status 404) when there is no such item."""
+    removals.remove_item(sandbox, org, item_id)
+
+
+def delete_account(sandbox: Sandbox, org: Organisation, account_id: str) -> dict[str, Any]:
+    """Delete an account (by AccountID) as Xero does: it leaves GET /Accounts; returns it
+    marked DELETED. Raises BooksRefused: 404 for no such account, 400 for a system account
+    or one a transaction uses (those can only be archived)."""
+    return removals.remove_account(sandbox, org, account_id)
+
+
+def set_account_status(
+    sandbox: Sandbox, org: Organisation, account_id: str, status: str
+) -> dict[str, Any]:
+    """Archive an account (ARCHIVED) or make it active again (ACTIVE), as in Xero's web app;
+    returns the account. Raises BooksRefused for another status or no such account (404)."""
+    return removals.set_account_status(sandbox, org, account_id, status)

@@ -298,6 +298,38 @@ def set_invoice_status(
     return _as_xero({"invoice": result})
 
 
+def delete_item(sandbox: Sandbox, request: Request, tenant_id: str, item_id: str) -> Response:
+    organisation = control.org(sandbox, tenant_id)
+    try:
+        _accounting("delete_item")(sandbox, organisation, item_id)
+    except ValueError as exc:
+        raise AdminError(getattr(exc, "status", 400), str(exc)) from None
+    return Response.json({"deleted": {"item_id": item_id}})
+
+
+def delete_account(sandbox: Sandbox, request: Request, tenant_id: str, account_id: str) -> Response:
+    organisation = control.org(sandbox, tenant_id)
+    try:
+        result = _accounting("delete_account")(sandbox, organisation, account_id)
+    except ValueError as exc:
+        raise AdminError(getattr(exc, "status", 400), str(exc)) from None
+    return _as_xero({"account": result})
+
+
+def set_account_status(
+    sandbox: Sandbox, request: Request, tenant_id: str, account_id: str
+) -> Response:
+    data = _body(request)
+    _unknown_keys(data, {"status"})
+    organisation = control.org(sandbox, tenant_id)
+    try:
+        status = str(data.get("status", ""))
+        result = _accounting("set_account_status")(sandbox, organisation, account_id, status)
+    except ValueError as exc:
+        raise AdminError(getattr(exc, "status", 400), str(exc)) from None
+    return _as_xero({"account": result})
+
+
 Handler = Callable[..., Response]
 
 ENDPOINTS: list[tuple[str, str, Handler, str]] = [
@@ -352,6 +384,24 @@ ENDPOINTS: list[tuple[str, str, Handler, str]] = [
         "/orgs/{tenant_id}/invoices/{invoice_id}/status",
         set_invoice_status,
         '{"status": "VOIDED"|"DELETED"}: change an invoice inside Xero',
+    ),
+    (
+        "DELETE",
+        "/orgs/{tenant_id}/items/{item_id}",
+        delete_item,
+        "delete an item inside Xero (it leaves GET /Items)",
+    ),
+    (
+        "DELETE",
+        "/orgs/{tenant_id}/accounts/{account_id}",
+        delete_account,
+        "delete an unused, non-system account inside Xero (it leaves GET /Accounts)",
+    ),
+    (
+        "POST",
+        "/orgs/{tenant_id}/accounts/{account_id}/status",
+        set_account_status,
+        '{"status": "ARCHIVED"|"ACTIVE"}: archive an account inside Xero, or restore it',
     ),
 ]
 

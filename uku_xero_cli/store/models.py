@@ -216,12 +216,11 @@ class TaxRate:
 
 @dataclass(frozen=True, slots=True)
 class Currency:
+    """A currency enabled in the organisation (reload writes them through the registry's
+    generic reference table: sync/datasets.py)."""
+
     code: str
     description: str | None = None
-
-    @classmethod
-    def from_xero(cls, obj: Mapping[str, Any]) -> Currency:
-        return cls(code=_required(obj, "Code", "currency"), description=_text(obj, "Description"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,19 +19,8 @@ from typing import Any
 
 from uku_xero_cli.errors import StoreError
 from uku_xero_cli.store.db import StoreBase, time_text, utc_now
+from uku_xero_cli.store.schema import IMPORTED_TABLES
 
-# Cleared whole on a switch, in this order (payments before the invoices they belong to).
-_IMPORTED_TABLES = (
-    "payments",
-    "invoices",
-    "xero_contacts",
-    "products",
-    "tax_rates",
-    "currencies",
-    "sync_cursors",
-    "work_stats",
-    "work_documents",
-)
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]")
 
 
@@ -177,7 +166,7 @@ class OrganisationQueries(StoreBase):
             (stamp,),
         ).rowcount
         cleared["xero_clients"] = conn.execute("DELETE FROM clients WHERE origin = 'xero'").rowcount
-        for table in _IMPORTED_TABLES:
+        for table in IMPORTED_TABLES:
             cleared[table] = conn.execute(f"DELETE FROM {table}").rowcount
         # Every contact the next reload brings is new: the next match looks at all of them.
         conn.execute("DELETE FROM match_queue")

@@ -1,13 +1,13 @@
-"""Store queries for Xero reference data: products (items), tax rates and currencies.
+"""Store queries for Xero reference data: products (items), tax rates, currencies, and any
+reference table a data set's record describes (`replace_table`, `table_rows`).
 
-Tax rates and currencies are always fetched whole, so writing them replaces what was stored.
-Items come whole on a full reload (`replace=True`) and only changed ones with
-If-Modified-Since (`replace=False`).
+Reference data is fetched whole, so writing it replaces what was stored (items too, unless
+asked with `replace=False`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from uku_xero_cli.store.db import (
@@ -118,6 +118,21 @@ class ReferenceQueries(StoreBase):
     def replace_currencies(self, currencies: Iterable[Currency]) -> UpsertCounts:
         rows = {c.code: (c.code, c.description) for c in currencies}
         return self._upsert_rows("currencies", _CURRENCY_COLUMNS, rows, replace=True)
+
+    def replace_table(
+        self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+    ) -> UpsertCounts:
+        """Replace a reference table read whole: `rows` hold `columns`, the key first.
+
+        `table` and `columns` come from the data-set registry, never from input."""
+        return self._upsert_rows(table, columns, {row[0]: row for row in rows}, replace=True)
+
+    def table_rows(
+        self, table: str, columns: Sequence[str], order_by: str
+    ) -> list[tuple[Any, ...]]:
+        """A reference table's rows (tuples of `columns`) in `order_by`, then key order."""
+        sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order_by}, {columns[0]}"
+        return [tuple(row) for row in self._conn.execute(sql)]
 
     def items(self) -> list[Item]:
         sql = f"SELECT {', '.join(_ITEM_COLUMNS)} FROM products ORDER BY code, item_id"

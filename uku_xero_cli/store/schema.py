@@ -241,12 +241,46 @@ CREATE TABLE store_meta (
 );
 """
 
+# Issue 12: Xero's chart of accounts (the "accounts" data set of sync/datasets.py, whose
+# columns these are), read whole at every reload; push-invoice checks account codes with it.
+_V6_ACCOUNTS = """
+CREATE TABLE accounts (
+    account_id                 TEXT PRIMARY KEY,
+    code                       TEXT,
+    name                       TEXT,
+    type                       TEXT,
+    tax_type                   TEXT,
+    status                     TEXT,
+    class                      TEXT,
+    enable_payments_to_account INTEGER,
+    updated_utc                TEXT
+);
+CREATE INDEX accounts_code ON accounts (code);
+"""
+
+# What the store holds from its Xero organisation, cleared whole when the company switches
+# to another (store/organisation.py), in this order (payments before their invoices). A
+# migration adding a table of Xero data adds it here.
+IMPORTED_TABLES = (
+    "payments",
+    "invoices",
+    "xero_contacts",
+    "products",
+    "tax_rates",
+    "currencies",
+    "accounts",
+    "sync_cursors",
+    "work_stats",
+    "work_documents",
+)
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CORE,
     _V2_PUSHED_INVOICES,
     _V3_WORK_DOCUMENTS,
     _V4_MATCH_STATE,
     _V5_STORE_META,
+    _V6_ACCOUNTS,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,12 +1,12 @@
 """Thin functions over Xero's accounting endpoints: what reload reads and the lookups
 push-invoice and check-paid make.
 
-The collection reads yield `Page`s of records decoded with Decimal money (see
-`parse.loads_xero`); paged endpoints are walked with `paging.paginate`, the others answer in
-one page. `since` becomes `If-Modified-Since` where Xero supports it, so an unchanged
-organisation costs one request. Lookups by key (`IDs`, `InvoiceNumbers`, ContactNumber) are
-cut into batches in one place, `lookup_batches`. Nothing outside `xero/` builds a query (the
-batch writes are in `writes`).
+`collection` yields `Page`s of records decoded with Decimal money (see `parse.loads_xero`);
+paged endpoints are walked with `paging.paginate`, the others answer in one page. `since`
+becomes `If-Modified-Since` where Xero supports it, so an unchanged organisation costs one
+request. Lookups by key (`IDs`, `InvoiceNumbers`, ContactNumber) are cut into batches in one
+place, `lookup_batches`. Nothing outside `xero/` builds a query (the batch writes are in
+`writes`).
 """
 
 from __future__ import annotations
@@ -82,86 +82,30 @@ def _whole(
     yield Page(1, list(records or []), 1, len(records or []))
 
 
-def contacts(
+# Sent with every read of a collection. Contacts: archived ones too, so a contact archived
+# since the last reload shows up as changed instead of silently vanishing from the answer.
+_READ_PARAMS: Mapping[str, Mapping[str, str]] = {"Contacts": {"includeArchived": "true"}}
+
+
+def collection(
     client: XeroReader,
+    name: str,
     *,
+    paged: bool = False,
     since: datetime | None = None,
-    include_archived: bool = True,
+    window: Window | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> Iterator[Page]:
-    """Contacts; archived ones too by default, so a contact archived since the last reload
-    shows up as changed instead of silently vanishing from the answer."""
-    params = {"includeArchived": "true"} if include_archived else {}
-    return _paged(client, "Contacts", "Contacts", since=since, params=params, page_size=page_size)
-
-
-def items(client: XeroReader, *, since: datetime | None = None) -> Iterator[Page]:
-    """Items (products): not paged; If-Modified-Since supported."""
-    return _whole(client, "Items", "Items", since=since)
-
-
-def tax_rates(client: XeroReader) -> Iterator[Page]:
-    """Tax rates, whole every time (Xero takes no If-Modified-Since here)."""
-    return _whole(client, "TaxRates", "TaxRates")
-
-
-def currencies(client: XeroReader) -> Iterator[Page]:
-    """Currencies enabled for the organisation, whole every time."""
-    return _whole(client, "Currencies", "Currencies")
-
-
-def _dated(
-    client: XeroReader,
-    path: str,
-    window: Window,
-    since: datetime | None,
-    page_size: int,
-) -> Iterator[Page]:
-    where = window.where()
-    params = {"where": where} if where else {}
-    return _paged(client, path, path, since=since, params=params, page_size=page_size)
-
-
-def invoices(
-    client: XeroReader,
-    window: Window,
-    *,
-    since: datetime | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-) -> Iterator[Page]:
-    """Sales invoices and bills dated in the window (every status: a voided or deleted one
-    must reach the store to leave the statistics)."""
-    return _dated(client, "Invoices", window, since, page_size)
-
-
-def credit_notes(
-    client: XeroReader,
-    window: Window,
-    *,
-    since: datetime | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-) -> Iterator[Page]:
-    return _dated(client, "CreditNotes", window, since, page_size)
-
-
-def bank_transactions(
-    client: XeroReader,
-    window: Window,
-    *,
-    since: datetime | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-) -> Iterator[Page]:
-    return _dated(client, "BankTransactions", window, since, page_size)
-
-
-def manual_journals(
-    client: XeroReader,
-    window: Window,
-    *,
-    since: datetime | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-) -> Iterator[Page]:
-    return _dated(client, "ManualJournals", window, since, page_size)
+    """Every record of the collection `name` (`Contacts`, `Items`, ...; also the key of its
+    answer); changed since `since` only, and dated in `window` only, when given. A paged
+    collection is walked page by page; any other answers whole in one page."""
+    params = dict(_READ_PARAMS.get(name, {}))
+    where = window.where() if window is not None else None
+    if where:
+        params["where"] = where
+    if paged:
+        return _paged(client, name, name, since=since, params=params, page_size=page_size)
+    return _whole(client, name, name, since=since, params=params)
 
 
 # -- what this app created --------------------------------------------------------------------

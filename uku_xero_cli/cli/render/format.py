@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, JustifyMethod, RenderableType, RenderResult
     from rich.text import TextType
 
+    from uku_xero_cli.sync.datasets import Table as RecordTable
+
 MISSING = "-"
 _UNLIMITED = 10_000
 
@@ -217,3 +219,30 @@ class FittedTable:
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, self._fitted(console, options))
+
+
+def record_table(
+    title: str, spec: RecordTable, records: Sequence[Mapping[str, object]]
+) -> FittedTable:
+    """A reference table's records under the columns its spec gives a heading, in order: the
+    first never left out, the last ones left out first on a narrow terminal, free text
+    wrapped; flags as yes/no, moments as `moment` shows them."""
+    shown = [c for c in spec.columns if c.heading is not None]
+    table = FittedTable(
+        Text(title),
+        [Col(c.heading or c.name, key=i == 0, drop=i, fold=c.wrap) for i, c in enumerate(shown)],
+    )
+    for record in records:
+        cells: list[RenderableType] = []
+        for column in shown:
+            value = record.get(column.name)
+            if value is None:
+                cells.append(MISSING)
+            elif column.kind == "flag":
+                cells.append("yes" if value else "no")
+            elif column.kind == "time":
+                cells.append(moment(str(value)))
+            else:
+                cells.append(Text(str(value)))  # from Xero: never read as markup
+        table.add_row(*cells)
+    return table

@@ -12,22 +12,13 @@ from rich.text import Text
 from uku_xero_cli.cli.render.format import Col, FittedTable, money
 from uku_xero_cli.redact import redact
 from uku_xero_cli.sync import stats
+from uku_xero_cli.sync.datasets import LABELS
 
 if TYPE_CHECKING:
     from uku_xero_cli.store.models import ClientRecord
     from uku_xero_cli.sync.matching import MatchResult
     from uku_xero_cli.sync.reload import ReloadResult
 
-LABELS = {
-    "contacts": "clients (contacts)",
-    "items": "products (items)",
-    "tax_rates": "tax rates",
-    "currencies": "currencies",
-    "invoices": "invoices",
-    "credit_notes": "credit notes",
-    "bank_transactions": "bank transactions",
-    "manual_journals": "manual journals",
-}
 MATCH_LABELS = {
     "registration_number": "registration number",
     "tax_number": "tax number",

@@ -1,4 +1,4 @@
-"""The read-only endpoints: Organisation, Items, TaxRates, Currencies, and the paged
+"""The read-only endpoints: Organisation, Accounts, Items, TaxRates, Currencies, and the paged
 BankTransactions, CreditNotes and ManualJournals."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
     from uku_xero_cli.sandbox.state import AccessToken, Organisation
 
+# GET /Accounts: not paged; If-Modified-Since, where and order as the spec's getAccounts.
+ACCOUNTS = Listing("Accounts", "Account", lambda data: data.accounts, render.plain, paged=False)
 ITEMS = Listing("Items", "Item", lambda data: data.items, render.plain, paged=False)
 TAX_RATES = Listing(
     "TaxRates",
@@ -72,6 +74,7 @@ def _lister(listing: Listing) -> Callable[..., Response]:
     return handler
 
 
+list_accounts = _lister(ACCOUNTS)
 list_items = _lister(ITEMS)
 list_tax_rates = _lister(TAX_RATES)
 list_currencies = _lister(CURRENCIES)

@@ -17,8 +17,8 @@ read straight into `Decimal` (the JSON parser never makes a float). What is allo
   1,000,000,000; `unit_price` 0 or more and below 1,000,000,000,000; both with at most 4
   decimal places (Xero's 4-place unit amounts); `discount_percent` 0-100 with at most 2
   decimal places; `product_code` an imported Xero item; `tax_type` an active Xero tax rate;
-  `account_code` (at most 10 characters) required on an issued (not `--draft`) invoice when
-  the line's item has no sales account of its own.
+  `account_code` (at most 10 characters) an ACTIVE account of the imported chart of accounts,
+  required on an issued (not `--draft`) invoice when the line's item has no sales account.
 
 Keys not listed are ignored, so a newer Uku export still reads.
 """

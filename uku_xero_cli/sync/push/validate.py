@@ -27,11 +27,20 @@ class ReferenceData:
     active_tax_rates: Mapping[str, Decimal]
     sales_tax_types: frozenset[str]
     item_accounts: Mapping[str, str | None]  # item code → its sales account code
+    # Casefolded account code → its status; None: the chart of accounts was never imported.
+    accounts: Mapping[str, str] | None = None
+    accounts_fix: str = "uku-xero reload --only accounts"
 
     @classmethod
     def from_store(cls, store: Store) -> ReferenceData:
+        from uku_xero_cli.sync.datasets import ACCOUNTS
+
         rates = store.tax_rates(active_only=True)
+        chart = {a["code"].casefold(): a["status"] for a in ACCOUNTS.stored(store) if a["code"]}
         return cls(
+            accounts=chart or None,
+            # A company's store is `<company>.sqlite` (settings.store_file).
+            accounts_fix=f"uku-xero reload -c {store.path.stem} --only accounts",
             currencies=frozenset(c.code.upper() for c in store.currencies()),
             active_tax_rates={r.tax_type: r.effective_rate or Decimal(0) for r in rates},
             # A rate Xero says cannot apply to revenue would be refused on a sales invoice.
@@ -43,6 +52,23 @@ class ReferenceData:
 
 
 NO_REFERENCE_HINT = "run `uku-xero reload` first: it imports tax rates, currencies and items"
+
+
+def _account_problem(code: str | None, reference: ReferenceData) -> str | None:
+    """Why a line's account code would not do: Xero refuses a line whose account is archived
+    or deleted (Re-Leased's guide to Xero sync errors, "Account code has been archived or
+    deleted"), so the code must be an ACTIVE account of the imported chart."""
+    if code is None:
+        return None
+    if reference.accounts is None:
+        return (
+            f"{code} cannot be checked: Xero's chart of accounts was not imported yet "
+            f"(run `{reference.accounts_fix}`)"
+        )
+    status = reference.accounts.get(code.casefold())
+    if status is None:
+        return f"{code} is not an account in Xero's chart of accounts"
+    return None if status == "ACTIVE" else f"{code} is {status} in Xero's chart of accounts"
 
 
 def check_references(
@@ -82,6 +108,9 @@ def check_references(
                         where(f"{path}.tax_type"),
                         f"{line.tax_type} cannot be used on sales (revenue) in Xero",
                     )
+            account_problem = _account_problem(line.account_code, reference)
+            if account_problem is not None:
+                problems.add(where(f"{path}.account_code"), account_problem)
             item_account: str | None = None
             if line.product_code is not None:
                 if line.product_code not in reference.item_accounts:
