@@ -108,17 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:
-        if "--json" in args:
-            from uku_xero_cli.cli.output import dumps
+        from uku_xero_cli.cli.output import usage_failure
 
-            print(dumps({"error": {"code": "usage", "message": exc.format_message()}}))
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        else:
-            print(f"error: {exc.format_message()}", file=sys.stderr)
-        return exc.exit_code
+        return usage_failure(exc, json_requested="--json" in args)
     except typer.Abort:
+        from uku_xero_cli.cli.exit_codes import ExitCode
+
         print("Aborted.", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     return result if isinstance(result, int) else 0

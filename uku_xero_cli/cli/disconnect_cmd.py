@@ -24,7 +24,7 @@ def disconnect(
 
     Example:  uku-xero disconnect -c acme --yes
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.cli.prompts import confirm
@@ -51,11 +51,4 @@ def disconnect(
                 out.info("Nothing was changed.")
                 raise typer.Exit(1)
         outcome = run_disconnect(ctx.settings, ctx.company, store=store)
-    if out.json_mode:
-        out.json(outcome.to_json())
-    else:
-        from uku_xero_cli.cli.render.connection import render_disconnect
-
-        out.print(render_disconnect(outcome))
-        for note in outcome.notes:
-            out.warn(note)
+    out.emit(outcome, "connection:render_disconnect")

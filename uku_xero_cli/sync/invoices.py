@@ -32,6 +32,7 @@ from uku_xero_cli.errors import (
     PartialFailure,
     UkuXeroError,
     XeroValidationError,
+    error_document,
 )
 from uku_xero_cli.store.models import Invoice, PushRecord
 from uku_xero_cli.sync.invoice_file import UkuInvoice, money
@@ -194,6 +195,9 @@ class PushReport:
         }
         if self.organisation_changed is not None:
             document["organisation_changed"] = self.organisation_changed.to_json()
+        error = self.outcome_error()
+        if error is not None:
+            document["error"] = error_document(error)
         return document
 
 

@@ -10,11 +10,14 @@ from rich.table import Table
 from rich.text import Text
 
 from uku_xero_cli.cli.render.format import Col, FittedTable, money
+from uku_xero_cli.cli.render.view import View
 from uku_xero_cli.redact import redact
 from uku_xero_cli.sync import stats
 
 if TYPE_CHECKING:
+    from uku_xero_cli.cli.output import EveryCompany
     from uku_xero_cli.store.models import ClientRecord
+    from uku_xero_cli.sync.clients import ClientList, ImportedClients
     from uku_xero_cli.sync.matching import MatchResult
     from uku_xero_cli.sync.reload import ReloadResult
 
@@ -127,6 +130,20 @@ def reload_report(result: ReloadResult) -> RenderableType:
     return Group(*parts)
 
 
+def reload_view(result: ReloadResult) -> View:
+    """`reload`: the summary of a company's reload (none when it failed before any data set)."""
+    return View().data(reload_report(result)) if result.data_sets else View()
+
+
+def reload_all_view(every: EveryCompany[ReloadResult]) -> View:
+    """`reload --all`: each company's summary, then one row per company."""
+    view = View()
+    for result in every.results:
+        if result.data_sets:
+            view.data(reload_report(result))
+    return view.data(companies_summary(every.results))
+
+
 def companies_summary(results: Sequence[ReloadResult]) -> Table:
     """`reload --all`: one row per company, with why a failed one failed."""
     table = Table(title="Reload of every connected company", title_justify="left")
@@ -159,6 +176,30 @@ def integration(client: ClientRecord) -> str:
     status = client.contact_status
     archived = " (archived in Xero)" if status and status != "ACTIVE" else ""
     return f"{name} ({how}){archived}"
+
+
+def clients_view(found: ClientList) -> View:
+    """`clients`: the table, and how to fill it when it is empty."""
+    view = View().data(clients_table(found.clients, unmatched=found.unmatched_only))
+    if not found.clients:
+        view.info(
+            "No clients yet: load Uku's list with `uku-xero clients import FILE.csv` "
+            "and import Xero contacts with `uku-xero reload`."
+        )
+    return view
+
+
+def imported_clients_view(done: ImportedClients) -> View:
+    """`clients import`: the counts, then what matching linked or left ambiguous."""
+    counts = done.imported.counts
+    view = View().info(
+        f"Imported {done.imported.rows} clients from {done.imported.path} into company "
+        f"'{done.company}': {counts.new} new, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged."
+    )
+    if done.matching.links or done.matching.ambiguities:
+        view.data(matching_summary(done.matching))
+    return view
 
 
 def clients_table(clients: Sequence[ClientRecord], *, unmatched: bool = False) -> Table:
@@ -207,6 +248,14 @@ def stats_table(work: stats.WorkStats) -> Table:
                 cells.append(str(count))
         table.add_row(month.month, *cells)
     return table
+
+
+def stats_view(found: stats.CompanyStats) -> View:
+    """`stats`: the table, the chart at a terminal, and what to do when nothing is stored."""
+    view = View().data(stats_table(found.work)).terminal(stats_chart(found.work))
+    if found.as_of is None:
+        view.info("No statistics yet: run `uku-xero reload` first.")
+    return view
 
 
 def bar(values: Sequence[int]) -> str:
