@@ -86,8 +86,10 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from uku_xero_cli.cli.exit_codes import ExitCode
+
         print(f"uku-xero {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.OK)
 
 
 @app.callback()
