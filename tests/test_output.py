@@ -60,17 +60,25 @@ def run(cli: Any, command: str, company: str, tmp_path: Path, *extra: str) -> Cl
     return cli(name, *args)
 
 
+def assert_fails_with(
+    cli: Any, command: str, company: str, tmp_path: Path, error: Exception, *, exit_code: int
+) -> None:
+    """`command` ends with exactly `error`'s document under --json, and its message and hint
+    on stderr in text, with `exit_code` both times."""
+    expected = error_document(error)
+    machine = run(cli, command, company, tmp_path, "--json")
+    assert machine.exit_code == exit_code
+    assert one_document(machine)["error"] == expected
+    human = run(cli, command, company, tmp_path)
+    assert human.exit_code == exit_code
+    assert f"error: {expected['message']}\n{expected['hint']}\n" in human.stderr
+
+
 @pytest.mark.parametrize("command", list(NEEDS_CONNECTION))
 def test_not_connected_is_the_same_error_and_exit_3_in_every_command(
     cli: Any, command: str, tmp_path: Path
 ) -> None:
-    expected = error_document(not_connected("ghost"))
-    machine = run(cli, command, "ghost", tmp_path, "--json")
-    assert machine.exit_code == 3
-    assert one_document(machine)["error"] == expected
-    human = run(cli, command, "ghost", tmp_path)
-    assert human.exit_code == 3
-    assert f"error: {expected['message']}\n{expected['hint']}\n" in human.stderr
+    assert_fails_with(cli, command, "ghost", tmp_path, not_connected("ghost"), exit_code=3)
 
 
 @pytest.mark.parametrize("command", ["stats", "clients"])
@@ -86,13 +94,8 @@ def test_reauthorization_needed_is_the_same_error_and_exit_4_in_every_command(
 ) -> None:
     connect_company(sandbox, "acme")
     TokenStore(load_settings()).mark_needs_reauth("acme", "Xero refused the refresh token")
-    expected = error_document(reauthorization_required("acme", "Xero refused the refresh token"))
-    machine = run(cli, command, "acme", tmp_path, "--json")
-    assert machine.exit_code == 4
-    assert one_document(machine)["error"] == expected
-    human = run(cli, command, "acme", tmp_path)
-    assert human.exit_code == 4
-    assert f"error: {expected['message']}\n{expected['hint']}\n" in human.stderr
+    error = reauthorization_required("acme", "Xero refused the refresh token")
+    assert_fails_with(cli, command, "acme", tmp_path, error, exit_code=4)
     assert len(sandbox.log) == 0  # known from the token file: Xero is not asked
 
 
