@@ -184,6 +184,22 @@ def test_commands_never_choose_between_json_and_text_themselves(path: Path) -> N
     assert "json.dump" not in source and "out.json(" not in source
 
 
+def test_every_render_function_a_command_names_exists() -> None:
+    from importlib import import_module
+
+    from uku_xero_cli.cli.output import RENDER_PACKAGE
+
+    named = {
+        reference
+        for path in COMMAND_MODULES
+        for reference in re.findall(r'emit\(\s*[^"]*"(\w+:\w+)"', path.read_text(encoding="utf-8"))
+    }
+    assert len(named) >= 12
+    for reference in named:
+        module, _, name = reference.partition(":")
+        assert callable(getattr(import_module(f"{RENDER_PACKAGE}.{module}"), name, None)), reference
+
+
 def test_error_documents_are_built_only_by_errors_error_document() -> None:
     builders = [
         path.relative_to(PACKAGE).as_posix()
