@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from uku_xero_cli.errors import AuthorizationFailed
+from uku_xero_cli.errors import AuthorizationFailed, DemoFailed, error_document
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
@@ -95,10 +95,14 @@ class DemoReport:
             "workdir": str(self.workdir) if self.kept else None,
             "steps": [step.to_json() for step in self.steps],
         }
-        message = self.failure_message()
-        if message is not None:
-            document["error"] = {"code": "demo_failed", "message": message}
+        error = self.outcome_error()
+        if error is not None:
+            document["error"] = error_document(error)
         return document
+
+    def outcome_error(self) -> DemoFailed | None:
+        message = self.failure_message()
+        return None if message is None else DemoFailed(message)
 
 
 def demo_config(port: int, *, strict: bool = False) -> SandboxConfig:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from uku_xero_cli.redact import redact
 
 
 class UkuXeroError(Exception):
@@ -214,3 +217,73 @@ class StoreError(UkuXeroError):
     """The company's local store cannot be opened or used (corrupt, newer schema, locked)."""
 
     code = "store"
+
+
+class UnexpectedError(UkuXeroError):
+    """A failure no typed error names (a bug, or something unforeseen). Made by `as_typed`
+    from the exception itself, which it keeps as `__cause__` for --verbose's traceback."""
+
+    code = "unexpected"
+
+
+class Interrupted(UkuXeroError):
+    """The person pressed Ctrl-C."""
+
+    code = "interrupted"
+
+
+class CompaniesFailed(UkuXeroError):
+    """Some companies of an `--all` run did not end well. Each company's own error is in its
+    entry of the document and in `by_company`; the most severe of them sets the exit code."""
+
+    code = "companies_failed"
+
+    def __init__(self, by_company: dict[str, BaseException], total: int) -> None:
+        super().__init__(f"{len(by_company)} of {total} companies failed: {', '.join(by_company)}")
+        self.by_company = by_company
+
+
+class DemoFailed(UkuXeroError):
+    """A step of `uku-xero demo` did not end with the exit code it should have."""
+
+    code = "demo_failed"
+
+
+def as_typed(error: BaseException) -> UkuXeroError:
+    """The typed error standing for any exception: itself when typed already."""
+    if isinstance(error, UkuXeroError):
+        return error
+    if isinstance(error, KeyboardInterrupt):
+        return Interrupted("interrupted")
+    typed = UnexpectedError(
+        f"unexpected error: {type(error).__name__}: {error}",
+        hint="--verbose shows the traceback",
+    )
+    typed.__cause__ = error
+    return typed
+
+
+def error_document(error: BaseException) -> dict[str, Any]:
+    """The `"error"` of every JSON document, whatever the command: `code` and `message`, and
+    `hint`, `problems`, `failures` and `retry_at` when the error has them. Secrets masked.
+
+    The one builder of error documents: the CLI's failures and the results' `to_json` both
+    call it, so one cause reads the same everywhere."""
+    typed = as_typed(error)
+    # The text form of InvalidInput folds its problems into the message; here they are apart.
+    document: dict[str, Any] = {
+        "code": typed.code,
+        "message": redact(getattr(typed, "summary", None) or typed.message),
+    }
+    if typed.hint:
+        document["hint"] = redact(typed.hint)
+    problems = getattr(typed, "problems", None)
+    if problems:
+        document["problems"] = [redact(str(p)) for p in problems]
+    failures = getattr(typed, "failures", None)
+    if failures:
+        document["failures"] = [{"item": f.item, "reasons": f.reasons} for f in failures]
+    retry_at = getattr(typed, "retry_at", None)
+    if retry_at is not None:
+        document["retry_at"] = retry_at.isoformat()
+    return document

@@ -51,6 +51,25 @@ def reauth_hint(company: str, *, tenant_gone: bool = False) -> str:
     return hint
 
 
+def not_connected(company: str) -> NotConnected:
+    """The error of a company without a Xero connection: what `status` reports and what every
+    command needing the connection raises."""
+    return NotConnected(
+        f"company '{company}' is not connected to Xero",
+        hint=f"connect it with `uku-xero auth -c {company}`",
+    )
+
+
+def reauthorization_required(
+    company: str, reason: str | None, *, tenant_gone: bool = False
+) -> ReauthorizationRequired:
+    """The error of a company whose tokens Xero refused (or whose organisation is gone)."""
+    return ReauthorizationRequired(
+        f"company '{company}' needs re-authorization: {reason or 'Xero refused the stored tokens'}",
+        hint=reauth_hint(company, tenant_gone=tenant_gone),
+    )
+
+
 @dataclass
 class CompanyTokens:
     """Everything the token file holds for one company. Tokens never leave via repr."""
@@ -269,15 +288,10 @@ class TokenStore:
         """
         record = self.load(company)
         if record is None or not record.connected:
-            raise NotConnected(
-                f"company '{company}' is not connected to Xero",
-                hint=f"connect it with `uku-xero auth -c {company}`",
-            )
+            raise not_connected(company)
         if record.needs_reauth and not (tenant_gone_ok and record.tenant_gone):
-            reason = record.reauth_reason or "Xero refused the stored tokens"
-            raise ReauthorizationRequired(
-                f"company '{company}' needs re-authorization: {reason}",
-                hint=reauth_hint(company, tenant_gone=record.tenant_gone),
+            raise reauthorization_required(
+                company, record.reauth_reason, tenant_gone=record.tenant_gone
             )
         return record
 

@@ -1,4 +1,8 @@
-"""The Typer application: registers every command. Command modules import heavy things lazily."""
+"""The Typer application: the table of commands and the console entry point.
+
+Commands are registered in `COMMANDS` and imported only when used (cli/lazy_group.py): adding
+one is one line here, and `uku-xero --help` stays as quick as importing Typer.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,73 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli import __version__
-from uku_xero_cli.cli.accounts_cmd import accounts
-from uku_xero_cli.cli.auth_cmd import auth
-from uku_xero_cli.cli.clients_cmd import clients_app
-from uku_xero_cli.cli.companies_cmd import companies
-from uku_xero_cli.cli.demo_cmd import demo
-from uku_xero_cli.cli.disconnect_cmd import disconnect
-from uku_xero_cli.cli.orgs_cmd import orgs
-from uku_xero_cli.cli.paid_cmd import check_paid
-from uku_xero_cli.cli.push_cmd import push_invoice
-from uku_xero_cli.cli.reload_cmd import reload
-from uku_xero_cli.cli.sandbox_cmd import sandbox
-from uku_xero_cli.cli.stats_cmd import stats
-from uku_xero_cli.cli.status_cmd import status
+from uku_xero_cli.cli.lazy_group import LazyCommand, LazyGroup
+
+# name → "module:attribute" under uku_xero_cli.cli, and the first paragraph of its help (the
+# root --help lists it; tests/test_output.py checks it against the command's own help).
+COMMANDS = {
+    "auth": LazyCommand(
+        "auth_cmd:auth",
+        "Sign in at Xero in the browser and connect the company to an organisation.",
+    ),
+    "orgs": LazyCommand(
+        "orgs_cmd:orgs",
+        "List the organisations the company's Xero sign-in reaches; the current one is marked.",
+    ),
+    "status": LazyCommand(
+        "status_cmd:status",
+        "Show the company's Xero connection: organisation, token expiry, scopes, state.",
+    ),
+    "disconnect": LazyCommand(
+        "disconnect_cmd:disconnect",
+        "Remove the organisation's connection at Xero, revoke the token, clear local tokens.",
+    ),
+    "companies": LazyCommand(
+        "companies_cmd:companies",
+        "List the companies with a Xero connection or Uku-side data, from local files only.",
+    ),
+    "reload": LazyCommand(
+        "reload_cmd:reload",
+        "Import the company's Xero data (the data sets of --only) and its work statistics.",
+    ),
+    "push-invoice": LazyCommand(
+        "push_cmd:push_invoice", "Send Uku invoices to Xero: validated first, never twice."
+    ),
+    "check-paid": LazyCommand(
+        "paid_cmd:check_paid",
+        "Read back what Xero says about pushed invoices: status, paid, due, payments.",
+    ),
+    "stats": LazyCommand(
+        "stats_cmd:stats",
+        "Monthly work statistics: sales invoices, bills, credit notes, bank transactions and "
+        "manual journals per calendar month, as imported by the last reload.",
+    ),
+    "accounts": LazyCommand(
+        "accounts_cmd:accounts",
+        "Xero's chart of accounts as imported: code, name, type, tax type and status.",
+    ),
+    "sandbox": LazyCommand(
+        "sandbox_cmd:sandbox",
+        "Serve the built-in Xero emulator and print the variables that point uku-xero at it.",
+    ),
+    "demo": LazyCommand(
+        "demo_cmd:demo",
+        "Run the whole flow on the built-in Xero emulator, in a throw-away config and data dir.",
+    ),
+    "clients": LazyCommand(
+        "clients_cmd:clients_app",
+        "Uku's client list with its Integration column (the linked Xero contact).",
+    ),
+}
+
+
+class Commands(LazyGroup):
+    table = COMMANDS
+
 
 app = typer.Typer(
     name="uku-xero",
+    cls=Commands,
     help="Administer Uku's Xero integration: connect companies, import data, push invoices.",
     no_args_is_help=True,
     add_completion=True,
@@ -35,8 +90,10 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from uku_xero_cli.cli.exit_codes import ExitCode
+
         print(f"uku-xero {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.OK)
 
 
 @app.callback()
@@ -49,21 +106,6 @@ def _root(
     """Administer Uku's Xero integration: connect companies, import data, push invoices."""
 
 
-app.command("auth")(auth)
-app.command("orgs")(orgs)
-app.command("status")(status)
-app.command("disconnect")(disconnect)
-app.command("companies")(companies)
-app.command("reload")(reload)
-app.command("push-invoice")(push_invoice)
-app.command("check-paid")(check_paid)
-app.add_typer(clients_app, name="clients")
-app.command("stats")(stats)
-app.command("accounts")(accounts)
-app.command("sandbox")(sandbox)
-app.command("demo")(demo)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: exit codes follow the README's table, also for usage errors."""
     args = sys.argv[1:] if argv is None else argv
@@ -72,17 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:
-        if "--json" in args:
-            from uku_xero_cli.cli.output import dumps
+        from uku_xero_cli.cli.output import usage_failure
 
-            print(dumps({"error": {"code": "usage", "message": exc.format_message()}}))
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        else:
-            print(f"error: {exc.format_message()}", file=sys.stderr)
-        return exc.exit_code
+        return usage_failure(exc, json_requested="--json" in args)
     except typer.Abort:
+        from uku_xero_cli.cli.exit_codes import ExitCode
+
         print("Aborted.", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     return result if isinstance(result, int) else 0

@@ -62,7 +62,7 @@ def auth(
 
     Example:  uku-xero auth -c acme            (several organisations: --tenant "Acme Ltd")
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.connection.connect import authorize
@@ -81,9 +81,4 @@ def auth(
             notify=out.info,
             store=TokenStore(ctx.settings, warn=out.warn),
         )
-    if out.json_mode:
-        out.json(outcome.to_json())
-    else:
-        from uku_xero_cli.cli.render.connection import render_auth
-
-        out.print(render_auth(outcome))
+    out.emit(outcome, "connection:render_auth")

@@ -33,33 +33,13 @@ def clients(
     """
     if ctx.invoked_subcommand is not None:
         return
-    command = command_context(company, json_mode=json_output, verbose=verbose)
+    command = command_context(company, json_output=json_output, verbose=verbose)
     out = command.out
     with out.guard():
-        from uku_xero_cli.cli.read_store import open_existing_store
+        from uku_xero_cli.sync.clients import list_clients
 
-        existing = open_existing_store(command.settings, command.company)
-        found = []
-        if existing is not None:
-            with existing as store:
-                found = store.list_clients(unmatched_only=unmatched)
-    if out.json_mode:
-        out.json(
-            {
-                "company": command.company,
-                "unmatched_only": unmatched,
-                "clients": [c.to_json() for c in found],
-            }
-        )
-        return
-    from uku_xero_cli.cli.render.sync import clients_table
-
-    out.print(clients_table(found, unmatched=unmatched))
-    if not found:
-        out.info(
-            "No clients yet: load Uku's list with `uku-xero clients import FILE.csv` "
-            "and import Xero contacts with `uku-xero reload`."
-        )
+        found = list_clients(command.settings, command.company, unmatched_only=unmatched)
+    out.emit(found, "sync:clients_view")
 
 
 @clients_app.command("import")
@@ -83,31 +63,10 @@ def import_clients(
 
     Example:  uku-xero clients import -c acme clients.csv
     """
-    command = command_context(company, json_mode=json_output, verbose=verbose, quiet=quiet)
+    command = command_context(company, json_output=json_output, verbose=verbose, quiet=quiet)
     out = command.out
     with out.guard():
-        from uku_xero_cli.store import open_company_store
-        from uku_xero_cli.sync.clients_csv import import_clients_csv, read_clients_file
-        from uku_xero_cli.sync.match_store import match_in_store
+        from uku_xero_cli.sync.clients import import_clients
 
-        # Check the file before a store is created for a company that may not exist yet.
-        read_clients_file(file)
-        with (
-            open_company_store(command.settings, command.company) as store,
-            store.transaction(),
-        ):
-            imported = import_clients_csv(store, file)
-            # Contacts already imported can be linked now, without waiting for a reload.
-            matching = match_in_store(store)
-    if out.json_mode:
-        out.json({"company": command.company, **imported.to_json(), "matching": matching.to_json()})
-        return
-    counts = imported.counts
-    out.info(
-        f"Imported {imported.rows} clients from {file} into company '{command.company}': "
-        f"{counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged."
-    )
-    if (matching.links or matching.ambiguities) and not out.quiet:
-        from uku_xero_cli.cli.render.sync import matching_summary
-
-        out.print(matching_summary(matching))
+        imported = import_clients(command.settings, command.company, file)
+    out.emit(imported, "sync:imported_clients_view")

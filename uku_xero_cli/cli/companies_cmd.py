@@ -13,9 +13,10 @@ def companies(company: Company = None, json_output: Json = False, verbose: Verbo
 
     Example:  uku-xero companies --json
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
+        from uku_xero_cli.cli.output import EveryCompany
         from uku_xero_cli.connection.status import companies as list_companies
         from uku_xero_cli.settings import resolve_company
         from uku_xero_cli.tokens import TokenStore
@@ -31,9 +32,4 @@ def companies(company: Company = None, json_output: Json = False, verbose: Verbo
                 f"company '{ctx.company}' has no token file or Uku-side data yet: connect it "
                 f"with `uku-xero auth -c {ctx.company}`"
             )
-    if out.json_mode:
-        out.json({"companies": [c.to_json() for c in found]})
-    else:
-        from uku_xero_cli.cli.render.connection import render_companies
-
-        out.print(render_companies(found))
+    out.emit(EveryCompany(found), "connection:render_companies")

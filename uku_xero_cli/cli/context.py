@@ -22,13 +22,13 @@ class CommandContext:
 
 
 def command_context(
-    company: str | None, *, json_mode: bool = False, verbose: bool = False, quiet: bool = False
+    company: str | None, *, json_output: bool = False, verbose: bool = False, quiet: bool = False
 ) -> CommandContext:
     """Settings and company for a command; a bad config or company name exits cleanly."""
     from uku_xero_cli.cli.output import Output
     from uku_xero_cli.settings import load_settings, resolve_company
 
-    out = Output(json_mode=json_mode, verbose=verbose, quiet=quiet)
+    out = Output(json_mode=json_output, verbose=verbose, quiet=quiet)
     with out.guard():
         settings = load_settings()
         name = resolve_company(company, settings)

@@ -35,15 +35,4 @@ def demo(
             print(line, flush=True)
 
         report = run_demo(keep=keep, echo=None if json_output else echo)
-    message = report.failure_message()
-    if out.json_mode:
-        out.json(report.to_json())
-    elif message is None:
-        print(
-            f"\n# Done: {len(report.steps)} steps in {report.seconds:.1f} s, all as expected.",
-            flush=True,
-        )
-    else:
-        out.stderr.print(f"error: {message}", markup=False, soft_wrap=True)
-    if message is not None:
-        raise typer.Exit(1)
+    out.emit(report, "demo:demo_view")

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
+from uku_xero_cli.cli.exit_codes import ExitCode
 from uku_xero_cli.cli.options import Company, Json, Verbose
 from uku_xero_cli.errors import UsageError
 
@@ -24,13 +25,13 @@ def disconnect(
 
     Example:  uku-xero disconnect -c acme --yes
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.cli.prompts import confirm
         from uku_xero_cli.connection.disconnect import disconnect as run_disconnect
-        from uku_xero_cli.errors import DamagedTokenFile, NotConnected
-        from uku_xero_cli.tokens import TokenStore
+        from uku_xero_cli.errors import DamagedTokenFile
+        from uku_xero_cli.tokens import TokenStore, not_connected
 
         store = TokenStore(ctx.settings, warn=out.warn)
         damaged = False
@@ -39,7 +40,7 @@ def disconnect(
         except DamagedTokenFile:
             record, damaged = None, True  # disconnect is one way to clear it
         if not damaged and (record is None or not (record.tenant_id or record.refresh_token)):
-            raise NotConnected(f"company '{ctx.company}' is not connected to Xero")
+            raise not_connected(ctx.company)
         if not yes:
             if not out.interactive:
                 raise UsageError("disconnect asks for confirmation on a terminal; pass --yes")
@@ -49,13 +50,6 @@ def disconnect(
                 name = record.tenant_name or record.tenant_id or "Xero"
             if not confirm(out, f"Disconnect company '{ctx.company}' from {name}?"):
                 out.info("Nothing was changed.")
-                raise typer.Exit(1)
+                raise typer.Exit(ExitCode.ERROR)
         outcome = run_disconnect(ctx.settings, ctx.company, store=store)
-    if out.json_mode:
-        out.json(outcome.to_json())
-    else:
-        from uku_xero_cli.cli.render.connection import render_disconnect
-
-        out.print(render_disconnect(outcome))
-        for note in outcome.notes:
-            out.warn(note)
+    out.emit(outcome, "connection:render_disconnect")

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     REAUTH_REQUIRED = 4
     RATE_LIMITED = 5
     PARTIAL = 6
+    INTERRUPTED = 130
 
 
 MEANING = {
@@ -27,6 +28,7 @@ MEANING = {
     "or the tenant connection was removed in Xero",
     ExitCode.RATE_LIMITED: "Xero daily rate limit reached; the message says when to retry",
     ExitCode.PARTIAL: "partial: some items succeeded, some were rejected",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
 # Most specific class first; the first match wins.
@@ -36,11 +38,16 @@ _BY_ERROR: list[tuple[type[errors.UkuXeroError], ExitCode]] = [
     (errors.ReauthorizationRequired, ExitCode.REAUTH_REQUIRED),
     (errors.RateLimited, ExitCode.RATE_LIMITED),
     (errors.PartialFailure, ExitCode.PARTIAL),
+    (errors.Interrupted, ExitCode.INTERRUPTED),
     (errors.UkuXeroError, ExitCode.ERROR),
 ]
 
 
 def exit_code_for(error: BaseException) -> ExitCode:
+    if isinstance(error, errors.CompaniesFailed):
+        return ExitCode(worst([int(exit_code_for(each)) for each in error.by_company.values()]))
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
     for cls, code in _BY_ERROR:
         if isinstance(error, cls):
             return code

@@ -28,7 +28,7 @@ def orgs(
 
     Example:  uku-xero orgs -c acme --use "Acme Ltd"
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.connection.connect import organisations
@@ -51,9 +51,4 @@ def orgs(
             else None,
             store=store,
         )
-    if out.json_mode:
-        out.json(report.to_json())
-    else:
-        from uku_xero_cli.cli.render.connection import render_orgs
-
-        out.print(render_orgs(report))
+    out.emit(report, "connection:render_orgs")

@@ -1,28 +1,95 @@
-"""Where output goes: data on stdout, everything else on stderr; --json; TTY rules.
+"""The output policy, in one place: --json or text, data on stdout, the rest on stderr.
 
-Each command builds one `Output` and runs its work inside `out.guard()`, which turns the
-library's typed errors into a one-line message (or a JSON error document) and an exit code.
+A command hands its result to `Output.emit(result, render)`: under --json the result's
+`to_json()` is printed as one document; otherwise the render function's renderable or `View`
+is shown. An error raised inside `Output.guard()`, and the error a result ends with
+(`outcome_error()`), go through `Output.fail`: one JSON error document built by
+`errors.error_document`, or an `error:` line with the hint under it, and the exit code from
+`exit_codes`. Nothing else in the CLI decides between JSON and text.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 
 import typer
 
 from uku_xero_cli.cli.exit_codes import ExitCode, exit_code_for
-from uku_xero_cli.errors import UkuXeroError
+from uku_xero_cli.errors import (
+    CompaniesFailed,
+    UkuXeroError,
+    UsageError,
+    as_typed,
+    error_document,
+)
 from uku_xero_cli.redact import redact
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+RENDER_PACKAGE = "uku_xero_cli.cli.render"
+
+
+class Result(Protocol):
+    """What a command hands to `emit`. A result that can end in failure also has
+    `outcome_error() -> UkuXeroError | None`, and its `to_json()` carries that error under
+    `"error"` (built by `errors.error_document`)."""
+
+    def to_json(self) -> Any: ...
+
+
+class CompanyResult(Result, Protocol):
+    @property
+    def company(self) -> str: ...
+
+
+R = TypeVar("R", bound=CompanyResult)
+T = TypeVar("T", bound=Result)
+
+
+@dataclass
+class EveryCompany(Generic[R]):
+    """The result of an `--all` run: one entry per company, and `companies_failed` when any
+    of them ended in an error (each company's own error stays in its entry)."""
+
+    results: Sequence[R]
+
+    def outcome_error(self) -> CompaniesFailed | None:
+        failed = {r.company: e for r in self.results if (e := outcome_error(r)) is not None}
+        return CompaniesFailed(failed, len(self.results)) if failed else None
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"companies": [r.to_json() for r in self.results]}
+        error = self.outcome_error()
+        if error is not None:
+            document["error"] = error_document(error)
+        return document
+
+
+def outcome_error(result: object) -> BaseException | None:
+    """The error `result` ends with, if it can end with one."""
+    ends = getattr(result, "outcome_error", None)
+    return None if ends is None else ends()
+
+
+@dataclass(frozen=True)
+class Exact:
+    """A value written into a JSON document with its Decimals as exact JSON numbers (a
+    request body as Xero gets it), where the rest of the document writes amounts as text."""
+
+    value: Any
+
+
+# JSON escapes the NUL that starts a placeholder, so no string of the data can look like one.
+_EXACT = re.compile(r'^( *)(.*)"\\u0000exact:(\d+)"', re.M)
 
 
 def _json_default(value: Any) -> Any:
@@ -39,7 +106,35 @@ def _json_default(value: Any) -> Any:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, default=_json_default, ensure_ascii=False)
+    """One JSON document: amounts as text, moments in ISO 8601, `Exact` values as numbers."""
+    exact: list[Any] = []
+
+    def default(value: Any) -> Any:
+        if isinstance(value, Exact):
+            exact.append(value.value)
+            return f"\x00exact:{len(exact) - 1}"
+        return _json_default(value)
+
+    text = json.dumps(data, indent=2, default=default, ensure_ascii=False)
+    if not exact:
+        return text
+    from uku_xero_cli.xero.parse import encode_json
+
+    def splice(match: re.Match[str]) -> str:
+        indent, before, index = match.group(1), match.group(2), int(match.group(3))
+        value = encode_json(exact[index], indent=2).replace("\n", "\n" + indent)
+        return indent + before + value
+
+    return _EXACT.sub(splice, text)
+
+
+def _render_function(reference: str) -> Callable[[Any], Any]:
+    """`module:function` under cli/render/, imported only now: --json never loads Rich."""
+    from importlib import import_module
+
+    module, _, name = reference.partition(":")
+    function: Callable[[Any], Any] = getattr(import_module(f"{RENDER_PACKAGE}.{module}"), name)
+    return function
 
 
 @dataclass
@@ -81,10 +176,6 @@ class Output:
         """Data for the user (stdout)."""
         self.stdout.print(renderable)
 
-    def json(self, data: Any) -> None:
-        sys.stdout.write(dumps(data) + "\n")
-        sys.stdout.flush()
-
     def info(self, message: str) -> None:
         """Progress and hints (stderr), silenced by --quiet."""
         if not self.quiet:
@@ -97,17 +188,31 @@ class Output:
         if self.verbose:
             self.stderr.print(f"debug: {redact(message)}", markup=False, soft_wrap=True)
 
-    def fail(
-        self, code: str, message: str, exit_code: int, extra: dict[str, Any] | None = None
-    ) -> NoReturn:
-        message = redact(message)
+    def emit(self, result: T, render: str, *, to_json: Callable[[T], Any] | None = None) -> None:
+        """Show `result`: its `to_json()` (or `to_json(result)`) under --json, else what the
+        render function at `render` ("module:function" under cli/render/) makes of it. A
+        result that ends in an error then exits with that error's code (its message on stderr
+        in text mode)."""
+        error = outcome_error(result)
         if self.json_mode:
-            error: dict[str, Any] = {"code": code, "message": message}
-            error.update(extra or {})
-            self.json({"error": error})
+            self._write_json(result.to_json() if to_json is None else to_json(result))
         else:
-            self.stderr.print(f"error: {message}", markup=False, soft_wrap=True)
-        raise typer.Exit(exit_code)
+            self._show(_render_function(render)(result))
+            if error is not None:
+                self._error_lines(error)
+        if error is not None:
+            raise typer.Exit(int(exit_code_for(error)))
+
+    def fail(self, error: BaseException) -> NoReturn:
+        """End the command with `error`: its document on stdout under --json, else `error:`
+        lines on stderr; the exit code from the table."""
+        if self.verbose:
+            self._traceback(error)
+        if self.json_mode:
+            self._write_json({"error": error_document(error)})
+        else:
+            self._error_lines(error)
+        raise typer.Exit(int(exit_code_for(error)))
 
     @contextmanager
     def guard(self) -> Iterator[Output]:
@@ -116,33 +221,65 @@ class Output:
             yield self
         except typer.Exit:
             raise
-        except UkuXeroError as exc:
-            message = exc.message
-            if self.json_mode:
-                # The text form folds the problems into the message; JSON lists them apart.
-                message = getattr(exc, "summary", None) or message
-            elif exc.hint:
-                message = f"{message}\n{exc.hint}"
-            extra: dict[str, Any] = {}
-            if exc.hint:
-                extra["hint"] = redact(exc.hint)
-            problems = getattr(exc, "problems", None)
-            if problems:
-                extra["problems"] = [redact(str(p)) for p in problems]
-            failures = getattr(exc, "failures", None)
-            if failures:
-                extra["failures"] = [{"item": f.item, "reasons": f.reasons} for f in failures]
-            retry_at = getattr(exc, "retry_at", None)
-            if retry_at is not None:
-                extra["retry_at"] = retry_at.isoformat()
-            if self.verbose:
-                self.stderr.print(redact(traceback.format_exc()), markup=False)
-            self.fail(exc.code, message, exit_code_for(exc), extra)
-        except KeyboardInterrupt:
-            self.fail("interrupted", "interrupted", 130)
-        except Exception as exc:  # the last line of defence: no tracebacks for users
-            if self.verbose:
-                self.stderr.print(redact(traceback.format_exc()), markup=False)
-            detail = redact(f"{type(exc).__name__}: {exc}")
-            hint = "" if self.verbose else " (run again with --verbose for details)"
-            self.fail("unexpected", f"unexpected error: {detail}{hint}", ExitCode.ERROR)
+        except (Exception, KeyboardInterrupt) as exc:  # no tracebacks for users
+            self.fail(exc)
+
+    def _write_json(self, document: Any) -> None:
+        sys.stdout.write(dumps(document) + "\n")
+        sys.stdout.flush()
+
+    def _show(self, shown: Any) -> None:
+        from uku_xero_cli.cli.render.view import View
+
+        parts = shown.parts if isinstance(shown, View) else [("data", shown)]
+        for kind, part in parts:
+            if kind == "warning":
+                self.warn(str(part))
+            elif kind == "info":
+                self.info(str(part))
+            elif kind == "terminal":
+                if sys.stdout.isatty() and not self.no_color:
+                    self.print(part)
+            elif not self.quiet:
+                self.print(part)
+
+    def _error_lines(self, error: BaseException) -> None:
+        typed = as_typed(error)
+        if isinstance(typed, CompaniesFailed):
+            for company, each in typed.by_company.items():
+                self._error_line(as_typed(each), company)
+        else:
+            self._error_line(typed)
+
+    def _error_line(self, error: UkuXeroError, company: str | None = None) -> None:
+        message = redact(error.message)
+        named = f"company '{company}'"
+        if company is not None and named not in message:
+            message = f"{named}: {message}"
+        if error.hint:
+            message += f"\n{redact(error.hint)}"
+        self.stderr.print(f"error: {message}", markup=False, soft_wrap=True)
+
+    def _traceback(self, error: BaseException) -> None:
+        if error.__traceback__ is not None:
+            lines = traceback.format_exception(error)
+            self.stderr.print(redact("".join(lines)), markup=False)
+
+
+def usage_failure(error: typer.TyperException, *, json_requested: bool) -> int:
+    """A usage error Typer found before any command ran: Typer's own message (with the usage
+    line) on stderr and, when --json was asked for, the error document on stdout."""
+    # Typer marks usage errors (bad option, missing argument) with click's exit code 2.
+    typed = (
+        UsageError(error.format_message())
+        if error.exit_code == ExitCode.USAGE
+        else UkuXeroError(error.format_message())
+    )
+    if json_requested:
+        Output(json_mode=True)._write_json({"error": error_document(typed)})
+    show = getattr(error, "show", None)
+    if show is not None:
+        show()
+    else:
+        print(f"error: {typed.message}", file=sys.stderr)
+    return int(exit_code_for(typed))

@@ -31,20 +31,13 @@ def check_paid(
 
     Example:  uku-xero check-paid -c acme      uku-xero check-paid UKU-2026-0042 --json
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose, quiet=quiet)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, quiet=quiet)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.sync.paid import check_paid as run_check
 
         report = run_check(ctx.settings, ctx.company, numbers or None, warn=out.warn)
-    if out.json_mode:
-        out.json(report.to_json())
-    else:
-        from uku_xero_cli.cli.render.invoices import paid_summary, paid_table
-
-        if report.results and not out.quiet:
-            out.print(paid_table(report))
-        out.info(paid_summary(report))
+    out.emit(report, "invoices:paid_view")
     for result in report.missing:
         out.warn(
             f"Xero did not return invoice {result.number} ({result.invoice_id}): "

@@ -10,8 +10,6 @@ from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Quiet, Verbose
 
 if TYPE_CHECKING:
-    from uku_xero_cli.cli.output import Output
-    from uku_xero_cli.errors import UkuXeroError
     from uku_xero_cli.sync.push.report import PushReport
 
 
@@ -52,7 +50,7 @@ def push_invoice(
     Example:  uku-xero push-invoice -c acme invoices/*.json
     Example:  uku-xero push-invoice --dry-run --json - < UKU-2026-0042.json
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose, quiet=quiet)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, quiet=quiet)
     out = ctx.out
     with out.guard():
         import sys
@@ -64,61 +62,18 @@ def push_invoice(
         invoices = parse_documents(documents)
         options = PushOptions(draft=draft, create_contacts=not no_create_contacts, dry_run=dry_run)
         report = push_invoices(ctx.settings, ctx.company, invoices, options, warn=out.warn)
-    error = report.outcome_error()
-    if out.json_mode:
-        _print_json(out, report, error)
-    else:
-        _print_human(out, report, error)
-    if error is not None:
-        from uku_xero_cli.cli.exit_codes import exit_code_for
-
-        raise typer.Exit(int(exit_code_for(error)))
+    out.emit(report, "invoices:push_view", to_json=_with_requests)
 
 
-def _error_json(error: UkuXeroError) -> dict[str, Any]:
-    from uku_xero_cli.redact import redact
+def _with_requests(report: PushReport) -> dict[str, Any]:
+    """The report's document and, for a dry run, the requests it would send: each body as
+    Xero would get it, numbers exact (the report's own amounts stay text)."""
+    from uku_xero_cli.cli.output import Exact
 
-    found: dict[str, Any] = {"code": error.code, "message": redact(error.message)}
-    if error.hint:
-        found["hint"] = redact(error.hint)
-    failures = getattr(error, "failures", None)
-    if failures:
-        found["failures"] = [{"item": f.item, "reasons": f.reasons} for f in failures]
-    retry_at = getattr(error, "retry_at", None)
-    if retry_at is not None:
-        found["retry_at"] = retry_at.isoformat()
-    return found
-
-
-def _print_json(out: Output, report: PushReport, error: UkuXeroError | None) -> None:
-    import json
-    import sys
-
-    from uku_xero_cli.cli.output import dumps
-    from uku_xero_cli.xero.parse import encode_json
-
-    # Amounts in the summary are text, as everywhere in --json; the request bodies of a dry
-    # run are Xero's JSON exactly as it would be sent, numbers and all.
-    document: dict[str, Any] = json.loads(dumps(report.to_json()))
+    document = report.to_json()
     if report.dry_run:
         document["requests"] = [
-            {"method": p.method, "path": f"/{p.path}", "body": p.body} for p in report.planned
+            {"method": p.method, "path": f"/{p.path}", "body": Exact(p.body)}
+            for p in report.planned
         ]
-    if error is not None:
-        document["error"] = _error_json(error)
-    sys.stdout.write(encode_json(document, indent=2) + "\n")
-    sys.stdout.flush()
-
-
-def _print_human(out: Output, report: PushReport, error: UkuXeroError | None) -> None:
-    from uku_xero_cli.cli.render.invoices import push_summary, push_table
-    from uku_xero_cli.redact import redact
-
-    if report.results and not out.quiet:
-        out.print(push_table(report))
-    out.info(push_summary(report))
-    if error is not None:
-        message = f"error: {redact(error.message)}"
-        if error.hint:
-            message += f"\n{redact(error.hint)}"
-        out.stderr.print(message, markup=False, soft_wrap=True)
+    return document

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
 
     from uku_xero_cli.cli.output import Output
-    from uku_xero_cli.sync.reload import DataSetResult, ReloadResult
+    from uku_xero_cli.sync.reload import DataSetResult
     from uku_xero_cli.xero.paging import Page
 
 
@@ -60,43 +60,6 @@ def _progress_bar(out: Output) -> RichProgressBar:
     )
 
 
-def _exit_code(results: list[ReloadResult]) -> int:
-    from uku_xero_cli.cli.exit_codes import exit_code_for, worst
-
-    return worst([int(exit_code_for(r.error)) for r in results if r.error is not None])
-
-
-def _error_json(error: BaseException) -> dict[str, Any]:
-    from uku_xero_cli.redact import redact
-
-    found: dict[str, Any] = {
-        "code": getattr(error, "code", "unexpected"),
-        "message": redact(str(error)),
-    }
-    hint = getattr(error, "hint", None)
-    if hint:
-        found["hint"] = redact(hint)
-    retry_at = getattr(error, "retry_at", None)
-    if retry_at is not None:
-        found["retry_at"] = retry_at.isoformat()
-    return found
-
-
-def _report_failure(out: Output, result: ReloadResult, many: bool) -> None:
-    from uku_xero_cli.redact import redact
-
-    error = result.error
-    assert error is not None
-    hint = getattr(error, "hint", None)
-    text = redact(str(error))
-    named = f"company '{result.company}'"
-    which = f"{named}: " if many and named not in text else ""
-    message = f"error: {which}{text}"
-    if hint:
-        message += f"\n{redact(hint)}"
-    out.stderr.print(message, markup=False, soft_wrap=True)
-
-
 def reload(
     company: Company = None,
     all_companies: Annotated[
@@ -139,9 +102,10 @@ def reload(
 
     Example:  uku-xero reload -c acme --only contacts,items      uku-xero reload --all --parallel 4
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose, quiet=quiet)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, quiet=quiet)
     out = ctx.out
     with out.guard():
+        from uku_xero_cli.cli.output import EveryCompany
         from uku_xero_cli.errors import UsageError
         from uku_xero_cli.sync.datasets import parse_only
         from uku_xero_cli.sync.reload import ReloadOptions
@@ -175,41 +139,11 @@ def reload(
         finally:
             if bar is not None:
                 bar.stop()
-    _render(out, results, all_companies)
-    code = _exit_code(results)
-    if code:
-        raise typer.Exit(code)
-
-
-def _render(out: Output, results: list[ReloadResult], many: bool) -> None:
-    from uku_xero_cli.cli.render.sync import companies_summary, reload_report
-
     for result in results:
         if result.organisation_changed is not None:
-            which = f"company '{result.company}': " if many else ""
+            which = f"company '{result.company}': " if all_companies else ""
             out.warn(which + result.organisation_changed.message())
-    if out.json_mode:
-        document: dict[str, Any]
-        if many:
-            document = {"companies": [r.to_json() for r in results]}
-            failed = [r for r in results if r.error is not None]
-            if failed:
-                document["error"] = {
-                    "code": "companies_failed",
-                    "message": f"{len(failed)} of {len(results)} companies failed: "
-                    + ", ".join(r.company for r in failed),
-                }
-        else:
-            document = results[0].to_json()
-            if results[0].error is not None:
-                document["error"] = _error_json(results[0].error)
-        out.json(document)
-        return
-    for result in results:
-        if result.data_sets and not out.quiet:
-            out.print(reload_report(result))
-    if many and not out.quiet:
-        out.print(companies_summary(results))
-    for result in results:
-        if result.error is not None:
-            _report_failure(out, result, many)
+    if all_companies:
+        out.emit(EveryCompany(results), "sync:reload_all_view")
+    else:
+        out.emit(results[0], "sync:reload_view")

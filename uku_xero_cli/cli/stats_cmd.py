@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Verbose
-from uku_xero_cli.sync.datasets import DATED
 
 
 def stats(
@@ -25,33 +23,10 @@ def stats(
 
     Example:  uku-xero stats -c acme --months 6
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from datetime import UTC, datetime
+        from uku_xero_cli.sync.stats import company_stats
 
-        from uku_xero_cli.cli.read_store import open_existing_store
-        from uku_xero_cli.sync.reload import load_stats
-        from uku_xero_cli.sync.stats import MonthStats, WorkStats, window_months
-
-        window = window_months(datetime.now(UTC).date(), months)
-        found = open_existing_store(ctx.settings, ctx.company)
-        if found is None:
-            work, last = WorkStats([MonthStats(m) for m in window]), {}
-        else:
-            with found as store:
-                work = load_stats(store, window)
-                last = store.last_runs(outcome="ok")
-    reloaded = [last[name].finished_at for name in last if name in DATED]
-    as_of = max((w for w in reloaded if w is not None), default=None)
-    if out.json_mode:
-        out.json({"company": ctx.company, "as_of": as_of, **work.to_json()})
-        return
-    from uku_xero_cli.cli.render.sync import stats_chart, stats_table
-
-    out.print(stats_table(work))
-    # The chart is for a person reading a terminal; pipes and files get the table only.
-    if sys.stdout.isatty() and not out.no_color:
-        out.print(stats_chart(work))
-    if as_of is None:
-        out.info("No statistics yet: run `uku-xero reload` first.")
+        found = company_stats(ctx.settings, ctx.company, months)
+    out.emit(found, "sync:stats_view")

@@ -26,9 +26,10 @@ def status(
 
     Example:  uku-xero status -c acme --json
     """
-    ctx = command_context(company, json_mode=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
+        from uku_xero_cli.cli.output import EveryCompany
         from uku_xero_cli.connection.status import company_status, configured_companies
         from uku_xero_cli.tokens import TokenStore
 
@@ -38,30 +39,7 @@ def status(
             company_status(ctx.settings, name, offline=offline, verbose=verbose, store=store)
             for name in names
         ]
-    from uku_xero_cli.cli.exit_codes import worst
-
-    code = worst([r.exit_code for r in reports])
-    from uku_xero_cli.cli.render.connection import render_status, render_status_all
-
     if all_companies:
-        if out.json_mode:
-            document: dict[str, object] = {"companies": [r.to_json() for r in reports]}
-            failing = [r.company for r in reports if r.exit_code]
-            if failing:
-                document["error"] = {
-                    "code": "companies_failing",
-                    "message": f"not healthy: {', '.join(failing)}",
-                }
-            out.json(document)
-        else:
-            out.print(render_status_all(reports))
-    elif out.json_mode:
-        out.json(reports[0].to_json())
+        out.emit(EveryCompany(reports), "connection:render_status_all")
     else:
-        out.print(render_status(reports[0]))
-    if not out.json_mode:
-        for report in reports:
-            error = report.error_json()
-            if error is not None:
-                out.stderr.print(f"error: {error['message']}", markup=False, soft_wrap=True)
-    raise typer.Exit(code)
+        out.emit(reports[0], "connection:render_status")

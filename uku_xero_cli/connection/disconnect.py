@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from uku_xero_cli.errors import DamagedTokenFile, NotConnected, UkuXeroError
+from uku_xero_cli.errors import DamagedTokenFile, UkuXeroError
 from uku_xero_cli.settings import Settings
-from uku_xero_cli.tokens import CompanyTokens, TokenStore
+from uku_xero_cli.tokens import CompanyTokens, TokenStore, not_connected
 
 if TYPE_CHECKING:
     import httpx
@@ -69,7 +69,7 @@ def disconnect(
     except DamagedTokenFile:
         return _clear_damaged(settings, store, company)
     if record is None or not (record.tenant_id or record.refresh_token):
-        raise NotConnected(f"company '{company}' is not connected to Xero: nothing to disconnect")
+        raise not_connected(company)
     outcome = DisconnectOutcome(company, record.tenant_id, record.tenant_name)
     shared_grant = False
     try:

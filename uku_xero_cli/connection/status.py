@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.errors import (
     DamagedTokenFile,
-    NotConnected,
     ReauthorizationRequired,
     UkuXeroError,
+    error_document,
 )
 from uku_xero_cli.redact import fingerprint
 from uku_xero_cli.settings import Settings
-from uku_xero_cli.tokens import TENANT_GONE, CompanyTokens, TokenStore, reauth_hint
+from uku_xero_cli.tokens import (
+    TENANT_GONE,
+    CompanyTokens,
+    TokenStore,
+    not_connected,
+    reauthorization_required,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -69,7 +75,8 @@ class StatusReport:
     refreshed_at: datetime | None = None
     features: list[FeatureCheck] = field(default_factory=list)
     live: bool = False
-    error: UkuXeroError | None = None
+    error: UkuXeroError | None = None  # why Xero could not be checked live
+    damaged: DamagedTokenFile | None = None  # why the token file could not be read
     fingerprints: dict[str, str] | None = None
     reloads: dict[str, dict[str, Any]] | None = None
     awaiting_payment: dict[str, Any] | None = None
@@ -93,31 +100,17 @@ class StatusReport:
             return None
         return (self.access_expires_at - self.now).total_seconds()
 
-    @property
-    def exit_code(self) -> int:
-        if self.state == NEEDS_REAUTH:
-            return 4
+    def outcome_error(self) -> UkuXeroError | None:
+        """The error this state stands for: the one a command needing the connection would
+        raise for the same company (same code, message and hint), or the live check's."""
         if self.error is not None:
-            return 1
-        if self.state == NOT_CONNECTED:
-            return 3
-        return 0
-
-    def error_json(self) -> dict[str, Any] | None:
-        if self.error is not None:
-            return {"code": self.error.code, "message": self.error.message}
+            return self.error
+        if self.damaged is not None:
+            return self.damaged
         if self.state == NEEDS_REAUTH:
-            return {
-                "code": ReauthorizationRequired.code,
-                "message": f"company '{self.company}' needs re-authorization: {self.reason}; "
-                + reauth_hint(self.company, tenant_gone=self.tenant_gone),
-            }
+            return reauthorization_required(self.company, self.reason, tenant_gone=self.tenant_gone)
         if self.state == NOT_CONNECTED:
-            return {
-                "code": NotConnected.code,
-                "message": f"company '{self.company}' is not connected to Xero; connect it "
-                f"with `uku-xero auth -c {self.company}`",
-            }
+            return not_connected(self.company)
         return None
 
     def to_json(self) -> dict[str, Any]:
@@ -152,9 +145,9 @@ class StatusReport:
         }
         if self.fingerprints is not None:
             data["fingerprints"] = self.fingerprints
-        error = self.error_json()
+        error = self.outcome_error()
         if error is not None:
-            data["error"] = error
+            data["error"] = error_document(error)
         return data
 
 
@@ -164,20 +157,24 @@ def _round(value: float | None, digits: int = 0) -> float | int | None:
     return round(value, digits) if digits else int(value)
 
 
-def _load(store: TokenStore, company: str) -> tuple[CompanyTokens | None, bool]:
-    """The company's record, and whether its token file is damaged (then the record is None):
+def _load(store: TokenStore, company: str) -> tuple[CompanyTokens | None, DamagedTokenFile | None]:
+    """The company's record, or why its token file cannot be read (then the record is None):
     one unreadable file must not hide the other companies."""
     try:
-        return store.load(company), False
-    except DamagedTokenFile:
-        return None, True
+        return store.load(company), None
+    except DamagedTokenFile as exc:
+        return None, exc
 
 
 def _report_from(
-    record: CompanyTokens | None, company: str, verbose: bool, *, damaged: bool = False
+    record: CompanyTokens | None,
+    company: str,
+    verbose: bool,
+    *,
+    damaged: DamagedTokenFile | None = None,
 ) -> StatusReport:
-    if damaged:
-        return StatusReport(company, NEEDS_REAUTH, reason=DAMAGED_REASON)
+    if damaged is not None:
+        return StatusReport(company, NEEDS_REAUTH, reason=DAMAGED_REASON, damaged=damaged)
     if record is None or not record.connected:
         return StatusReport(
             company, NOT_CONNECTED, reason="no Xero connection: run `uku-xero auth`"

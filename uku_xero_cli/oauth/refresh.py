@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from uku_xero_cli.errors import ReauthorizationRequired
-from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauth_hint
+from uku_xero_cli.tokens import CompanyTokens, TokenStore, reauthorization_required
 
 if TYPE_CHECKING:
     from uku_xero_cli.oauth.flow import IdentityClient, TokenAnswer
@@ -86,10 +86,7 @@ def fresh_tokens(
             answer = client.refresh(record.refresh_token)
         except ReauthorizationRequired:
             store.save(record.with_reauth(INVALID_GRANT_REASON))
-            raise ReauthorizationRequired(
-                f"company '{company}' needs re-authorization: {INVALID_GRANT_REASON}",
-                hint=reauth_hint(company),
-            ) from None
+            raise reauthorization_required(company, INVALID_GRANT_REASON) from None
         record = apply_refresh(record, answer)
         store.save(record)
         return record

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.xero.parse import XeroValueError, parse_date, parse_optional_money
+
+if TYPE_CHECKING:
+    from uku_xero_cli.settings import Settings
 
 SALES_INVOICES = "sales_invoices"
 BILLS = "bills"
@@ -84,6 +87,38 @@ class WorkStats:
 
     def to_json(self) -> dict[str, Any]:
         return {"months": [m.to_json() for m in self.months], "metrics": list(METRICS)}
+
+
+@dataclass
+class CompanyStats:
+    """A company's statistics as of its last successful reload (None: never reloaded)."""
+
+    company: str
+    as_of: datetime | None
+    work: WorkStats
+
+    def to_json(self) -> dict[str, Any]:
+        return {"company": self.company, "as_of": self.as_of, **self.work.to_json()}
+
+
+def company_stats(
+    settings: Settings, company: str, months: int, *, today: date | None = None
+) -> CompanyStats:
+    """The last `months` calendar months of the company's statistics, from its store (zeros
+    where nothing was recorded; none at all before the first reload). Creates no store."""
+    from uku_xero_cli.store.existing import open_existing_store
+    from uku_xero_cli.sync.datasets import DATED
+    from uku_xero_cli.sync.reload import load_stats
+
+    window = window_months(today or datetime.now(UTC).date(), months)
+    found = open_existing_store(settings, company)
+    if found is None:
+        return CompanyStats(company, None, WorkStats([MonthStats(m) for m in window]))
+    with found as store:
+        work = load_stats(store, window)
+        last = store.last_runs(outcome="ok")
+    reloaded = [last[name].finished_at for name in last if name in DATED]
+    return CompanyStats(company, max((w for w in reloaded if w is not None), default=None), work)
 
 
 def metric_of(kind: str, record: Mapping[str, Any]) -> str | None:

@@ -31,7 +31,7 @@ from uku_xero_cli.tokens import (
     TOKEN_REFUSED,
     CompanyTokens,
     TokenStore,
-    reauth_hint,
+    reauthorization_required,
 )
 
 if TYPE_CHECKING:
@@ -314,10 +314,7 @@ class XeroClient:
                 # `orgs --use` can then switch without a new sign-in.
                 cause = TENANT_GONE if status == 403 else TOKEN_REFUSED
                 self.store.mark_needs_reauth(self.company, reason, cause=cause)
-            raise ReauthorizationRequired(
-                f"company '{self.company}' needs re-authorization: {reason}",
-                hint=reauth_hint(self.company),
-            )
+            raise reauthorization_required(self.company, reason, tenant_gone=status == 403)
         if status == 404:
             raise NotFound(f"Xero has no {where}", status=404)
         if status == 400 and isinstance(body, dict) and body.get("Type") == "ValidationException":

@@ -10,8 +10,10 @@ from rich.text import Text
 
 from uku_xero_cli.cli.render.format import Col, FittedTable, money
 from uku_xero_cli.cli.render.format import moment as when
+from uku_xero_cli.cli.render.view import View
 
 if TYPE_CHECKING:
+    from uku_xero_cli.cli.output import EveryCompany
     from uku_xero_cli.connection.connect import AuthOutcome, OrgsReport
     from uku_xero_cli.connection.disconnect import DisconnectOutcome
     from uku_xero_cli.connection.status import CompanySummary, StatusReport
@@ -195,8 +197,9 @@ def render_status(report: StatusReport) -> RenderableType:
     return Group(*parts)
 
 
-def render_status_all(reports: list[StatusReport]) -> RenderableType:
+def render_status_all(every: EveryCompany[StatusReport]) -> RenderableType:
     """Every company on one line each."""
+    reports = every.results
     table = Table(title="Companies", title_justify="left")
     table.add_column("company")
     table.add_column("organisation")
@@ -222,7 +225,8 @@ def _company_label(company: CompanySummary) -> str:
     return f"{company.company} (current)" if company.current else company.company
 
 
-def render_companies(companies: list[CompanySummary]) -> RenderableType:
+def render_companies(every: EveryCompany[CompanySummary]) -> RenderableType:
+    companies = every.results
     if not companies:
         return Text("No companies yet: connect one with `uku-xero auth -c NAME`.")
     table = Table(title="Companies", title_justify="left")
@@ -245,7 +249,7 @@ def render_companies(companies: list[CompanySummary]) -> RenderableType:
     return table
 
 
-def render_disconnect(outcome: DisconnectOutcome) -> RenderableType:
+def render_disconnect(outcome: DisconnectOutcome) -> View:
     from uku_xero_cli.connection.disconnect import ALREADY_GONE, KEPT, REMOVED, REVOKED
 
     name = outcome.tenant_name or outcome.tenant_id or "Xero"
@@ -263,4 +267,9 @@ def render_disconnect(outcome: DisconnectOutcome) -> RenderableType:
         ("local tokens", "cleared"),
         ("Uku-side data", f"kept ({outcome.store_kept})" if outcome.store_kept else "none"),
     ]
-    return Group(Text(f"Disconnected company '{outcome.company}' from {name}."), _fields(rows))
+    view = View().data(
+        Group(Text(f"Disconnected company '{outcome.company}' from {name}."), _fields(rows))
+    )
+    for note in outcome.notes:
+        view.warn(note)
+    return view

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from uku_xero_cli.cli.render.format import Col, FittedTable, money
+from uku_xero_cli.cli.render.view import View
 from uku_xero_cli.redact import redact
 
 if TYPE_CHECKING:
@@ -77,6 +78,12 @@ def push_summary(report: PushReport) -> str:
     return f"{text}; {report.requests} request{'s' if report.requests != 1 else ''} to Xero"
 
 
+def push_view(report: PushReport) -> View:
+    """`push-invoice`: the table (when there were invoices), then the counts on stderr."""
+    view = View().data(push_table(report)) if report.results else View()
+    return view.info(push_summary(report))
+
+
 def _payments(result: PaidResult) -> str:
     if not result.payments:
         return DASH
@@ -133,3 +140,9 @@ def paid_summary(report: PaidReport) -> str:
         f"{text}; {changed} changed since the previous check; {report.requests} "
         f"request{'s' if report.requests != 1 else ''} to Xero"
     )
+
+
+def paid_view(report: PaidReport) -> View:
+    """`check-paid`: the table (when there were invoices), then the states on stderr."""
+    view = View().data(paid_table(report)) if report.results else View()
+    return view.info(paid_summary(report))

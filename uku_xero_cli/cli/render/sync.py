@@ -9,13 +9,17 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from uku_xero_cli.cli.render.format import Col, FittedTable, money
+from uku_xero_cli.cli.render.format import Col, FittedTable, money, record_table
+from uku_xero_cli.cli.render.view import View
 from uku_xero_cli.redact import redact
 from uku_xero_cli.sync import stats
 from uku_xero_cli.sync.datasets import LABELS
 
 if TYPE_CHECKING:
+    from uku_xero_cli.cli.output import EveryCompany
     from uku_xero_cli.store.models import ClientRecord
+    from uku_xero_cli.sync.clients import ClientList, ImportedClients
+    from uku_xero_cli.sync.listing import StoredListing
     from uku_xero_cli.sync.matching import MatchResult
     from uku_xero_cli.sync.reload import ReloadResult
 
@@ -118,6 +122,20 @@ def reload_report(result: ReloadResult) -> RenderableType:
     return Group(*parts)
 
 
+def reload_view(result: ReloadResult) -> View:
+    """`reload`: the summary of a company's reload (none when it failed before any data set)."""
+    return View().data(reload_report(result)) if result.data_sets else View()
+
+
+def reload_all_view(every: EveryCompany[ReloadResult]) -> View:
+    """`reload --all`: each company's summary, then one row per company."""
+    view = View()
+    for result in every.results:
+        if result.data_sets:
+            view.data(reload_report(result))
+    return view.data(companies_summary(every.results))
+
+
 def companies_summary(results: Sequence[ReloadResult]) -> Table:
     """`reload --all`: one row per company, with why a failed one failed."""
     table = Table(title="Reload of every connected company", title_justify="left")
@@ -150,6 +168,30 @@ def integration(client: ClientRecord) -> str:
     status = client.contact_status
     archived = " (archived in Xero)" if status and status != "ACTIVE" else ""
     return f"{name} ({how}){archived}"
+
+
+def clients_view(found: ClientList) -> View:
+    """`clients`: the table, and how to fill it when it is empty."""
+    view = View().data(clients_table(found.clients, unmatched=found.unmatched_only))
+    if not found.clients:
+        view.info(
+            "No clients yet: load Uku's list with `uku-xero clients import FILE.csv` "
+            "and import Xero contacts with `uku-xero reload`."
+        )
+    return view
+
+
+def imported_clients_view(done: ImportedClients) -> View:
+    """`clients import`: the counts, then what matching linked or left ambiguous."""
+    counts = done.imported.counts
+    view = View().info(
+        f"Imported {done.imported.rows} clients from {done.imported.path} into company "
+        f"'{done.company}': {counts.new} new, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged."
+    )
+    if done.matching.links or done.matching.ambiguities:
+        view.data(matching_summary(done.matching))
+    return view
 
 
 def clients_table(clients: Sequence[ClientRecord], *, unmatched: bool = False) -> Table:
@@ -200,6 +242,14 @@ def stats_table(work: stats.WorkStats) -> Table:
     return table
 
 
+def stats_view(found: stats.CompanyStats) -> View:
+    """`stats`: the table, the chart at a terminal, and what to do when nothing is stored."""
+    view = View().data(stats_table(found.work)).terminal(stats_chart(found.work))
+    if found.as_of is None:
+        view.info("No statistics yet: run `uku-xero reload` first.")
+    return view
+
+
 def bar(values: Sequence[int]) -> str:
     """One character per value, scaled to the largest: a sparkline."""
     top = max(values, default=0)
@@ -222,3 +272,16 @@ def stats_chart(work: stats.WorkStats) -> Table:
         values = [m.counts[metric] for m in work.months]
         table.add_row(stats.LABELS[metric], bar(values), str(max(values, default=0)))
     return table
+
+
+def listing_view(found: StoredListing) -> View:
+    """A listing command (`accounts`): the stored records under the data set's columns, and
+    how to import them when no reload has yet."""
+    data_set = found.data_set
+    assert data_set.table is not None
+    title = f"{data_set.label.capitalize()} of '{found.company}' ({len(found.records)})"
+    view = View().data(record_table(title, data_set.table, found.records))
+    if found.as_of is None:
+        fix = f"uku-xero reload -c {found.company} --only {data_set.name}"
+        view.info(f"No {data_set.label} yet: run `{fix}`.")
+    return view

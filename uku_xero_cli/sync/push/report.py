@@ -14,6 +14,7 @@ from uku_xero_cli.errors import (
     NetworkError,
     PartialFailure,
     UkuXeroError,
+    error_document,
 )
 from uku_xero_cli.sync.push.invoice import money
 
@@ -150,6 +151,9 @@ class PushReport:
         }
         if self.organisation_changed is not None:
             document["organisation_changed"] = self.organisation_changed.to_json()
+        error = self.outcome_error()
+        if error is not None:
+            document["error"] = error_document(error)
         return document
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from uku_xero_cli.redact import redact
+from uku_xero_cli.errors import error_document
 
 if TYPE_CHECKING:
     from uku_xero_cli.store.models import UpsertCounts
@@ -94,18 +94,14 @@ class ReloadResult:
     def requests(self) -> int:
         return sum(d.requests for d in self.data_sets)
 
+    def outcome_error(self) -> BaseException | None:
+        return self.error
+
     def to_json(self) -> dict[str, Any]:
-        error = None
-        if self.error is not None:
-            code = getattr(self.error, "code", "unexpected")
-            error = {"code": code, "message": redact(str(self.error))}
-            retry_at = getattr(self.error, "retry_at", None)
-            if retry_at is not None:
-                error["retry_at"] = retry_at.isoformat()
         return {
             "company": self.company,
             "ok": self.ok,
-            "error": error,
+            "error": None if self.error is None else error_document(self.error),
             "months": {"from": self.months[0], "to": self.months[-1]} if self.months else None,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),

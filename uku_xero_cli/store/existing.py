@@ -1,4 +1,4 @@
-"""Opening a company's store for commands that only read it (`stats`, `clients`).
+"""Opening a company's store for what only reads it (`stats`, `clients`).
 
 Opening a store creates it; a read-only command given a mistyped company name must not leave
 an empty store behind (that `companies` would then list as a company).

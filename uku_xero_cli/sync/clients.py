@@ -1,0 +1,71 @@
+"""Uku's client list of one company: reading it, and loading it from a CSV file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from uku_xero_cli.settings import Settings
+    from uku_xero_cli.store.models import ClientRecord
+    from uku_xero_cli.sync.clients_csv import ClientsImport
+    from uku_xero_cli.sync.matching import MatchResult
+
+
+@dataclass
+class ClientList:
+    company: str
+    unmatched_only: bool
+    clients: list[ClientRecord]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "company": self.company,
+            "unmatched_only": self.unmatched_only,
+            "clients": [c.to_json() for c in self.clients],
+        }
+
+
+def list_clients(settings: Settings, company: str, *, unmatched_only: bool = False) -> ClientList:
+    """The company's clients with their Xero contact (only those without one if asked);
+    empty when nothing was stored yet. Creates no store."""
+    from uku_xero_cli.store.existing import open_existing_store
+
+    existing = open_existing_store(settings, company)
+    found: list[ClientRecord] = []
+    if existing is not None:
+        with existing as store:
+            found = store.list_clients(unmatched_only=unmatched_only)
+    return ClientList(company, unmatched_only, found)
+
+
+@dataclass
+class ImportedClients:
+    company: str
+    imported: ClientsImport
+    matching: MatchResult
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "company": self.company,
+            **self.imported.to_json(),
+            "matching": self.matching.to_json(),
+        }
+
+
+def import_clients(settings: Settings, company: str, path: Path) -> ImportedClients:
+    """Load the company's client list from a CSV file (every row checked first: any bad row
+    and nothing is written), then link the clients to the Xero contacts already imported."""
+    from uku_xero_cli.store import open_company_store
+    from uku_xero_cli.sync.clients_csv import import_clients_csv, read_clients_file
+    from uku_xero_cli.sync.match_store import match_in_store
+
+    # Check the file before a store is created for a company that may not exist yet.
+    read_clients_file(path)
+    with open_company_store(settings, company) as store, store.transaction():
+        imported = import_clients_csv(store, path)
+        # Contacts already imported can be linked now, without waiting for a reload.
+        matching = match_in_store(store)
+    return ImportedClients(company, imported, matching)
