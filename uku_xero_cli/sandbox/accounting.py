@@ -11,15 +11,24 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox import spec
-from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads
+from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads, render
 from uku_xero_cli.sandbox.books.errors import BooksRefused
+from uku_xero_cli.sandbox.books.listing import books
 from uku_xero_cli.sandbox.http import Handler
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
     from uku_xero_cli.sandbox.state import Organisation
 
-__all__ = ["BASE", "BooksRefused", "record_payment", "register", "set_invoice_status"]
+__all__ = [
+    "BASE",
+    "BooksRefused",
+    "contact_list",
+    "invoice",
+    "record_payment",
+    "register",
+    "set_invoice_status",
+]
 
 BASE = "/api.xro/2.0"
 
@@ -117,3 +126,23 @@ def set_invoice_status(
     """Void (AUTHORISED without payments) or delete (DRAFT, SUBMITTED) an invoice and return
     it as GET /Invoices/{id} shows it. Raises BooksRefused when Xero would refuse."""
     return invoices.set_status(sandbox, org, invoice_id, status)
+
+
+def contact_list(sandbox: Sandbox, org: Organisation) -> list[dict[str, Any]]:
+    """Every contact, archived ones too, by name, each as GET /Contacts shows it: what a
+    person browsing the organisation's contacts in Xero sees."""
+    data = books(org)
+    with sandbox.state.lock:
+        found = sorted(data.contacts.values(), key=lambda record: str(record.get("Name", "")))
+        return [render.contact(data, record, False) for record in found]
+
+
+def invoice(sandbox: Sandbox, org: Organisation, invoice_id: str) -> dict[str, Any]:
+    """One invoice (by InvoiceID or InvoiceNumber) as GET /Invoices/{id} shows it. Raises
+    BooksRefused (status 404) when the organisation has no such invoice."""
+    data = books(org)
+    with sandbox.state.lock:
+        record = invoices.find_invoice(data, invoice_id)
+        if record is None:
+            raise BooksRefused(f"No invoice {invoice_id}", status=404)
+        return render.invoice(data, record, False)
