@@ -20,6 +20,7 @@ from uku_xero_cli.cli.reload_cmd import reload
 from uku_xero_cli.cli.sandbox_cmd import sandbox
 from uku_xero_cli.cli.stats_cmd import stats
 from uku_xero_cli.cli.status_cmd import status
+from uku_xero_cli.cli.surroundings import Surroundings, surrounded_by
 
 app = typer.Typer(
     name="uku-xero",
@@ -62,25 +63,32 @@ app.command("sandbox")(sandbox)
 app.command("demo")(demo)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Console entry point: exit codes follow the README's table, also for usage errors."""
+def main(argv: list[str] | None = None, surroundings: Surroundings | None = None) -> int:
+    """Console entry point: exit codes follow the README's table, also for usage errors.
+
+    `surroundings` (default: the process's own) is the environment, working directory,
+    streams and browser the commands use; the demo runs every step with its own.
+    """
     args = sys.argv[1:] if argv is None else argv
+    around = surroundings or Surroundings.of_process()
     try:
-        result = app(args=args, prog_name="uku-xero", standalone_mode=False)
+        with surrounded_by(around):
+            result = app(args=args, prog_name="uku-xero", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:
         if "--json" in args:
             from uku_xero_cli.cli.output import dumps
 
-            print(dumps({"error": {"code": "usage", "message": exc.format_message()}}))
+            document = {"error": {"code": "usage", "message": exc.format_message()}}
+            print(dumps(document), file=around.stdout)
         show = getattr(exc, "show", None)
         if show is not None:
-            show()
+            show(file=around.stderr)
         else:
-            print(f"error: {exc.format_message()}", file=sys.stderr)
+            print(f"error: {exc.format_message()}", file=around.stderr)
         return exc.exit_code
     except typer.Abort:
-        print("Aborted.", file=sys.stderr)
+        print("Aborted.", file=around.stderr)
         return 130
     return result if isinstance(result, int) else 0

@@ -91,12 +91,13 @@ def import_clients(
         from uku_xero_cli.sync.match_store import match_in_store
 
         # Check the file before a store is created for a company that may not exist yet.
-        read_clients_file(file)
+        directory = command.surroundings.cwd
+        read_clients_file(file, directory=directory)
         with (
             open_company_store(command.settings, command.company) as store,
             store.transaction(),
         ):
-            imported = import_clients_csv(store, file)
+            imported = import_clients_csv(store, file, directory=directory)
             # Contacts already imported can be linked now, without waiting for a reload.
             matching = match_in_store(store)
     if out.json_mode:

@@ -7,17 +7,16 @@ library's typed errors into a one-line message (or a JSON error document) and an
 from __future__ import annotations
 
 import json
-import os
-import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import typer
 
 from uku_xero_cli.cli.exit_codes import ExitCode, exit_code_for
+from uku_xero_cli.cli.surroundings import Surroundings, current_surroundings
 from uku_xero_cli.errors import UkuXeroError
 from uku_xero_cli.redact import redact
 
@@ -47,43 +46,56 @@ class Output:
     json_mode: bool = False
     verbose: bool = False
     quiet: bool = False
+    # Where the streams and NO_COLOR come from: the run's, never the process's directly.
+    surroundings: Surroundings = field(default_factory=current_surroundings)
     _stdout: Console | None = field(default=None, repr=False)
     _stderr: Console | None = field(default=None, repr=False)
 
     @property
     def no_color(self) -> bool:
-        return bool(os.environ.get("NO_COLOR"))
+        return bool(self.surroundings.environ.get("NO_COLOR"))
 
     @property
     def interactive(self) -> bool:
         """Prompts and progress bars only for a person at a terminal."""
+        around = self.surroundings
         return (
-            not self.no_color and not self.json_mode and sys.stdin.isatty() and sys.stderr.isatty()
+            not self.no_color
+            and not self.json_mode
+            and around.stdin.isatty()
+            and around.stderr.isatty()
         )
 
     @property
     def stdout(self) -> Console:
         if self._stdout is None:
-            from rich.console import Console
-
-            self._stdout = Console(highlight=False, no_color=self.no_color or None)
+            self._stdout = self._console(self.surroundings.stdout)
         return self._stdout
 
     @property
     def stderr(self) -> Console:
         if self._stderr is None:
-            from rich.console import Console
-
-            self._stderr = Console(stderr=True, highlight=False, no_color=self.no_color or None)
+            self._stderr = self._console(self.surroundings.stderr)
         return self._stderr
+
+    def _console(self, file: TextIO) -> Console:
+        from rich.console import Console
+
+        # Rich reads COLUMNS, TERM and the like from the run's environment too.
+        return Console(
+            file=file,
+            highlight=False,
+            no_color=self.no_color or None,
+            _environ=self.surroundings.environ,
+        )
 
     def print(self, renderable: Any) -> None:
         """Data for the user (stdout)."""
         self.stdout.print(renderable)
 
     def json(self, data: Any) -> None:
-        sys.stdout.write(dumps(data) + "\n")
-        sys.stdout.flush()
+        self.surroundings.stdout.write(dumps(data) + "\n")
+        self.surroundings.stdout.flush()
 
     def info(self, message: str) -> None:
         """Progress and hints (stderr), silenced by --quiet."""

@@ -55,12 +55,11 @@ def push_invoice(
     ctx = command_context(company, json_mode=json_output, verbose=verbose, quiet=quiet)
     out = ctx.out
     with out.guard():
-        import sys
-
         from uku_xero_cli.sync.invoice_file import parse_documents, read_documents
         from uku_xero_cli.sync.invoices import PushOptions, push_invoices
 
-        documents = read_documents(files, sys.stdin.buffer)
+        around = ctx.surroundings
+        documents = read_documents(files, around.stdin_bytes(), directory=around.cwd)
         invoices = parse_documents(documents)
         options = PushOptions(draft=draft, create_contacts=not no_create_contacts, dry_run=dry_run)
         report = push_invoices(ctx.settings, ctx.company, invoices, options, warn=out.warn)
@@ -92,7 +91,6 @@ def _error_json(error: UkuXeroError) -> dict[str, Any]:
 
 def _print_json(out: Output, report: PushReport, error: UkuXeroError | None) -> None:
     import json
-    import sys
 
     from uku_xero_cli.cli.output import dumps
     from uku_xero_cli.sync.invoice_payload import encode_json
@@ -106,8 +104,9 @@ def _print_json(out: Output, report: PushReport, error: UkuXeroError | None) -> 
         ]
     if error is not None:
         document["error"] = _error_json(error)
-    sys.stdout.write(encode_json(document, indent=2) + "\n")
-    sys.stdout.flush()
+    stdout = out.surroundings.stdout
+    stdout.write(encode_json(document, indent=2) + "\n")
+    stdout.flush()
 
 
 def _print_human(out: Output, report: PushReport, error: UkuXeroError | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -50,7 +49,7 @@ def stats(
 
     out.print(stats_table(work))
     # The chart is for a person reading a terminal; pipes and files get the table only.
-    if sys.stdout.isatty() and not out.no_color:
+    if out.surroundings.stdout.isatty() and not out.no_color:
         out.print(stats_chart(work))
     if as_of is None:
         out.info("No statistics yet: run `uku-xero reload` first.")

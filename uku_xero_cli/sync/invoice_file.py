@@ -38,6 +38,8 @@ from uku_xero_cli.errors import InvalidInvoice
 from uku_xero_cli.store.models import ClientInput
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from uku_xero_cli.store import Store
 
 AmountsAre = Literal["exclusive", "inclusive", "no_tax"]
@@ -597,9 +599,12 @@ STDIN = "-"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def read_documents(paths: Sequence[str], stdin: BinaryIO | None = None) -> list[InvoiceDocument]:
-    """The inputs named on the command line (`-` is standard input, read once); a file that
-    cannot be read is a problem like any other, reported with the rest."""
+def read_documents(
+    paths: Sequence[str], stdin: BinaryIO | None = None, *, directory: Path | None = None
+) -> list[InvoiceDocument]:
+    """The inputs named on the command line (`-` is standard input, read once), relative names
+    in `directory` (default: the working directory); a file that cannot be read is a problem
+    like any other, reported with the rest under the name it was given."""
     from pathlib import Path
 
     problems = _Problems()
@@ -616,7 +621,7 @@ def read_documents(paths: Sequence[str], stdin: BinaryIO | None = None) -> list[
         else:
             label = name
             try:
-                with Path(name).open("rb") as fh:
+                with Path(directory or "", name).open("rb") as fh:
                     data = fh.read(MAX_FILE_BYTES + 1)
             except OSError as exc:
                 problems.add(label, f"cannot read ({exc.strerror or exc})")
