@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,7 +21,9 @@ from uku_xero_cli.cli.reload_cmd import reload
 from uku_xero_cli.cli.sandbox_cmd import sandbox
 from uku_xero_cli.cli.stats_cmd import stats
 from uku_xero_cli.cli.status_cmd import status
-from uku_xero_cli.cli.surroundings import Surroundings, surrounded_by
+
+if TYPE_CHECKING:
+    from uku_xero_cli.cli.surroundings import Surroundings
 
 app = typer.Typer(
     name="uku-xero",
@@ -70,9 +73,10 @@ def main(argv: list[str] | None = None, surroundings: Surroundings | None = None
     streams and browser the commands use; the demo runs every step with its own.
     """
     args = sys.argv[1:] if argv is None else argv
-    around = surroundings or Surroundings.of_process()
+    stdout = sys.stdout if surroundings is None else surroundings.stdout
+    stderr = sys.stderr if surroundings is None else surroundings.stderr
     try:
-        with surrounded_by(around):
+        with _surrounded_by(surroundings):
             result = app(args=args, prog_name="uku-xero", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
@@ -81,14 +85,24 @@ def main(argv: list[str] | None = None, surroundings: Surroundings | None = None
             from uku_xero_cli.cli.output import dumps
 
             document = {"error": {"code": "usage", "message": exc.format_message()}}
-            print(dumps(document), file=around.stdout)
+            print(dumps(document), file=stdout)
         show = getattr(exc, "show", None)
         if show is not None:
-            show(file=around.stderr)
+            show(file=stderr)
         else:
-            print(f"error: {exc.format_message()}", file=around.stderr)
+            print(f"error: {exc.format_message()}", file=stderr)
         return exc.exit_code
     except typer.Abort:
-        print("Aborted.", file=around.stderr)
+        print("Aborted.", file=stderr)
         return 130
     return result if isinstance(result, int) else 0
+
+
+def _surrounded_by(surroundings: Surroundings | None) -> AbstractContextManager[None]:
+    # Without surroundings of its own a run uses the process's, which commands find by
+    # default; not importing them here keeps `--help` quick.
+    if surroundings is None:
+        return nullcontext()
+    from uku_xero_cli.cli.surroundings import surrounded_by
+
+    return surrounded_by(surroundings)
