@@ -1,16 +1,24 @@
-"""`uku-xero demo` end to end, in-process: every step runs for real against the emulator."""
+"""`uku-xero demo` end to end: every step runs for real against the emulator, in-process
+(and, for what a pipe receives, as a real process)."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliResult
+from uku_xero_cli.cli.app import main
+from uku_xero_cli.cli.surroundings import Surroundings
 from uku_xero_cli.sandbox.config import SandboxConfig
 
 Cli = Callable[..., CliResult]
@@ -42,10 +50,19 @@ def _section(stdout: str, command: str) -> str:
     return stdout[start : end if end != -1 else None]
 
 
+# What commands say on stderr, each with the command of the step it belongs to.
+MESSAGES = {
+    COMMANDS[0]: "Signing in at the emulator, which consents at once (no browser is opened)",
+    COMMANDS[2]: "Imported 3 clients from clients.csv into company 'default'",
+    COMMANDS[6]: "2 created; 3 requests to Xero",
+    COMMANDS[7]: "1 paid, 1 part paid",
+}
+
+
 def test_demo_runs_every_step_and_shows_what_a_user_sees(
     cli: Cli, isolated_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from uku_xero_cli import demo
+    from uku_xero_cli.cli import demo
 
     real = demo.demo_config
     # Strict: the emulator answers 400 to any request that does not fit Xero's spec.
@@ -59,6 +76,14 @@ def test_demo_runs_every_step_and_shows_what_a_user_sees(
     for command in COMMANDS:
         assert f"\n$ {command}\n" in result.stdout
     assert result.stdout.index("$ uku-xero reload") < result.stdout.index("$ uku-xero check-paid")
+    # Each command's messages are in the transcript, with its own step; the demo's stderr
+    # stays empty when all goes well.
+    for command, message in MESSAGES.items():
+        assert message in _section(result.stdout, command)
+    assert result.stderr == ""
+    # What step 1 says is what it does: no picker is shown, no browser opened.
+    assert "--tenant picks one as a script would" in result.stdout
+    assert "Opening the browser" not in result.stdout
     assert "Connected company 'default' to Uku Demo Ltd" in result.stdout
     orgs = _section(result.stdout, "uku-xero orgs")
     assert "Uku Demo Ltd" in orgs and "Uku Demo OÜ" in orgs
@@ -80,15 +105,19 @@ def test_demo_runs_every_step_and_shows_what_a_user_sees(
     assert re.search(r"UKU-DEMO-0001 .*│ paid\s+│ PAID\s+│ GBP .* 630\.00 │\s+0\.00 │", paid)
     assert re.search(r"UKU-DEMO-0002 .*│ part paid │ AUTHORISED │", paid)
     # 3: a lookup for a contact an earlier run may have made for the imported client, the
-    # contact created, the invoices.
-    assert "2 created; 3 requests to Xero" in result.stderr
-    assert "1 paid, 1 part paid" in result.stderr
+    # contact created, the invoices (MESSAGES).
     assert "state          connected" in _section(result.stdout, "uku-xero status")
     assert "Disconnected company 'default' from Uku Demo Ltd." in result.stdout
     assert "Done: 12 steps" in result.stdout
 
-    # Its own throw-away directory is gone; the user's config and data were never touched.
-    assert not _workdir(result.stdout).exists()
+    # Its own throw-away directory is gone, and it says so after the path disconnect named;
+    # the user's config and data were never touched.
+    workdir = _workdir(result.stdout)
+    assert not workdir.exists()
+    assert (
+        f"# Removed {workdir} with everything in it"
+        in result.stdout.split("$ uku-xero disconnect")[1]
+    )
     assert not isolated_dirs["config"].exists()
     assert not isolated_dirs["data"].exists()
     assert dict(os.environ) == environment
@@ -128,7 +157,7 @@ def test_demo_json_summary_lists_each_step_with_its_exit_code_and_keep_keeps_the
 def test_a_failing_step_stops_the_demo_with_exit_1_and_says_which(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from uku_xero_cli import demo
+    from uku_xero_cli.cli import demo
 
     real = demo.demo_config
 
@@ -166,3 +195,68 @@ def test_the_payment_command_the_demo_prints_works_when_copied(cli) -> None:  # 
     assert lines, "the demo prints the curl command that records a payment"
     for line in lines:
         assert re.search(r"-H 'Content-Type: application/json'", line)
+
+
+def test_the_demo_changes_no_process_global_while_it_runs(
+    isolated_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Run in a thread while this one watches: os.environ, the working directory and auth's
+    module globals stay exactly as they were the whole time, and `--json` is one document."""
+    from uku_xero_cli.cli import auth_cmd
+
+    def environ() -> dict[str, str]:
+        # Typer itself sets PYDANTIC_DISABLE_PLUGINS for a moment while it builds a
+        # parameter's validator (typer/_adapters.py, disabled_pydantic_plugins), in any
+        # in-process run of any command: not the demo's doing, and not a setting of ours.
+        return {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+
+    environment, cwd, auth_globals = environ(), os.getcwd(), dict(vars(auth_cmd))
+    own = Surroundings(os.environ, tmp_path, io.StringIO(""), io.StringIO(), io.StringIO())
+    codes: list[int] = []
+    demo = threading.Thread(target=lambda: codes.append(main(["demo", "--json"], own)))
+    seen_changes = []
+    demo.start()
+    while demo.is_alive():
+        now = (environ(), os.getcwd(), dict(vars(auth_cmd)))
+        if now != (environment, cwd, auth_globals):
+            seen_changes.append(now)
+        demo.join(0.002)
+
+    assert codes == [0], own.stdout.getvalue() + own.stderr.getvalue()
+    assert seen_changes == []
+    document = json.loads(own.stdout.getvalue())
+    assert document["ok"] is True and len(document["steps"]) == 12
+    assert own.stderr.getvalue() == ""
+    # The steps ran in the demo's directory and config, not the process's.
+    assert not isolated_dirs["config"].exists() and not isolated_dirs["data"].exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def _steps(transcript: str) -> list[str]:
+    """The transcript cut at each numbered step heading: [preamble, step 1, step 2, ...]."""
+    return re.split(r"\n(?=# \d+\. )", transcript)
+
+
+@pytest.mark.parametrize("stderr", ["same pipe", "own pipe"], ids=["2>&1", "2>pipe"])
+def test_piped_output_keeps_each_commands_messages_with_its_step(stderr: str) -> None:
+    """As a real process writing into pipes: each command's stderr lines come after its own
+    command line and before the next step's heading, whether stderr shares stdout's pipe or
+    has its own (which then stays empty: the messages are part of the transcript)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "uku_xero_cli", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if stderr == "same pipe" else subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stdout[-3000:] + (run.stderr or "")
+    assert not run.stderr
+    steps = _steps(run.stdout)
+    assert len(steps) == 1 + 11
+    for command, message in MESSAGES.items():
+        (step,) = [s for s in steps if f"\n$ {command}\n" in s]
+        assert step.index(f"$ {command}\n") < step.index(message), step
+    for number, step in enumerate(steps[1:], start=1):
+        assert step.startswith(f"# {number}. ")

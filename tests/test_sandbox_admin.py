@@ -445,6 +445,45 @@ def test_payment_on_an_unknown_invoice_or_org_is_404(admin: Admin) -> None:
     assert admin.http.post(unknown_org, json={"amount": "1.00"}).status_code == 404
 
 
+def test_contacts_are_listed_as_the_api_shows_them_archived_ones_too(admin: Admin) -> None:
+    headers = {
+        "Authorization": f"Bearer {admin.grant['access_token']}",
+        "xero-tenant-id": admin.tenants[0],
+    }
+    api = admin.http.get("/api.xro/2.0/Contacts?includeArchived=true", headers=headers).json()
+    answer = admin.http.get(f"/_sandbox/orgs/{admin.tenants[0]}/contacts")
+    assert answer.status_code == 200, answer.text
+    listed = answer.json()["Contacts"]
+    assert sorted(listed, key=lambda c: c["ContactID"]) == sorted(
+        api["Contacts"], key=lambda c: c["ContactID"]
+    )
+    assert [c["Name"] for c in listed] == sorted(c["Name"] for c in listed)
+    assert len(listed) == 7
+    other = admin.http.get(f"/_sandbox/orgs/{admin.tenants[1]}/contacts").json()["Contacts"]
+    assert {c["ContactID"] for c in other}.isdisjoint(c["ContactID"] for c in listed)
+
+
+def test_an_invoice_is_shown_by_id_or_number_and_an_unknown_one_is_404(admin: Admin) -> None:
+    invoice_id = authorised_invoice(admin, amount=80.0)
+    by_id = admin.http.get(f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{invoice_id}")
+    assert by_id.status_code == 200, by_id.text
+    shown = by_id.json()["invoice"]
+    assert shown == read_invoice(admin, invoice_id)
+    assert (shown["AmountDue"], shown["Status"]) == (80.0, "AUTHORISED")
+    number = shown["InvoiceNumber"]
+    by_number = admin.http.get(f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{number}")
+    assert by_number.json()["invoice"]["InvoiceID"] == invoice_id
+    path = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{number}/payments"
+    assert admin.http.post(path, json={"amount": "30.00"}).status_code == 201
+    after = admin.http.get(f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{number}").json()
+    assert after["invoice"]["AmountDue"] == 50.0
+    nothing = "00000000-0000-0000-0000-000000000000"
+    unknown = admin.http.get(f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{nothing}")
+    assert unknown.status_code == 404
+    assert "No invoice" in unknown.json()["error"]
+    assert admin.http.get(f"/_sandbox/orgs/{nothing}/contacts").status_code == 404
+
+
 def test_voiding_an_invoice_inside_xero(admin: Admin) -> None:
     invoice_id = authorised_invoice(admin)
     path = f"/_sandbox/orgs/{admin.tenants[0]}/invoices/{invoice_id}/status"

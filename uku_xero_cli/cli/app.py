@@ -7,7 +7,8 @@ one is one line here, and `uku-xero --help` stays as quick as importing Typer.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -76,6 +77,9 @@ class Commands(LazyGroup):
     table = COMMANDS
 
 
+if TYPE_CHECKING:
+    from uku_xero_cli.cli.surroundings import Surroundings
+
 app = typer.Typer(
     name="uku-xero",
     cls=Commands,
@@ -106,20 +110,37 @@ def _root(
     """Administer Uku's Xero integration: connect companies, import data, push invoices."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Console entry point: exit codes follow the README's table, also for usage errors."""
+def main(argv: list[str] | None = None, surroundings: Surroundings | None = None) -> int:
+    """Console entry point: exit codes follow the README's table, also for usage errors.
+
+    `surroundings` (default: the process's own) is the environment, working directory,
+    streams and browser the commands use; the demo runs every step with its own.
+    """
     args = sys.argv[1:] if argv is None else argv
+    stdout = sys.stdout if surroundings is None else surroundings.stdout
+    stderr = sys.stderr if surroundings is None else surroundings.stderr
     try:
-        result = app(args=args, prog_name="uku-xero", standalone_mode=False)
+        with _surrounded_by(surroundings):
+            result = app(args=args, prog_name="uku-xero", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:
         from uku_xero_cli.cli.output import usage_failure
 
-        return usage_failure(exc, json_requested="--json" in args)
+        return usage_failure(exc, json_requested="--json" in args, stdout=stdout, stderr=stderr)
     except typer.Abort:
         from uku_xero_cli.cli.exit_codes import ExitCode
 
-        print("Aborted.", file=sys.stderr)
+        print("Aborted.", file=stderr)
         return int(ExitCode.INTERRUPTED)
     return result if isinstance(result, int) else 0
+
+
+def _surrounded_by(surroundings: Surroundings | None) -> AbstractContextManager[None]:
+    # Without surroundings of its own a run uses the process's, which commands find by
+    # default; not importing them here keeps `--help` quick.
+    if surroundings is None:
+        return nullcontext()
+    from uku_xero_cli.cli.surroundings import surrounded_by
+
+    return surrounded_by(surroundings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -13,7 +12,8 @@ from uku_xero_cli.cli.prompts import organisation_chooser
 
 
 def open_browser(url: str) -> bool:
-    """Open `url` in the user's browser (tests replace this with a scripted browser)."""
+    """Open `url` in the user's browser: what `auth` uses unless its surroundings bring their
+    own browser (the demo's stand-in). Tests replace it with a scripted browser."""
     import webbrowser
 
     return webbrowser.open(url)
@@ -65,17 +65,18 @@ def auth(
     ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.connection.connect import authorize
+        from uku_xero_cli.connection.connect import Browser, authorize
         from uku_xero_cli.tokens import TokenStore
 
+        browser = ctx.surroundings.browser or Browser(open_browser)
         outcome = authorize(
             ctx.settings,
             ctx.company,
             port=port,
             timeout=timeout,
             scopes=scopes,
-            open_browser=None if no_browser else open_browser,
-            paste=sys.stdin if no_browser else None,
+            browser=None if no_browser else browser,
+            paste=ctx.surroundings.stdin if no_browser else None,
             tenant=tenant,
             choose=organisation_chooser(out) if out.interactive else None,
             notify=out.info,

@@ -68,5 +68,7 @@ def import_clients(
     with out.guard():
         from uku_xero_cli.sync.clients import import_clients
 
-        imported = import_clients(command.settings, command.company, file)
+        imported = import_clients(
+            command.settings, command.company, file, directory=command.surroundings.cwd
+        )
     out.emit(imported, "sync:imported_clients_view")

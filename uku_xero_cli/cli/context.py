@@ -1,4 +1,5 @@
-"""What a command needs from its surroundings: output, settings, the company.
+"""What a command needs from its surroundings: output, settings, the company, and the
+surroundings themselves (environment, working directory, streams, browser).
 
 Imported by every command module at start-up, so it imports the rest lazily: `--help`
 should not pay for settings, Rich or the error machinery.
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from uku_xero_cli.cli.output import Output
+    from uku_xero_cli.cli.surroundings import Surroundings
     from uku_xero_cli.settings import Settings
 
 
@@ -19,6 +21,7 @@ class CommandContext:
     out: Output
     settings: Settings
     company: str
+    surroundings: Surroundings
 
 
 def command_context(
@@ -26,10 +29,12 @@ def command_context(
 ) -> CommandContext:
     """Settings and company for a command; a bad config or company name exits cleanly."""
     from uku_xero_cli.cli.output import Output
+    from uku_xero_cli.cli.surroundings import current_surroundings
     from uku_xero_cli.settings import load_settings, resolve_company
 
-    out = Output(json_mode=json_output, verbose=verbose, quiet=quiet)
+    surroundings = current_surroundings()
+    out = Output(json_mode=json_output, verbose=verbose, quiet=quiet, surroundings=surroundings)
     with out.guard():
-        settings = load_settings()
-        name = resolve_company(company, settings)
-    return CommandContext(out, settings, name)
+        settings = load_settings(surroundings.environ)
+        name = resolve_company(company, settings, surroundings.environ)
+    return CommandContext(out, settings, name, surroundings)

@@ -11,18 +11,17 @@ is shown. An error raised inside `Output.guard()`, and the error a result ends w
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TextIO, TypeVar
 
 import typer
 
 from uku_xero_cli.cli.exit_codes import ExitCode, exit_code_for
+from uku_xero_cli.cli.surroundings import Surroundings, current_surroundings
 from uku_xero_cli.errors import (
     CompaniesFailed,
     UkuXeroError,
@@ -142,35 +141,48 @@ class Output:
     json_mode: bool = False
     verbose: bool = False
     quiet: bool = False
+    # Where the streams and NO_COLOR come from: the run's, never the process's directly.
+    surroundings: Surroundings = field(default_factory=current_surroundings)
     _stdout: Console | None = field(default=None, repr=False)
     _stderr: Console | None = field(default=None, repr=False)
 
     @property
     def no_color(self) -> bool:
-        return bool(os.environ.get("NO_COLOR"))
+        return bool(self.surroundings.environ.get("NO_COLOR"))
 
     @property
     def interactive(self) -> bool:
         """Prompts and progress bars only for a person at a terminal."""
+        around = self.surroundings
         return (
-            not self.no_color and not self.json_mode and sys.stdin.isatty() and sys.stderr.isatty()
+            not self.no_color
+            and not self.json_mode
+            and around.stdin.isatty()
+            and around.stderr.isatty()
         )
 
     @property
     def stdout(self) -> Console:
         if self._stdout is None:
-            from rich.console import Console
-
-            self._stdout = Console(highlight=False, no_color=self.no_color or None)
+            self._stdout = self._console(self.surroundings.stdout)
         return self._stdout
 
     @property
     def stderr(self) -> Console:
         if self._stderr is None:
-            from rich.console import Console
-
-            self._stderr = Console(stderr=True, highlight=False, no_color=self.no_color or None)
+            self._stderr = self._console(self.surroundings.stderr)
         return self._stderr
+
+    def _console(self, file: TextIO) -> Console:
+        from rich.console import Console
+
+        # Rich reads COLUMNS, TERM and the like from the run's environment too.
+        return Console(
+            file=file,
+            highlight=False,
+            no_color=self.no_color or None,
+            _environ=self.surroundings.environ,
+        )
 
     def print(self, renderable: Any) -> None:
         """Data for the user (stdout)."""
@@ -225,8 +237,8 @@ class Output:
             self.fail(exc)
 
     def _write_json(self, document: Any) -> None:
-        sys.stdout.write(dumps(document) + "\n")
-        sys.stdout.flush()
+        self.surroundings.stdout.write(dumps(document) + "\n")
+        self.surroundings.stdout.flush()
 
     def _show(self, shown: Any) -> None:
         from uku_xero_cli.cli.render.view import View
@@ -238,7 +250,7 @@ class Output:
             elif kind == "info":
                 self.info(str(part))
             elif kind == "terminal":
-                if sys.stdout.isatty() and not self.no_color:
+                if self.surroundings.stdout.isatty() and not self.no_color:
                     self.print(part)
             elif not self.quiet:
                 self.print(part)
@@ -266,9 +278,11 @@ class Output:
             self.stderr.print(redact("".join(lines)), markup=False)
 
 
-def usage_failure(error: typer.TyperException, *, json_requested: bool) -> int:
+def usage_failure(
+    error: typer.TyperException, *, json_requested: bool, stdout: TextIO, stderr: TextIO
+) -> int:
     """A usage error Typer found before any command ran: Typer's own message (with the usage
-    line) on stderr and, when --json was asked for, the error document on stdout."""
+    line) on `stderr` and, when --json was asked for, the error document on `stdout`."""
     # Typer marks usage errors (bad option, missing argument) with click's exit code 2.
     typed = (
         UsageError(error.format_message())
@@ -276,10 +290,11 @@ def usage_failure(error: typer.TyperException, *, json_requested: bool) -> int:
         else UkuXeroError(error.format_message())
     )
     if json_requested:
-        Output(json_mode=True)._write_json({"error": error_document(typed)})
+        stdout.write(dumps({"error": error_document(typed)}) + "\n")
+        stdout.flush()
     show = getattr(error, "show", None)
     if show is not None:
-        show()
+        show(file=stderr)
     else:
-        print(f"error: {typed.message}", file=sys.stderr)
+        print(f"error: {typed.message}", file=stderr)
     return int(exit_code_for(typed))

@@ -53,12 +53,11 @@ def push_invoice(
     ctx = command_context(company, json_output=json_output, verbose=verbose, quiet=quiet)
     out = ctx.out
     with out.guard():
-        import sys
-
         from uku_xero_cli.sync.push.file import parse_documents, read_documents
         from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 
-        documents = read_documents(files, sys.stdin.buffer)
+        around = ctx.surroundings
+        documents = read_documents(files, around.stdin_bytes(), directory=around.cwd)
         invoices = parse_documents(documents)
         options = PushOptions(draft=draft, create_contacts=not no_create_contacts, dry_run=dry_run)
         report = push_invoices(ctx.settings, ctx.company, invoices, options, warn=out.warn)

@@ -22,6 +22,20 @@ if TYPE_CHECKING:
 Chooser = Callable[[list["XeroConnection"]], "XeroConnection"]
 Notify = Callable[[str], None]
 
+WAITING_FOR_BROWSER = "Waiting for the browser"
+
+
+@dataclass(frozen=True)
+class Browser:
+    """What takes the user to Xero's sign-in page, and how `auth` says so: `opening` comes
+    before the URL, `waiting` before the redirect hint. The words are the browser's own so that
+    a stand-in (the demo's) says what it really does."""
+
+    open: Callable[[str], object]
+    opening: str = "Opening the browser to sign in to Xero. If it does not open, visit:"
+    waiting: str = WAITING_FOR_BROWSER
+
+
 # Only organisations have an accounting API; Xero lists practice tenants too.
 USABLE_TENANT_TYPES = {"ORGANISATION", ""}
 
@@ -128,7 +142,7 @@ def authorize(
     port: int | None = None,
     timeout: float = 300.0,
     scopes: str | None = None,
-    open_browser: Callable[[str], object] | None = None,
+    browser: Browser | None = None,
     paste: TextIO | None = None,
     tenant: str | None = None,
     choose: Chooser | None = None,
@@ -138,7 +152,7 @@ def authorize(
 ) -> AuthOutcome:
     """Sign in at Xero in the browser, pick the organisation and store the connection.
 
-    With `open_browser` None the URL is only announced (`--no-browser`); `paste` is a stream
+    With `browser` None the URL is only announced (`--no-browser`); `paste` is a stream
     on which the final redirect URL may be pasted instead of reaching the loopback server.
     """
     from uku_xero_cli.oauth.flow import IdentityClient, code_from_redirect
@@ -158,7 +172,7 @@ def authorize(
     ) as server:
         request = identity.authorization_request(server.redirect_uri, scopes)
         pending.append(request)
-        if open_browser is None:
+        if browser is None:
             say(f"Open this address in a browser and sign in to Xero:\n\n{request.url}\n")
             if paste is not None:
                 say(
@@ -166,14 +180,12 @@ def authorize(
                     f"the address it ends on (starting with {server.redirect_uri}) here."
                 )
         else:
-            say(
-                "Opening the browser to sign in to Xero. If it does not open, visit:\n\n"
-                f"{request.url}\n"
-            )
+            say(f"{browser.opening}\n\n{request.url}\n")
         # Said before the browser opens: a refused redirect URI never comes back to us.
-        say(f"Waiting for the browser; {unregistered_hint(server.port)}.")
-        if open_browser is not None:
-            open_browser(request.url)
+        waiting = WAITING_FOR_BROWSER if browser is None else browser.waiting
+        say(f"{waiting}; {unregistered_hint(server.port)}.")
+        if browser is not None:
+            browser.open(request.url)
         code = server.wait(timeout, paste=paste, on_bad_paste=say)
     answer = identity.exchange_code(request, code)
     if not answer.refresh_token:

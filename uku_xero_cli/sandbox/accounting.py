@@ -11,8 +11,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox import spec
-from uku_xero_cli.sandbox.books import contacts, credits, invoices, payments, reads, removals
+from uku_xero_cli.sandbox.books import (
+    contacts,
+    credits,
+    invoices,
+    payments,
+    reads,
+    removals,
+    render,
+)
 from uku_xero_cli.sandbox.books.errors import BooksRefused
+from uku_xero_cli.sandbox.books.listing import books
 from uku_xero_cli.sandbox.http import Handler
 
 if TYPE_CHECKING:
@@ -22,8 +31,10 @@ if TYPE_CHECKING:
 __all__ = [
     "BASE",
     "BooksRefused",
+    "contact_list",
     "delete_account",
     "delete_item",
+    "invoice",
     "record_payment",
     "register",
     "set_account_status",
@@ -150,3 +161,23 @@ def set_account_status(
     """Archive an account (ARCHIVED) or make it active again (ACTIVE), as in Xero's web app;
     returns the account. Raises BooksRefused for another status or no such account (404)."""
     return removals.set_account_status(sandbox, org, account_id, status)
+
+
+def contact_list(sandbox: Sandbox, org: Organisation) -> list[dict[str, Any]]:
+    """Every contact, archived ones too, by name, each as GET /Contacts shows it: what a
+    person browsing the organisation's contacts in Xero sees."""
+    data = books(org)
+    with sandbox.state.lock:
+        found = sorted(data.contacts.values(), key=lambda record: str(record.get("Name", "")))
+        return [render.contact(data, record, False) for record in found]
+
+
+def invoice(sandbox: Sandbox, org: Organisation, invoice_id: str) -> dict[str, Any]:
+    """One invoice (by InvoiceID or InvoiceNumber) as GET /Invoices/{id} shows it. Raises
+    BooksRefused (status 404) when the organisation has no such invoice."""
+    data = books(org)
+    with sandbox.state.lock:
+        record = invoices.find_invoice(data, invoice_id)
+        if record is None:
+            raise BooksRefused(f"No invoice {invoice_id}", status=404)
+        return render.invoice(data, record, False)

@@ -260,6 +260,20 @@ def _as_xero(data: dict[str, Any], status: int = 200) -> Response:
     return json_response(data, status)
 
 
+def contacts(sandbox: Sandbox, request: Request, tenant_id: str) -> Response:
+    organisation = control.org(sandbox, tenant_id)
+    return _as_xero({"Contacts": _accounting("contact_list")(sandbox, organisation)})
+
+
+def invoice(sandbox: Sandbox, request: Request, tenant_id: str, invoice_id: str) -> Response:
+    organisation = control.org(sandbox, tenant_id)
+    try:
+        found = _accounting("invoice")(sandbox, organisation, invoice_id)
+    except ValueError as exc:
+        raise AdminError(getattr(exc, "status", 400), str(exc)) from None
+    return _as_xero({"invoice": found})
+
+
 def record_payment(sandbox: Sandbox, request: Request, tenant_id: str, invoice_id: str) -> Response:
     data = _body(request)
     _unknown_keys(data, {"amount", "date"})
@@ -372,6 +386,18 @@ ENDPOINTS: list[tuple[str, str, Handler, str]] = [
         "/consent",
         consent,
         '{"mode": "auto"|"deny"|"page", "tenants": [tenant ids]}: how authorize answers',
+    ),
+    (
+        "GET",
+        "/orgs/{tenant_id}/contacts",
+        contacts,
+        "the organisation's contacts, archived too, as Xero's API shows them",
+    ),
+    (
+        "GET",
+        "/orgs/{tenant_id}/invoices/{invoice_id}",
+        invoice,
+        "one invoice, by InvoiceID or InvoiceNumber, as Xero's API shows it",
     ),
     (
         "POST",

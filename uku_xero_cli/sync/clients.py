@@ -55,17 +55,20 @@ class ImportedClients:
         }
 
 
-def import_clients(settings: Settings, company: str, path: Path) -> ImportedClients:
-    """Load the company's client list from a CSV file (every row checked first: any bad row
-    and nothing is written), then link the clients to the Xero contacts already imported."""
+def import_clients(
+    settings: Settings, company: str, path: Path, *, directory: Path | None = None
+) -> ImportedClients:
+    """Load the company's client list from a CSV file (`path` relative to `directory`,
+    default the working directory; every row checked first: any bad row and nothing is
+    written), then link the clients to the Xero contacts already imported."""
     from uku_xero_cli.store import open_company_store
     from uku_xero_cli.sync.clients_csv import import_clients_csv, read_clients_file
     from uku_xero_cli.sync.match_store import match_in_store
 
     # Check the file before a store is created for a company that may not exist yet.
-    read_clients_file(path)
+    read_clients_file(path, directory=directory)
     with open_company_store(settings, company) as store, store.transaction():
-        imported = import_clients_csv(store, path)
+        imported = import_clients_csv(store, path, directory=directory)
         # Contacts already imported can be linked now, without waiting for a reload.
         matching = match_in_store(store)
     return ImportedClients(company, imported, matching)

@@ -158,16 +158,18 @@ def _rows(
     return clients, problems
 
 
-def read_clients_file(path: Path) -> list[ClientInput]:
+def read_clients_file(path: Path, *, directory: Path | None = None) -> list[ClientInput]:
+    """The clients in `path` (relative to `directory`, default the working directory), named
+    in messages as given."""
     try:
-        data = path.read_bytes()
+        data = (path if directory is None else directory / path).read_bytes()
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot be read", problems=[str(exc.strerror)]) from None
     return parse_clients_csv(data, source=str(path))
 
 
-def import_clients_csv(store: Store, path: Path) -> ClientsImport:
+def import_clients_csv(store: Store, path: Path, *, directory: Path | None = None) -> ClientsImport:
     """Check the whole file, then write it in one transaction (nothing on any problem)."""
-    clients = read_clients_file(path)
+    clients = read_clients_file(path, directory=directory)
     counts = store.import_clients(clients)
     return ClientsImport(path=str(path), rows=len(clients), counts=counts)

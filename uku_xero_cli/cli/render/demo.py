@@ -9,7 +9,7 @@ from rich.text import Text
 from uku_xero_cli.cli.render.view import View
 
 if TYPE_CHECKING:
-    from uku_xero_cli.demo import DemoReport
+    from uku_xero_cli.cli.demo import DemoReport
 
 
 def demo_view(report: DemoReport) -> View:
@@ -17,5 +17,5 @@ def demo_view(report: DemoReport) -> View:
     error line says where)."""
     if report.failed is not None:
         return View()
-    done = f"\n# Done: {len(report.steps)} steps in {report.seconds:.1f} s, all as expected."
+    done = f"# Done: {len(report.steps)} steps in {report.seconds:.1f} s, all as expected."
     return View().data(Text(done))

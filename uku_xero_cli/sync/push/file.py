@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from uku_xero_cli.sync.push.fields import read_invoice
 from uku_xero_cli.sync.push.invoice import InvoiceDocument, UkuInvoice
 from uku_xero_cli.sync.push.problems import Problems
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 STDIN = "-"
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -83,9 +86,12 @@ def _check_unique_numbers(invoices: Iterable[UkuInvoice], problems: Problems) ->
             )
 
 
-def read_documents(paths: Sequence[str], stdin: BinaryIO | None = None) -> list[InvoiceDocument]:
-    """The inputs named on the command line (`-` is standard input, read once); a file that
-    cannot be read is a problem like any other, reported with the rest."""
+def read_documents(
+    paths: Sequence[str], stdin: BinaryIO | None = None, *, directory: Path | None = None
+) -> list[InvoiceDocument]:
+    """The inputs named on the command line (`-` is standard input, read once), relative names
+    in `directory` (default: the working directory); a file that cannot be read is a problem
+    like any other, reported with the rest under the name it was given."""
     from pathlib import Path
 
     problems = Problems()
@@ -102,7 +108,7 @@ def read_documents(paths: Sequence[str], stdin: BinaryIO | None = None) -> list[
         else:
             label = name
             try:
-                with Path(name).open("rb") as fh:
+                with Path(directory or "", name).open("rb") as fh:
                     data = fh.read(MAX_FILE_BYTES + 1)
             except OSError as exc:
                 problems.add(label, f"cannot read ({exc.strerror or exc})")
