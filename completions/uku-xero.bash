@@ -6,6 +6,7 @@ _uku_xero() {
         case "$word" in -*) continue ;; esac
         case "${cmdpath:+$cmdpath }$word" in
             "accounts") cmdpath="accounts" ;;
+            "api") cmdpath="api" ;;
             "auth") cmdpath="auth" ;;
             "check-paid") cmdpath="check-paid" ;;
             "clients") cmdpath="clients" ;;
@@ -22,12 +23,14 @@ _uku_xero() {
         esac
     done
     case "$cmdpath ${COMP_WORDS[COMP_CWORD-1]}" in
+        "api --method"|"api -X") COMPREPLY=($(compgen -W "GET POST PUT DELETE" -- "$cur")); return ;;
         "reload --only") COMPREPLY=($(compgen -W "contacts items tax_rates currencies accounts invoices credit_notes bank_transactions manual_journals" -- "$cur")); return ;;
         "sandbox --consent") COMPREPLY=($(compgen -W "auto deny page" -- "$cur")); return ;;
     esac
     case "$cmdpath" in
-        "") COMPREPLY=($(compgen -W "accounts auth check-paid clients companies demo disconnect orgs push-invoice reload sandbox stats status --version --help -h" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "accounts api auth check-paid clients companies demo disconnect orgs push-invoice reload sandbox stats status --version --help -h" -- "$cur")) ;;
         "accounts") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
+        "api") COMPREPLY=($(compgen -o default -W "--method -X --field -f --header -H --input --paginate --page-size --include -i --identity --idempotency-key --yes -y --dry-run --company -c --verbose -v --help -h" -- "$cur")) ;;
         "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;
         "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
