@@ -36,6 +36,8 @@ WRITES = frozenset({"POST", "PUT", "DELETE"})
 WITH_BODY = frozenset({"POST", "PUT"})
 API_ROOT = "api.xro/2.0/"
 IDEMPOTENCY_KEY = "Idempotency-Key"
+# Where a paged answer describes its page (paging.py reads either spelling).
+PAGINATION = frozenset({"pagination", "Pagination"})
 # Xero keeps keys of up to 128 characters (xero-facts.md, "Accounting API").
 MAX_IDEMPOTENCY_KEY = 128
 # The client sets these from the company's tokens; a second value would be a second identity.
@@ -285,14 +287,13 @@ def _page_size(
 class RawAnswer:
     """Xero's answer: status, headers (rate-limit headroom among them) and body — decoded
     JSON with money exact, the text when it is not JSON, None when empty. `error` is the
-    typed error a non-2xx answer stands for; `requests` how many requests it took."""
+    typed error a non-2xx answer stands for."""
 
     status: int
     headers: dict[str, str]
     body: Any
     is_json: bool
     error: UkuXeroError | None = None
-    requests: int = 1
 
 
 def _answer(response: httpx.Response, error: UkuXeroError | None) -> RawAnswer:
@@ -352,18 +353,16 @@ def _walk(client: XeroClient, request: RawRequest) -> RawAnswer:
     if first.error is not None or key is None:
         return first  # an error, or no list to walk: the answer as it came
     last = first
-    requests = 1
 
     def fetch(page: int, size: int) -> Mapping[str, Any]:
-        nonlocal last, requests
+        nonlocal last
         if page == 1:
             return first.body
-        if "pagination" not in first.body:
+        if not PAGINATION & set(first.body):
             # Xero answers `page` with a `pagination` object where it pages; an endpoint
             # that sent none ignores `page` (Items, TaxRates, ...) and sent everything.
             return {}
         last = _exchange(client, request, page=page)
-        requests += 1
         if last.error is not None or not isinstance(last.body, Mapping):
             return {}
         return last.body
@@ -372,7 +371,7 @@ def _walk(client: XeroClient, request: RawRequest) -> RawAnswer:
     for found in paginate(fetch, key, page_size=request.page_size):
         records.extend(found.records)
     if last.error is not None or not isinstance(last.body, Mapping):
-        return RawAnswer(last.status, last.headers, last.body, last.is_json, last.error, requests)
-    merged = {name: value for name, value in first.body.items() if name != "pagination"}
+        return last
+    merged = {name: value for name, value in first.body.items() if name not in PAGINATION}
     merged[key] = records
-    return RawAnswer(last.status, last.headers, merged, True, None, requests)
+    return RawAnswer(last.status, last.headers, merged, True)
