@@ -324,6 +324,29 @@ def test_a_put_with_yes_carries_an_idempotency_key_and_its_replay_gets_the_first
     assert len(invoices_with_reference(sandbox, "api put")) == 2
 
 
+def test_a_write_xero_kept_failing_names_the_key_to_send_it_again_with(
+    cli: Cli,
+    xero: RunningServer,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from uku_xero_cli.xero.retry import RetryPolicy
+
+    monkeypatch.setattr(RetryPolicy, "backoff", lambda self, attempt: 0.0)  # no real waits
+    connect_company(sandbox)
+    sandbox.faults.fail(f"{API}/Invoices", status=503, count=5, method="PUT")
+    file = write_json(tmp_path, "invoice.json", a_sale_invoice(sandbox, "unlucky"))
+
+    result = cli("api", "-c", "acme", "-X", "PUT", "Invoices", "--input", file, "--yes")
+
+    assert result.exit_code == 1
+    keys = {e.header("Idempotency-Key") for e in sandbox.log.entries("PUT", f"{API}/Invoices")}
+    assert len(keys) == 1  # every retry carried the same key
+    assert f"--idempotency-key {keys.pop()}" in result.stderr
+    assert invoices_with_reference(sandbox, "unlucky") == []
+
+
 def test_a_write_reads_its_body_from_standard_input_and_a_relative_file_from_the_runs_directory(
     xero: RunningServer, sandbox: Sandbox, tmp_path: Path
 ) -> None:
