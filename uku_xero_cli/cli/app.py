@@ -58,6 +58,13 @@ COMMANDS = {
         "accounts_cmd:accounts",
         "Xero's chart of accounts as imported: code, name, type, tax type and status.",
     ),
+    "api": LazyCommand(
+        "api_cmd:api",
+        "Call Xero's API as the company and print Xero's answer: gh api for Xero.",
+    ),
+    "token": LazyCommand(
+        "token_cmd:token", "Print a valid access token for the company's organisation, for curl."
+    ),
     "sandbox": LazyCommand(
         "sandbox_cmd:sandbox",
         "Serve the built-in Xero emulator and print the variables that point uku-xero at it.",

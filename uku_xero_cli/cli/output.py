@@ -252,8 +252,36 @@ class Output:
             elif kind == "terminal":
                 if self.surroundings.stdout.isatty() and not self.no_color:
                     self.print(part)
-            elif not self.quiet:
+            elif self.quiet:
+                continue
+            elif kind == "document":
+                self._document(part)
+            elif kind == "verbatim":
+                self._verbatim(str(part))
+            else:
                 self.print(part)
+
+    def _document(self, value: Any) -> None:
+        """A JSON value for a person at a terminal (indented, coloured unless NO_COLOR) or
+        for a program (one line); every amount exactly as Xero wrote it."""
+        from uku_xero_cli.xero.parse import encode_json
+
+        if not self.surroundings.stdout.isatty():
+            self._verbatim(encode_json(value))
+            return
+        from rich.highlighter import JSONHighlighter
+        from rich.text import Text
+
+        text = Text(encode_json(value, indent=2))
+        if not self.no_color:
+            JSONHighlighter().highlight(text)
+        # soft_wrap: long strings run on instead of being cut at the terminal's edge.
+        self.stdout.print(text, soft_wrap=True)
+
+    def _verbatim(self, text: str) -> None:
+        stream = self.surroundings.stdout
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
 
     def _error_lines(self, error: BaseException) -> None:
         typed = as_typed(error)

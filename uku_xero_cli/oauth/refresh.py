@@ -28,14 +28,19 @@ INVALID_GRANT_REASON = (
 
 
 def needs_refresh(
-    record: CompanyTokens, *, rejected: str | None = None, now: datetime | None = None
+    record: CompanyTokens,
+    *,
+    rejected: str | None = None,
+    now: datetime | None = None,
+    margin: float = REFRESH_MARGIN,
 ) -> bool:
-    """True if the stored access token is missing, nearly expired, or the one Xero refused."""
+    """True if the stored access token is missing, has less than `margin` seconds left, or is
+    the one Xero refused."""
     if not record.access_token:
         return True
     if rejected is not None and record.access_token == rejected:
         return True
-    return record.seconds_left(now) < REFRESH_MARGIN
+    return record.seconds_left(now) < margin
 
 
 def apply_refresh(record: CompanyTokens, answer: TokenAnswer) -> CompanyTokens:
@@ -58,8 +63,10 @@ def fresh_tokens(
     identity: Callable[[], IdentityClient] | None = None,
     rejected: str | None = None,
     tenant_gone_ok: bool = False,
+    margin: float = REFRESH_MARGIN,
 ) -> CompanyTokens:
-    """The company's record with an access token good for at least REFRESH_MARGIN seconds.
+    """The company's record with an access token good for at least `margin` seconds
+    (REFRESH_MARGIN by default; `uku-xero token` hands out one that outlives a curl).
 
     `identity` builds the identity client when a refresh is due (default: from settings).
     `rejected` is an access token Xero just answered 401 to: it is refreshed even if its
@@ -69,11 +76,11 @@ def fresh_tokens(
     `TokenStore.load_connected`.
     """
     record = store.load_connected(company, tenant_gone_ok=tenant_gone_ok)
-    if not needs_refresh(record, rejected=rejected):
+    if not needs_refresh(record, rejected=rejected, margin=margin):
         return record
     with store.lock(company):
         record = store.load_connected(company, tenant_gone_ok=tenant_gone_ok)
-        if not needs_refresh(record, rejected=rejected):
+        if not needs_refresh(record, rejected=rejected, margin=margin):
             return record  # another process refreshed while this one waited for the lock
         if identity is None:
             from uku_xero_cli.oauth.flow import IdentityClient

@@ -21,6 +21,7 @@ from uku_xero_cli.errors import (
     NotFound,
     RateLimited,
     ReauthorizationRequired,
+    UkuXeroError,
     XeroAPIError,
     XeroValidationError,
 )
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from uku_xero_cli.xero.retry import RetryPolicy
 
 USER_AGENT = f"uku-xero/{__version__}"
+# Sent with every request besides the bearer token and the tenant.
+DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 
@@ -148,6 +151,8 @@ class XeroClient:
         self.pacer = pacer or shared_pacer(settings.limits)
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
+        # Xero's last answer on the wire, for `exchange`: one thread at a time per client.
+        self.last_answer: httpx.Response | None = None
 
         self.settings = settings
         self.company = company
@@ -159,7 +164,7 @@ class XeroClient:
         self.http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers=DEFAULT_HEADERS,
         )
 
     def __enter__(self) -> XeroClient:
@@ -278,8 +283,12 @@ class XeroClient:
             if tenant_id is not None:
                 self.pacer.hold(tenant_id, seconds)
 
+        def kept() -> httpx.Response:
+            self.last_answer = once()
+            return self.last_answer
+
         try:
-            return self.retry.run(once, hold=hold)
+            return self.retry.run(kept, hold=hold)
         except httpx.TimeoutException:
             raise NetworkError(
                 f"Xero did not answer {method} {_path(url)} in time",
@@ -290,6 +299,36 @@ class XeroClient:
                 f"cannot reach Xero for {method} {_path(url)} ({redact(str(exc)) or 'error'})",
                 hint="check the network and try again",
             ) from None
+
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        tenant: bool = True,
+    ) -> tuple[httpx.Response, UkuXeroError | None]:
+        """Send one request as `request` does and hand back Xero's answer whatever its
+        status, with the typed error it stands for (None when it is not an error).
+
+        For `uku-xero api`, which shows Xero's own body and still exits with the error's
+        code. Everything `request` does happens here too (refresh, marks, pacing, retries):
+        the answer is the last one Xero sent, also when the client gave up on it (the daily
+        limit, 5xx after retries, a refused refresh after a 401). An error before any answer
+        (not connected, Xero unreachable) is raised.
+        """
+        self.last_answer = None
+        try:
+            response = self.request(
+                method, url, params=params, headers=headers, content=content, tenant=tenant
+            )
+        except UkuXeroError as error:
+            if self.last_answer is None:
+                raise
+            return self.last_answer, error
+        return response, None
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
