@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +141,36 @@ def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+HOLD_TOKEN_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from uku_xero_cli.settings import load_settings
+    from uku_xero_cli.tokens import TokenStore
+    with TokenStore(load_settings()).lock("acme"):
+        print("held", flush=True)
+        time.sleep(float(sys.argv[1]))
+    """
+)
+
+
+@pytest.fixture
+def token_lock_held() -> Iterator[Callable[[float], subprocess.Popen[str]]]:
+    """Another process holding company acme's token lock for a while."""
+    started: list[subprocess.Popen[str]] = []
+
+    def hold(seconds: float) -> subprocess.Popen[str]:
+        other = subprocess.Popen(
+            [sys.executable, "-c", HOLD_TOKEN_LOCK, str(seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        started.append(other)
+        assert other.stdout is not None and other.stdout.readline() == "held\n"
+        return other
+
+    yield hold
+    for other in started:
+        other.kill()
+        other.wait()
