@@ -196,8 +196,9 @@ class Output:
         )
 
     def print(self, renderable: Any) -> None:
-        """Data for the user (stdout)."""
-        self.stdout.print(renderable)
+        """Data for the user (stdout). A line made not to wrap (a command to copy) is not cut
+        at the width either: the terminal folds it."""
+        self.stdout.print(renderable, crop=False)
 
     def info(self, message: str) -> None:
         """Progress and hints (stderr), silenced by --quiet."""
