@@ -117,6 +117,15 @@ def sandbox_http(sandbox: Sandbox, open_client: OpenClient) -> httpx.Client:
     return open_client(sandbox)
 
 
+@pytest.fixture
+def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    """The emulator over loopback, with uku-xero's endpoints and client id pointed at it."""
+    from tests.connected import point_at
+
+    point_at(sandbox_server, monkeypatch)
+    return sandbox_server
+
+
 @dataclass
 class CliResult:
     exit_code: int

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliResult
-from tests.connected import connect_company, point_at
+from tests.connected import connect_company
 from uku_xero_cli.sandbox import control
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
@@ -29,12 +29,6 @@ NARROW_SCOPES = (
     "offline_access openid profile email accounting.contacts accounting.settings "
     "accounting.invoices.read"
 )
-
-
-@pytest.fixture
-def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
-    point_at(sandbox_server, monkeypatch)
-    return sandbox_server
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.connected import connect_company, point_at
+from tests.connected import connect_company
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 
@@ -67,12 +67,6 @@ def run_in_terminal(*args: str, timeout: float = 60.0) -> tuple[int, str]:
             process.wait()
         os.close(main)
     return code, ANSI.sub("", seen.decode("utf-8", "replace"))
-
-
-@pytest.fixture
-def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
-    point_at(sandbox_server, monkeypatch)
-    return sandbox_server
 
 
 def test_a_rate_limit_wait_shows_its_reason_and_a_countdown(
