@@ -37,11 +37,7 @@ def needs_refresh(
 ) -> bool:
     """True if the stored access token is missing, has less than `margin` seconds left, or is
     the one Xero refused."""
-    if not record.access_token:
-        return True
-    if rejected is not None and record.access_token == rejected:
-        return True
-    return record.seconds_left(now) < margin
+    return refresh_reason(record, rejected=rejected, now=now, margin=margin) is not None
 
 
 def refresh_reason(
@@ -50,13 +46,15 @@ def refresh_reason(
     rejected: str | None = None,
     now: datetime | None = None,
     margin: float = REFRESH_MARGIN,
-) -> str:
-    """Why `needs_refresh` said yes, for a person reading -v."""
+) -> str | None:
+    """Why the access token must be refreshed, for a person reading -v; None if it need not."""
     if not record.access_token:
         return "no access token on file"
     if rejected is not None and record.access_token == rejected:
         return "Xero answered 401 to the access token"
     left = record.seconds_left(now)
+    if left >= margin:
+        return None
     if left <= 0:
         return f"the access token expired {-left:.0f} s ago"
     return f"the access token expires in {left:.0f} s (under {margin:.0f} s left)"
@@ -102,11 +100,10 @@ def fresh_tokens(
     record = store.load_connected(company, tenant_gone_ok=tenant_gone_ok)
     if force:
         rejected = record.access_token or rejected
-    if not needs_refresh(record, rejected=rejected, margin=margin):
+    due = refresh_reason(record, rejected=rejected, margin=margin)
+    if due is None:
         return record
-    reason = (
-        "asked to (doctor)" if force else refresh_reason(record, rejected=rejected, margin=margin)
-    )
+    reason = "asked to (doctor)" if force else due
     # The lock reports its wait to the current trace: make that this refresh's.
     with tracing(trace), store.lock(company):
         record = store.load_connected(company, tenant_gone_ok=tenant_gone_ok)
