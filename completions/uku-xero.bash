@@ -14,6 +14,7 @@ _uku_xero() {
             "companies") cmdpath="companies" ;;
             "demo") cmdpath="demo" ;;
             "disconnect") cmdpath="disconnect" ;;
+            "doctor") cmdpath="doctor" ;;
             "orgs") cmdpath="orgs" ;;
             "push-invoice") cmdpath="push-invoice" ;;
             "reload") cmdpath="reload" ;;
@@ -29,7 +30,7 @@ _uku_xero() {
         "sandbox --consent") COMPREPLY=($(compgen -W "auto deny page" -- "$cur")); return ;;
     esac
     case "$cmdpath" in
-        "") COMPREPLY=($(compgen -W "accounts api auth check-paid clients companies demo disconnect orgs push-invoice reload sandbox stats status token --version --help -h" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "accounts api auth check-paid clients companies demo disconnect doctor orgs push-invoice reload sandbox stats status token --version --help -h" -- "$cur")) ;;
         "accounts") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
         "api") COMPREPLY=($(compgen -o default -W "--method -X --field -f --header -H --input --paginate --page-size --include -i --identity --idempotency-key --yes -y --dry-run --company -c --verbose -v --help -h" -- "$cur")) ;;
         "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;
@@ -39,6 +40,7 @@ _uku_xero() {
         "companies") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--keep --json --help -h" -- "$cur")) ;;
         "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
+        "doctor") COMPREPLY=($(compgen -W "--company -c --all --json --verbose -v --help -h" -- "$cur")) ;;
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
         "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "reload") COMPREPLY=($(compgen -W "--company -c --all --parallel --full --only --months --page-size --wait --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;

@@ -89,7 +89,7 @@ def api(
         typer.Option("--dry-run", help="Print the request (token masked) instead of sending it."),
     ] = False,
     company: Company = None,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Call Xero's API as the company and print Xero's answer: gh api for Xero.
 

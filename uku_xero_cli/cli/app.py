@@ -34,6 +34,10 @@ COMMANDS = {
         "disconnect_cmd:disconnect",
         "Remove the organisation's connection at Xero, revoke the token, clear local tokens.",
     ),
+    "doctor": LazyCommand(
+        "doctor_cmd:doctor",
+        "Check a company's set-up end to end; each failed check names the command that fixes it.",
+    ),
     "companies": LazyCommand(
         "companies_cmd:companies",
         "List the companies with a Xero connection or Uku-side data, from local files only.",

@@ -16,7 +16,7 @@ def token(
         bool, typer.Option("--tenant", help="Print the organisation's tenant id instead.")
     ] = False,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Print a valid access token for the company's organisation, for curl.
 

@@ -10,6 +10,7 @@ is where pacing and retries hook in.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ from uku_xero_cli.tokens import (
     TokenStore,
     reauthorization_required,
 )
+from uku_xero_cli.trace import Trace, current_trace, traced_send
 
 if TYPE_CHECKING:
     import httpx
@@ -125,7 +127,8 @@ class XeroClient:
     """Xero's API on behalf of one company.
 
     With `access_token` the client uses that token as is (no store, no refresh): `auth` needs
-    this for the GET /connections that comes before anything is stored.
+    this for the GET /connections that comes before anything is stored. `trace` receives every
+    exchange, refresh and wait (default: the current command's, `trace.current_trace()`).
     """
 
     def __init__(
@@ -140,6 +143,7 @@ class XeroClient:
         timeout: float = READ_TIMEOUT,
         pacer: Pacer | None = None,
         retry: RetryPolicy | None = None,
+        trace: Trace | None = None,
     ) -> None:
         import httpx
 
@@ -156,6 +160,7 @@ class XeroClient:
 
         self.settings = settings
         self.company = company
+        self.trace = (trace or current_trace()).for_company(company)
         self.store = store or TokenStore(settings)
         self._identity = identity
         self._transport = transport
@@ -181,7 +186,9 @@ class XeroClient:
         if self._identity is None:
             from uku_xero_cli.oauth.flow import IdentityClient
 
-            self._identity = IdentityClient(self.settings, transport=self._transport)
+            self._identity = IdentityClient(
+                self.settings, transport=self._transport, trace=self.trace
+            )
         return self._identity
 
     # -- tokens ---------------------------------------------------------------------------
@@ -192,7 +199,11 @@ class XeroClient:
 
         # The identity client needs a client id, so it is built only when a refresh happens.
         return fresh_tokens(
-            self.store, self.company, identity=lambda: self.identity, rejected=rejected
+            self.store,
+            self.company,
+            identity=lambda: self.identity,
+            rejected=rejected,
+            trace=self.trace,
         )
 
     def _credentials(self, rejected: str | None = None) -> tuple[str, str | None]:
@@ -265,19 +276,34 @@ class XeroClient:
         import httpx
 
         tenant_id = headers.get("xero-tenant-id")
+        trace = self.trace
+        attempt = 0
+
+        def put() -> httpx.Response:
+            return traced_send(
+                trace,
+                method,
+                url,
+                lambda: self.http.request(
+                    method, url, params=params, json=json, headers=headers, content=content
+                ),
+                attempt=attempt,
+                params=params,
+            )
 
         def once() -> httpx.Response:
+            nonlocal attempt
+            attempt += 1
             self.requests_sent += 1
             if tenant_id is None:
-                return self.http.request(
-                    method, url, params=params, json=json, headers=headers, content=content
-                )
-            with self.pacer.slot(tenant_id):
-                answer = self.http.request(
-                    method, url, params=params, json=json, headers=headers, content=content
-                )
+                return put()
+            with self.pacer.slot(tenant_id, announce_pacing if trace.active else None):
+                answer = put()
             self.pacer.observe(tenant_id, answer.headers)
             return answer
+
+        def announce_pacing(reason: str, seconds: float | None) -> AbstractContextManager[None]:
+            return trace.waiting("pacing", reason, seconds)
 
         def hold(seconds: float) -> None:
             if tenant_id is not None:
@@ -288,7 +314,16 @@ class XeroClient:
             return self.last_answer
 
         try:
-            return self.retry.run(kept, hold=hold)
+            return self.retry.run(
+                kept,
+                hold=hold,
+                announce=lambda wait: trace.waiting(
+                    "retry-after" if wait.kind == "retry-after" else "backoff",
+                    wait.reason,
+                    wait.delay,
+                    attempt=wait.attempt,
+                ),
+            )
         except httpx.TimeoutException:
             raise NetworkError(
                 f"Xero did not answer {method} {_path(url)} in time",
