@@ -1059,7 +1059,8 @@ def test_paged_reads_filter_and_page(path: str, field: str, value: str) -> None:
     sandbox = Sandbox(small_config(credit_notes=40, manual_journals=30))
     with client_for(sandbox) as api:
         everything = body(api.get(f"{API}/{path}", params={"page": 1, "pageSize": 1000}))
-        filtered = body(api.get(f"{API}/{path}", params={"where": f'{field}=="{value}"'}))
+        where = {"where": f'{field}=="{value}"', "page": 1, "pageSize": 1000}
+        filtered = body(api.get(f"{API}/{path}", params=where))
         page = body(api.get(f"{API}/{path}", params={"page": 2, "pageSize": 3}))
     records = everything[path]
     assert everything["pagination"]["itemCount"] == len(records) > 0

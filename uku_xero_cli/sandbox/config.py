@@ -59,5 +59,9 @@ class SandboxConfig:
     error_rate: float = 0.0
     # Servers that ignore pageSize and always answer 100 a page exist; emulate them.
     ignore_page_size: bool = False
+    # A list read without `page` is a summary with document lines left out (books/listing.py).
+    # Xero's docs give lines to "an individual invoice" by id or number; whether `IDs=` or
+    # `InvoiceNumbers=` without `page` count is unconfirmed, so by default they do not.
+    id_filters_carry_lines: bool = False
     # Idempotency keys are remembered this long (seconds; Xero: a few minutes).
     idempotency_ttl: float = 360.0

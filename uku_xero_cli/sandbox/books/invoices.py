@@ -36,6 +36,7 @@ INVOICES = Listing(
     render=render.invoice,
     paged=True,
     search_fields=("InvoiceNumber", "Reference"),
+    lines="LineItems",
 )
 KINDS = ("ACCREC", "ACCPAY")
 AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
@@ -93,7 +94,14 @@ def list_invoices(
         filters.append(lambda record: record.get("_created_by") == client_id)
         key.append(("createdByMyApp", client_id))
     return list_records(
-        sandbox, request, org, token, INVOICES, filters=filters, filter_key=tuple(key)
+        sandbox,
+        request,
+        org,
+        token,
+        INVOICES,
+        filters=filters,
+        filter_key=tuple(key),
+        named=ids is not None or numbers is not None,
     )
 
 

@@ -1,5 +1,15 @@
 """Reading collections the way Xero's GET endpoints do: If-Modified-Since, `where`, `order`,
-search, paging with Xero's `pagination` object, and the response envelope."""
+search, paging with Xero's `pagination` object, and the response envelope.
+
+A paged collection read without `page` is a summary: every match at once, no `pagination`
+object, and each document's lines sent as an empty list. Sources: a Xero staff answer in
+XeroAPI/xero-ruby#9 (Invoices without paging come with `LineItems: []`; `page=1` brings them);
+the Invoices docs quoted in calcinai/xero-php#253 (line details only for one invoice by id or
+number, or with paging); XeroAPI/xero-node#270 (no upper limit without `page`, 100 with it);
+Xero-NetStandard#287/#290 (BankTransactions the same). For CreditNotes and ManualJournals the
+`page` parameter of Xero's OpenAPI spec says lines are shown with paging; the unpaged summary
+is assumed to leave them out as for the rest.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +57,8 @@ class Listing:
     default_order: str | None = None
     search_fields: tuple[str, ...] = ()
     modified_since: bool = True
+    # The field holding a document's lines, sent empty when the list is read without `page`.
+    lines: str | None = None
 
 
 def public(record: Mapping[str, Any]) -> Record:
@@ -157,9 +169,11 @@ def list_records(
     *,
     filters: list[Predicate] | None = None,
     filter_key: tuple[Any, ...] = (),
+    named: bool = False,
 ) -> Response:
     """Answer a GET on a collection. `filters` are the endpoint's own parameters (IDs,
-    Statuses, includeArchived...); `filter_key` identifies them for the result cache."""
+    Statuses, includeArchived...); `filter_key` identifies them for the result cache; `named`
+    says the request picked records by id or number (`IDs`, `InvoiceNumbers`)."""
     data = books(org)
     since = modified_since_ms(request) if listing.modified_since else None
     where_text = request.arg("where")
@@ -197,14 +211,19 @@ def list_records(
             data.query_cache[cache_key] = rows
             while len(data.query_cache) > _CACHE_ENTRIES:
                 data.query_cache.popitem(last=False)
-        if listing.paged:
+        paged = listing.paged and request.arg("page") is not None
+        if paged:
             page, size = page_window(sandbox, request)
             chosen = rows[(page - 1) * size : page * size]
         else:
             chosen = rows
         rendered = [listing.render(data, record, summary) for record in chosen]
+    if listing.lines and not paged and not (named and sandbox.config.id_filters_carry_lines):
+        for record in rendered:
+            if listing.lines in record:
+                record[listing.lines] = []
     body = envelope(sandbox, token, listing.key, rendered)
-    if listing.paged:
+    if paged:
         body = _with_pagination(body, listing.key, page, size, len(rows))
     return json_response(body)
 

@@ -37,6 +37,7 @@ BANK_TRANSACTIONS = Listing(
     lambda data: data.bank_transactions,
     render.with_contact,
     paged=True,
+    lines="LineItems",
 )
 CREDIT_NOTES = Listing(
     "CreditNotes",
@@ -44,6 +45,7 @@ CREDIT_NOTES = Listing(
     lambda data: data.credit_notes,
     render.with_contact,
     paged=True,
+    lines="LineItems",
 )
 MANUAL_JOURNALS = Listing(
     "ManualJournals",
@@ -51,6 +53,7 @@ MANUAL_JOURNALS = Listing(
     lambda data: data.manual_journals,
     render.plain,
     paged=True,
+    lines="JournalLines",
 )
 
 
