@@ -1,17 +1,28 @@
 """How the emulator answers reads where real Xero is less generous than its spec suggests.
 
 - A list read without `page` is a summary: every match, no `pagination`, lines left out.
+- Unit prices are two decimals, on writes and reads, unless the request says `unitdp=4`.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import OpenClient, small_config
-from tests.test_sandbox_accounting import API, authorise, body, books, client_for
+from tests.test_sandbox_accounting import (
+    API,
+    a_sale,
+    authorise,
+    body,
+    books,
+    client_for,
+    put_invoice,
+    some_contact_id,
+)
 from uku_xero_cli.sandbox.app import Sandbox
 
 
@@ -113,3 +124,98 @@ def test_other_lists_without_page_are_every_match(
     paged = body(api.get(f"{API}/{path}", params={"page": 1, "pageSize": 5}))
     assert "pagination" not in summary
     assert len(summary[path]) == paged["pagination"]["itemCount"] > len(paged[path]) == 5
+
+
+# --- Unit prices: two decimals unless unitdp=4 ----------------------------------------------
+
+
+def _metered(sandbox: Sandbox, price: str) -> dict[str, Any]:
+    line = {
+        "Description": "kWh",
+        "Quantity": 7000,
+        "UnitAmount": float(price),
+        "AccountCode": "200",
+    }
+    return a_sale(some_contact_id(sandbox), LineItems=[{**line, "TaxType": "NONE"}])
+
+
+def test_a_four_decimal_price_written_with_unitdp_4_reads_back_rounded_without_it(
+    sandbox: Sandbox, open_client: OpenClient
+) -> None:
+    api = authorise(sandbox, open_client(sandbox))
+    (saved,) = body(put_invoice(api, _metered(sandbox, "0.1648"), unitdp="4"))["Invoices"]
+    assert saved["LineItems"][0]["UnitAmount"] == Decimal("0.1648")
+    assert saved["LineItems"][0]["LineAmount"] == Decimal("1153.6")
+    one = f"{API}/Invoices/{saved['InvoiceID']}"
+    (plain,) = body(api.get(one))["Invoices"]
+    (precise,) = body(api.get(one, params={"unitdp": 4}))["Invoices"]
+    assert plain["LineItems"][0]["UnitAmount"] == Decimal("0.16")
+    assert precise["LineItems"][0]["UnitAmount"] == Decimal("0.1648")
+    # Amounts are two decimals either way, computed from the stored four-decimal price.
+    assert plain["LineItems"][0]["LineAmount"] == precise["Total"] == Decimal("1153.6")
+    page = {"InvoiceNumbers": saved["InvoiceNumber"], "page": 1}
+    (listed,) = body(api.get(f"{API}/Invoices", params=page))["Invoices"]
+    (listed4,) = body(api.get(f"{API}/Invoices", params={**page, "unitdp": 4}))["Invoices"]
+    assert listed["LineItems"][0]["UnitAmount"] == Decimal("0.16")
+    assert listed4["LineItems"][0]["UnitAmount"] == Decimal("0.1648")
+    stored = books(sandbox).invoices[saved["InvoiceID"]]["LineItems"][0]
+    assert stored["UnitAmount"] == Decimal("0.1648")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept", "total"),
+    [
+        ("0.1648", "0.16", "1120"),
+        ("1.795", "1.8", "12600"),
+        ("0.165", "0.17", "1190"),  # half-way: the emulator's guess (books/prices.py)
+    ],
+)
+def test_a_write_without_unitdp_4_stores_the_price_rounded(
+    api: httpx.Client, sandbox: Sandbox, sent: str, kept: str, total: str
+) -> None:
+    (saved,) = body(put_invoice(api, _metered(sandbox, sent)))["Invoices"]
+    (read,) = body(api.get(f"{API}/Invoices/{saved['InvoiceID']}", params={"unitdp": 4}))[
+        "Invoices"
+    ]
+    assert saved["LineItems"][0]["UnitAmount"] == read["LineItems"][0]["UnitAmount"]
+    assert read["LineItems"][0]["UnitAmount"] == Decimal(kept)
+    assert read["Total"] == Decimal(total)
+
+
+def test_an_update_without_unitdp_4_keeps_the_four_decimal_prices_it_was_not_sent(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    (saved,) = body(put_invoice(api, _metered(sandbox, "0.1648"), unitdp="4"))["Invoices"]
+    changed = api.post(f"{API}/Invoices/{saved['InvoiceID']}", json={"Reference": "May"})
+    assert changed.status_code == 200, changed.text
+    assert body(changed)["Invoices"][0]["LineItems"][0]["UnitAmount"] == Decimal("0.16")
+    stored = books(sandbox).invoices[saved["InvoiceID"]]
+    assert stored["Reference"] == "May"
+    assert stored["LineItems"][0]["UnitAmount"] == Decimal("0.1648")
+
+
+def test_item_prices_are_rounded_unless_unitdp_4(api: httpx.Client, sandbox: Sandbox) -> None:
+    item = next(iter(books(sandbox).items.values()))
+    item["SalesDetails"]["UnitPrice"] = Decimal("12.3456")  # priced in Xero's web app
+    plain = body(api.get(f"{API}/Items"))["Items"]
+    precise = body(api.get(f"{API}/Items", params={"unitdp": 4}))["Items"]
+    (shown,) = [i for i in plain if i["ItemID"] == item["ItemID"]]
+    (shown4,) = [i for i in precise if i["ItemID"] == item["ItemID"]]
+    assert shown["SalesDetails"]["UnitPrice"] == Decimal("12.35")
+    assert shown4["SalesDetails"]["UnitPrice"] == Decimal("12.3456")
+
+
+@pytest.mark.parametrize(
+    ("path", "collection"),
+    [("CreditNotes", "credit_notes"), ("BankTransactions", "bank_transactions")],
+)
+def test_other_documents_round_their_line_prices_unless_unitdp_4(
+    api: httpx.Client, sandbox: Sandbox, path: str, collection: str
+) -> None:
+    record = next(iter(getattr(books(sandbox), collection).values()))
+    record["LineItems"][0]["UnitAmount"] = Decimal("3.14159")
+    key = "CreditNoteID" if path == "CreditNotes" else "BankTransactionID"
+    for params, expected in (({}, "3.14"), ({"unitdp": 4}, "3.1416")):
+        answer = body(api.get(f"{API}/{path}", params={"page": 1, "pageSize": 1000, **params}))
+        (found,) = [r for r in answer[path] if r[key] == record[key]]
+        assert found["LineItems"][0]["UnitAmount"] == Decimal(expected)

@@ -112,7 +112,7 @@ def get_invoice(
     with sandbox.state.lock:
         found = find_invoice(data, InvoiceID)
         body = render.invoice(data, found, False) if found is not None else None
-    return single(sandbox, token, "Invoices", body) or not_found()
+    return single(sandbox, request, token, "Invoices", body) or not_found()
 
 
 def _contact_for(
@@ -184,9 +184,10 @@ def _day(value: Any, name: str, errors: list[str]) -> date | None:
 
 
 def _assemble(
-    element: dict[str, Any], batch: Batch, existing: Record | None
+    element: dict[str, Any], batch: Batch, existing: Record | None, *, unitdp: int | None = None
 ) -> tuple[Record | None, Record | None, int | None, list[str]]:
-    """(invoice record, contact to create, auto number used, errors) for request fields."""
+    """(invoice record, contact to create, auto number used, errors) for request fields;
+    unit prices kept to `unitdp` decimals (the request's, unless given)."""
     data = books(batch.org)
     errors: list[str] = []
     kind = existing["Type"] if existing else element.get("Type")
@@ -232,7 +233,7 @@ def _assemble(
         kind=str(kind),
         status=status,
         amount_types=str(amount_types),
-        unitdp=batch.unitdp,
+        unitdp=batch.unitdp if unitdp is None else unitdp,
     )
     errors.extend(line_errors)
     if errors or contact is None:
@@ -325,7 +326,10 @@ def _prepare_update(element: dict[str, Any], batch: Batch, existing: Record) -> 
     merged = _as_request(existing)
     merged.update({name: value for name, value in element.items() if name != "Type"})
     merged["Status"] = new_status
-    record, new_contact, auto, errors = _assemble(merged, batch, existing)
+    # Lines the update does not send are kept as stored, at their own precision; a guess:
+    # nothing says an update without unitdp=4 rounds prices it was not sent.
+    kept = None if "LineItems" in element else 4
+    record, new_contact, auto, errors = _assemble(merged, batch, existing, unitdp=kept)
     if errors or record is None:
         return Outcome(echo, errors)
     return Outcome(echo, commit=lambda: _commit(batch, record, new_contact, auto, existing))

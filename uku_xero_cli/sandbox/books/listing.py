@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox.books.errors import query_error
+from uku_xero_cli.sandbox.books.prices import shown, unit_decimals
 from uku_xero_cli.sandbox.http import Request, Response
 from uku_xero_cli.sandbox.where import (
     Predicate,
@@ -71,14 +72,19 @@ def books(org: Organisation) -> OrgData:
     return org.data
 
 
-def envelope(sandbox: Sandbox, token: AccessToken, key: str, records: list[Record]) -> Record:
+def envelope(
+    sandbox: Sandbox, request: Request, token: AccessToken, key: str, records: list[Record]
+) -> Record:
+    """Xero's answer around `records` (copies made for it), their unit prices at the
+    precision the request asked for (books/prices.py)."""
     client = sandbox.state.clients.get(token.client_id)
+    decimals = unit_decimals(request)
     return {
         "Id": str(uuid.uuid4()),
         "Status": "OK",
         "ProviderName": client.name if client else "Xero API",
         "DateTimeUTC": envelope_date(sandbox.clock.now()),
-        key: records,
+        key: [shown(record, decimals) for record in records],
     }
 
 
@@ -222,7 +228,7 @@ def list_records(
         for record in rendered:
             if listing.lines in record:
                 record[listing.lines] = []
-    body = envelope(sandbox, token, listing.key, rendered)
+    body = envelope(sandbox, request, token, listing.key, rendered)
     if paged:
         body = _with_pagination(body, listing.key, page, size, len(rows))
     return json_response(body)
@@ -241,9 +247,9 @@ def _with_pagination(body: Record, key: str, page: int, size: int, count: int) -
 
 
 def single(
-    sandbox: Sandbox, token: AccessToken, key: str, record: Record | None
+    sandbox: Sandbox, request: Request, token: AccessToken, key: str, record: Record | None
 ) -> Response | None:
     """The envelope around one record, or None when there is none (the caller's 404)."""
     if record is None:
         return None
-    return json_response(envelope(sandbox, token, key, [record]))
+    return json_response(envelope(sandbox, request, token, key, [record]))

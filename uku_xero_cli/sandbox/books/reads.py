@@ -60,7 +60,7 @@ MANUAL_JOURNALS = Listing(
 def get_organisation(
     sandbox: Sandbox, request: Request, *, org: Organisation, token: AccessToken
 ) -> Response:
-    answer = single(sandbox, token, "Organisations", dict(books(org).organisation))
+    answer = single(sandbox, request, token, "Organisations", dict(books(org).organisation))
     assert answer is not None
     return answer
 
