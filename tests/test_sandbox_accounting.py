@@ -306,7 +306,7 @@ def test_a_contact_by_id_carries_its_balances(api: httpx.Client, sandbox: Sandbo
 def test_an_unknown_contact_is_404(api: httpx.Client) -> None:
     response = api.get(f"{API}/Contacts/00000000-0000-4000-8000-000000000000")
     assert response.status_code == 404
-    assert body(response)["Status"] == 404
+    assert response.text == "The resource you're looking for cannot be found"
 
 
 # --- Contacts: writes ----------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 - A list read without `page` is a summary: every match, no `pagination`, lines left out.
 - Unit prices are two decimals, on writes and reads, unless the request says `unitdp=4`.
+- A query string over 2,048 characters is answered 404 with Xero's plain not-found sentence.
 """
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -219,3 +221,62 @@ def test_other_documents_round_their_line_prices_unless_unitdp_4(
         answer = body(api.get(f"{API}/{path}", params={"page": 1, "pageSize": 1000, **params}))
         (found,) = [r for r in answer[path] if r[key] == record[key]]
         assert found["LineItems"][0]["UnitAmount"] == Decimal(expected)
+
+
+# --- URL length: 404 past a 2,048-character query string ---------------------------------
+
+NOT_FOUND = "The resource you're looking for cannot be found"
+
+
+def _guids(count: int) -> str:
+    return ",".join(str(uuid.UUID(int=n + 1, version=4)) for n in range(count))
+
+
+def test_52_guids_in_ids_pass_and_53_are_xero_s_404(
+    sandbox: Sandbox, open_client: OpenClient
+) -> None:
+    api = authorise(sandbox, open_client(sandbox))
+    fits = api.get(f"{API}/Invoices", params={"IDs": _guids(52), "page": 1})
+    too_long = api.get(f"{API}/Invoices", params={"IDs": _guids(53), "page": 1})
+    assert fits.status_code == 200 and body(fits)["Invoices"] == []
+    assert too_long.status_code == 404
+    assert too_long.text == NOT_FOUND
+    assert len(too_long.request.url.query) == 2075  # "IDs=" + 53 GUIDs joined by %2C + page
+
+
+def test_the_cap_counts_the_query_as_sent_percent_encoded(api: httpx.Client) -> None:
+    # 300 "é" are 300 characters, and 1,800 once encoded (%C3%A9 each).
+    numbers = {"InvoiceNumbers": ",".join(["é" * 100] * 3), "page": 1}
+    plain = {"InvoiceNumbers": ",".join(["e" * 100] * 3), "page": 1}
+    assert api.get(f"{API}/Invoices", params=plain).status_code == 200
+    numbers["InvoiceNumbers"] += ",x" + "é" * 50
+    response = api.get(f"{API}/Invoices", params=numbers)
+    assert len(response.request.url.query) > 2048 > len(str(numbers["InvoiceNumbers"]))
+    assert response.status_code == 404 and response.text == NOT_FOUND
+
+
+def test_the_cap_is_configurable_and_exact(api: httpx.Client, sandbox: Sandbox) -> None:
+    params = {"where": 'Type=="ACCREC"', "page": 1}
+    length = len(api.build_request("GET", f"{API}/Invoices", params=params).url.query)
+    sandbox.config.max_query_length = length
+    assert api.get(f"{API}/Invoices", params=params).status_code == 200
+    sandbox.config.max_query_length = length - 1
+    assert api.get(f"{API}/Invoices", params=params).status_code == 404
+
+
+def test_the_cap_comes_before_authentication(
+    sandbox: Sandbox, sandbox_client: httpx.Client
+) -> None:
+    headers = {
+        "Authorization": "Bearer not-a-token",
+        "xero-tenant-id": next(iter(sandbox.state.orgs)),
+    }
+    response = sandbox_client.get(f"{API}/Contacts", params={"IDs": _guids(60)}, headers=headers)
+    assert response.status_code == 404 and response.text == NOT_FOUND
+    short = sandbox_client.get(f"{API}/Contacts", params={"IDs": _guids(2)}, headers=headers)
+    assert short.status_code == 401
+
+
+def test_an_unknown_invoice_is_the_same_plain_404(api: httpx.Client) -> None:
+    response = api.get(f"{API}/Invoices/{uuid.UUID(int=7, version=4)}")
+    assert response.status_code == 404 and response.text == NOT_FOUND

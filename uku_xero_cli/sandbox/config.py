@@ -63,5 +63,8 @@ class SandboxConfig:
     # Xero's docs give lines to "an individual invoice" by id or number; whether `IDs=` or
     # `InvoiceNumbers=` without `page` count is unconfirmed, so by default they do not.
     id_filters_carry_lines: bool = False
+    # Longest query string (characters as sent, percent-encoded) Xero serves; past it, 404
+    # (sandbox/gateway.py).
+    max_query_length: int = 2048
     # Idempotency keys are remembered this long (seconds; Xero: a few minutes).
     idempotency_ttl: float = 360.0
