@@ -19,7 +19,12 @@ import httpx
 import pytest
 
 from tests.conftest import OpenClient, small_config
-from uku_xero_cli.sandbox.accounting import BooksRefused, record_payment, set_invoice_status
+from uku_xero_cli.sandbox.accounting import (
+    BooksRefused,
+    allocate_credit,
+    record_payment,
+    set_invoice_status,
+)
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.data import OrgData
 from uku_xero_cli.sandbox.grants import grant_for_tests
@@ -906,6 +911,57 @@ def test_post_updates_a_draft_by_id_and_by_number(api: httpx.Client, sandbox: Sa
     (updated,) = body(by_number)["Invoices"]
     assert updated["InvoiceID"] == saved["InvoiceID"] and updated["Status"] == "AUTHORISED"
     assert updated["Reference"] == "Nov work"
+
+
+def test_an_authorised_invoice_without_allocations_can_be_edited(
+    api_both_ways: httpx.Client, sandbox: Sandbox
+) -> None:
+    api = api_both_ways
+    (saved,) = body(put_invoice(api, a_sale(some_contact_id(sandbox))))["Invoices"]
+    line = {**a_sale("")["LineItems"][0], "UnitAmount": 500, "Quantity": 2}
+    edited = api.post(
+        f"{API}/Invoices/{saved['InvoiceID']}",
+        json={"Invoices": [{"LineItems": [line], "Reference": "two months"}]},
+    )
+    assert edited.status_code == 200, edited.text
+    (answer,) = body(edited)["Invoices"]
+    assert answer["InvoiceID"] == saved["InvoiceID"] and answer["Status"] == "AUTHORISED"
+    assert answer["Reference"] == "two months"
+    assert (answer["SubTotal"], answer["Total"], answer["AmountDue"]) == (
+        Decimal("1000"),
+        Decimal("1200"),
+        Decimal("1200"),
+    )
+    assert books(sandbox).invoices[saved["InvoiceID"]]["Total"] == Decimal("1200")
+
+
+@pytest.mark.parametrize("allocation", ["payment", "credit note"])
+def test_an_authorised_invoice_with_an_allocation_cannot_be_edited_and_stays_as_it_was(
+    api: httpx.Client, sandbox: Sandbox, allocation: str
+) -> None:
+    (saved,) = body(put_invoice(api, a_sale(some_contact_id(sandbox))))["Invoices"]
+    org = sandbox.state.orgs[first_tenant(sandbox)]
+    allocate = record_payment if allocation == "payment" else allocate_credit
+    allocate(sandbox, org, saved["InvoiceID"], Decimal("100.00"), date(2025, 11, 5))
+    before = dict(books(sandbox).invoices[saved["InvoiceID"]])
+    line = {**a_sale("")["LineItems"][0], "UnitAmount": 500}
+    response = api.post(
+        f"{API}/Invoices/{saved['InvoiceID']}",
+        json={"Invoices": [{"LineItems": [line], "Reference": "changed"}]},
+    )
+    assert response.status_code == 400
+    assert body(response)["Elements"][0]["ValidationErrors"] == [
+        {
+            "Message": "This document cannot be edited as it has a payment or credit note "
+            "allocated to it."
+        }
+    ]
+    after = books(sandbox).invoices[saved["InvoiceID"]]
+    assert (after["Total"], after["Reference"], after["Status"]) == (
+        before["Total"],
+        before["Reference"],
+        "AUTHORISED",
+    )
 
 
 def test_an_authorised_invoice_with_a_payment_cannot_be_edited(

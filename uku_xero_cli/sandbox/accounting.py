@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
     from uku_xero_cli.sandbox.state import Organisation
 
-__all__ = ["BASE", "BooksRefused", "record_payment", "register", "set_invoice_status"]
+__all__ = [
+    "BASE",
+    "BooksRefused",
+    "allocate_credit",
+    "record_payment",
+    "register",
+    "set_invoice_status",
+]
 
 BASE = "/api.xro/2.0"
 

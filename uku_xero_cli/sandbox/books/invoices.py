@@ -42,6 +42,13 @@ KINDS = ("ACCREC", "ACCPAY")
 AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 CREATABLE = ("DRAFT", "SUBMITTED", "AUTHORISED")
 # The statuses an invoice may move to from each status; PAID, VOIDED and DELETED are final.
+# The moves are the list Xero support confirmed in waynerobinson/xeroizer#48; any other is
+# refused with NOT_MODIFIABLE (Xero staff in Xero-NetStandard#79).
+# An AUTHORISED invoice stays editable (lines, dates, reference, contact) while nothing is
+# allocated to it: Xero's own web app allows it and so does the API (Xero-Net#339: the edit
+# failed only because the SDK sent Status DRAFT; XeroAPI/xero-mcp-server PR #221, checked
+# against a live organisation). Once a payment or credit note is allocated, Xero answers
+# HAS_PAYMENTS (the message quoted in Xero-NetStandard#84).
 MOVES = {
     "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
     "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
