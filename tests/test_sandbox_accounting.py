@@ -452,6 +452,36 @@ def test_an_expired_key_is_processed_again(api: httpx.Client, sandbox: Sandbox) 
     assert again.status_code == 400  # the name is now taken: the request really ran again
 
 
+def test_a_key_is_kept_five_minutes_of_the_emulator_s_clock(
+    api_both_ways: httpx.Client, sandbox: Sandbox
+) -> None:
+    api = api_both_ways
+    count = len(books(sandbox).invoices)
+    invoice = a_sale(some_contact_id(sandbox))  # no number: each run makes a new invoice
+    headers = {"Idempotency-Key": "push-window"}
+    first = api.put(f"{API}/Invoices", json={"Invoices": [invoice]}, headers=headers)
+    sandbox.clock.advance(299)
+    within = api.put(f"{API}/Invoices", json={"Invoices": [invoice]}, headers=headers)
+    assert within.content == first.content
+    assert len(books(sandbox).invoices) == count + 1
+    sandbox.clock.advance(2)
+    after = api.put(f"{API}/Invoices", json={"Invoices": [invoice]}, headers=headers)
+    assert after.status_code == 200 and after.content != first.content
+    assert len(books(sandbox).invoices) == count + 2
+
+
+def test_a_kept_key_with_another_body_can_be_configured_to_run_it(sandbox: Sandbox) -> None:
+    sandbox.config.idempotency_mismatch = "process"
+    headers = {"Idempotency-Key": "reused"}
+    with client_for(sandbox) as api:
+        first = api.put(f"{API}/Contacts", json={"Contacts": [{"Name": "A Ltd"}]}, headers=headers)
+        same = api.put(f"{API}/Contacts", json={"Contacts": [{"Name": "A Ltd"}]}, headers=headers)
+        other = api.put(f"{API}/Contacts", json={"Contacts": [{"Name": "B Ltd"}]}, headers=headers)
+    assert same.content == first.content
+    assert body(other)["Contacts"][0]["Name"] == "B Ltd"
+    assert {"a ltd", "b ltd"} <= set(books(sandbox).contact_names)
+
+
 def test_keys_are_per_endpoint(api: httpx.Client, sandbox: Sandbox) -> None:
     headers = {"Idempotency-Key": "shared-key"}
     contact = api.put(

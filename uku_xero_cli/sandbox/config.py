@@ -66,5 +66,8 @@ class SandboxConfig:
     # Longest query string (characters as sent, percent-encoded) Xero serves; past it, 404
     # (sandbox/gateway.py).
     max_query_length: int = 2048
-    # Idempotency keys are remembered this long (seconds; Xero: a few minutes).
-    idempotency_ttl: float = 360.0
+    # Idempotency keys are remembered this long (seconds of the emulator's clock; Xero: a few
+    # minutes, unconfirmed) and a kept key met with another body is answered "replay" (the
+    # first answer) or "process" (as a new request). Both are guesses; see books/replay.py.
+    idempotency_ttl: float = 300.0
+    idempotency_mismatch: str = "replay"

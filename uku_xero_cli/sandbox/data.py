@@ -28,7 +28,7 @@ from uku_xero_cli.sandbox.state import AppClient, Organisation, User
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
-    from uku_xero_cli.sandbox.http import Response
+    from uku_xero_cli.sandbox.books.replay import KeptAnswer
 
 Record = dict[str, Any]
 COLLECTIONS = (
@@ -69,8 +69,8 @@ class OrgData:
     next_invoice_number: int = 1
     next_credit_note_number: int = 1
     revision: int = 0
-    # Idempotency-Key → (expires at, first response); see books.replay.
-    replays: dict[tuple[str, ...], tuple[float, Response]] = field(default_factory=dict)
+    # (app, method, path, Idempotency-Key) → the first answer; see books.replay.
+    replays: dict[tuple[str, ...], KeptAnswer] = field(default_factory=dict)
     # Filtered and ordered query results, valid for one `revision`; see books.listing.
     query_cache: OrderedDict[tuple[Any, ...], list[Record]] = field(default_factory=OrderedDict)
 
