@@ -324,7 +324,8 @@ def _authorize(admin: Admin) -> dict[str, list[str]]:
 
 def test_consent_mode_deny_makes_authorize_answer_access_denied(admin: Admin) -> None:
     answer = admin.http.post("/_sandbox/consent", json={"mode": "deny"})
-    assert answer.json() == {"mode": "deny", "tenants": None}
+    signing_in = admin.sandbox.state.default_user().user_id
+    assert answer.json() == {"mode": "deny", "tenants": None, "user": signing_in}
     assert _authorize(admin)["error"] == ["access_denied"]
 
 

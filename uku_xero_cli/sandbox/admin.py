@@ -227,21 +227,54 @@ def remove_connection(sandbox: Sandbox, request: Request, id: str) -> Response:
     return Response.json({"removed": [control.connection_summary(c) for c in removed]})
 
 
-def consent(sandbox: Sandbox, request: Request) -> Response:
-    data = _body(request)
-    _unknown_keys(data, {"mode", "tenants"})
+def _tenant_list(data: dict[str, Any]) -> list[str] | None:
     tenants = data.get("tenants")
     if tenants is not None and (
         not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants)
     ):
         raise AdminError(400, "tenants must be a list of tenant ids")
+    return tenants
+
+
+def consent(sandbox: Sandbox, request: Request) -> Response:
+    data = _body(request)
+    _unknown_keys(data, {"mode", "tenants", "user"})
+    user = data.get("user")
+    if user is not None and not isinstance(user, str):
+        raise AdminError(400, "user must be a user id or email")
     try:
-        control.set_consent(sandbox, str(data.get("mode", "")), tenants)
+        control.set_consent(sandbox, str(data.get("mode", "")), _tenant_list(data), user)
     except ValueError as exc:
         raise AdminError(400, str(exc)) from None
+    signing_in = sandbox.state.find_user(sandbox.config.consent_user)
     return Response.json(
-        {"mode": sandbox.config.consent, "tenants": sandbox.config.consent_tenants}
+        {
+            "mode": sandbox.config.consent,
+            "tenants": sandbox.config.consent_tenants,
+            "user": signing_in.user_id if signing_in else None,
+        }
     )
+
+
+def users(sandbox: Sandbox, request: Request) -> Response:
+    with sandbox.state.lock:
+        found = [control.user_summary(u) for u in sandbox.state.users.values()]
+    return Response.json({"users": found})
+
+
+def add_user(sandbox: Sandbox, request: Request) -> Response:
+    data = _body(request)
+    _unknown_keys(data, {"given_name", "family_name", "tenants"})
+    try:
+        user = control.add_user(
+            sandbox,
+            str(data.get("given_name", "")),
+            str(data.get("family_name", "")),
+            _tenant_list(data),
+        )
+    except ValueError as exc:
+        raise AdminError(400, str(exc)) from None
+    return Response.json(control.user_summary(user), status=201)
 
 
 def _accounting(name: str) -> Callable[..., Any]:
@@ -339,7 +372,15 @@ ENDPOINTS: list[tuple[str, str, Handler, str]] = [
         "POST",
         "/consent",
         consent,
-        '{"mode": "auto"|"deny"|"page", "tenants": [tenant ids]}: how authorize answers',
+        '{"mode": "auto"|"deny"|"page", "tenants": [tenant ids], "user": id or email}: how '
+        "authorize answers, and who signs in",
+    ),
+    ("GET", "/users", users, "the Xero logins: user id (xero_userid), name, email, tenants"),
+    (
+        "POST",
+        "/users",
+        add_user,
+        '{"given_name": s, "family_name": s, "tenants": [tenant ids]}: another Xero login',
     ),
     (
         "POST",

@@ -44,6 +44,14 @@ class SandboxConfig:
     consent_tenants: list[str] | None = None
     # How long the consent page stays usable (seconds).
     consent_ttl: int = 900
+    # Xero logins the world has; each reaches every organisation (the first is Sam Sandbox).
+    users: int = 1
+    # Who signs in at the authorize endpoint (user id or email); None means the first user.
+    consent_user: str | None = None
+    # Revoking a refresh token removes all of its user's connections to the app (xero-node
+    # 4.10.1); whether it also ends the token sets of that user's other sign-ins is
+    # unconfirmed: True (the harsher case) ends them too. See grants.revoke_user.
+    revoke_ends_other_sign_ins: bool = True
 
     # Rate limits (Xero: 5 concurrent, 60 a minute, 5,000 a day per tenant; 10,000 a minute
     # per app). Windows are configurable so tests need not wait a real minute.

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from uku_xero_cli.sandbox.books.replay import KeptAnswer
 
 Record = dict[str, Any]
+# Given names of the generated Xero logins, in order; the first signs in by default.
+USER_NAMES = ("Sam", "Alex", "Kai", "Robin", "Mari")
 COLLECTIONS = (
     "accounts",
     "tax_rates",
@@ -132,15 +134,19 @@ def build_world(sandbox: Sandbox) -> None:
             short_code=f"!{rng.randrange(16**5):05x}",
             data=OrgData(),
         )
-    user = User(
-        user_id=_uuid(rng),
-        name="Sam Sandbox",
-        given_name="Sam",
-        family_name="Sandbox",
-        email="sam@sandbox.uku.example",
-        tenant_ids=list(state.orgs),
-    )
-    state.users[user.user_id] = user
+    for index in range(max(1, config.users)):
+        given = USER_NAMES[index % len(USER_NAMES)]
+        if index >= len(USER_NAMES):
+            given = f"{given}{index + 1}"
+        user = User(
+            user_id=_uuid(rng),
+            name=f"{given} Sandbox",
+            given_name=given,
+            family_name="Sandbox",
+            email=f"{given.lower()}@sandbox.uku.example",
+            tenant_ids=list(state.orgs),
+        )
+        state.users[user.user_id] = user
     uris = set(config.redirect_uris)
     state.clients[PUBLIC_CLIENT_ID] = AppClient(PUBLIC_CLIENT_ID, None, uris)
     state.clients[CONFIDENTIAL_CLIENT_ID] = AppClient(
