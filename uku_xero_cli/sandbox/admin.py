@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from uku_xero_cli.sandbox import control
+from uku_xero_cli.sandbox.behaviour import behaviour_of, change_behaviour
 from uku_xero_cli.sandbox.http import Request, Response
 from uku_xero_cli.sandbox.ratelimit import change_limits, limits_of
 
@@ -208,6 +209,17 @@ def change_limits_live(sandbox: Sandbox, request: Request) -> Response:
         raise AdminError(400, str(exc)) from None
 
 
+def behaviour(sandbox: Sandbox, request: Request) -> Response:
+    return Response.json(behaviour_of(sandbox.config))
+
+
+def change_behaviour_live(sandbox: Sandbox, request: Request) -> Response:
+    try:
+        return Response.json(change_behaviour(sandbox.config, _body(request)))
+    except ValueError as exc:
+        raise AdminError(400, str(exc)) from None
+
+
 def expire_tokens(sandbox: Sandbox, request: Request) -> Response:
     return Response.json({"expired": control.expire_access_tokens(sandbox)})
 
@@ -359,6 +371,13 @@ ENDPOINTS: list[tuple[str, str, Handler, str]] = [
     ("DELETE", "/rate-limit", reset_rate_limit, "forget counted calls and forced 429s"),
     ("GET", "/limits", limits, "rate limits and windows"),
     ("PATCH", "/limits", change_limits_live, "change limits or windows live"),
+    (
+        "GET",
+        "/behaviour",
+        behaviour,
+        "the switches for Xero behaviour no source settles, harsher case by default",
+    ),
+    ("PATCH", "/behaviour", change_behaviour_live, "change those switches live"),
     ("POST", "/tokens/expire", expire_tokens, "expire every access token now"),
     ("POST", "/orgs/{tenant_id}/revoke", revoke_org, "revoke every token and connection of an org"),
     ("GET", "/connections", connections, "every connection of every app and user"),
