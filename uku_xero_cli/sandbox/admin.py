@@ -22,8 +22,10 @@ from uku_xero_cli.sandbox.ratelimit import change_limits, limits_of
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
+    from uku_xero_cli.sandbox.config import SandboxConfig
 
 PREFIX = "/_sandbox"
+Handler = Callable[..., Response]
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 INVOICE_STATUSES = ("VOIDED", "DELETED")
 
@@ -198,26 +200,28 @@ def reset_rate_limit(sandbox: Sandbox, request: Request) -> Response:
     return Response.json(sandbox.limits.snapshot())
 
 
-def limits(sandbox: Sandbox, request: Request) -> Response:
-    return Response.json(limits_of(sandbox.config))
+def _settings_endpoints(
+    name: str,
+    read: Callable[[SandboxConfig], dict[str, Any]],
+    change: Callable[[SandboxConfig, dict[str, Any]], dict[str, Any]],
+) -> tuple[Handler, Handler]:
+    """GET and PATCH handlers over one table of live-changeable settings."""
+
+    def show(sandbox: Sandbox, request: Request) -> Response:
+        return Response.json(read(sandbox.config))
+
+    def update(sandbox: Sandbox, request: Request) -> Response:
+        try:
+            return Response.json(change(sandbox.config, _body(request)))
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from None
+
+    show.__name__, update.__name__ = name, f"change_{name}"
+    return show, update
 
 
-def change_limits_live(sandbox: Sandbox, request: Request) -> Response:
-    try:
-        return Response.json(change_limits(sandbox.config, _body(request)))
-    except ValueError as exc:
-        raise AdminError(400, str(exc)) from None
-
-
-def behaviour(sandbox: Sandbox, request: Request) -> Response:
-    return Response.json(behaviour_of(sandbox.config))
-
-
-def change_behaviour_live(sandbox: Sandbox, request: Request) -> Response:
-    try:
-        return Response.json(change_behaviour(sandbox.config, _body(request)))
-    except ValueError as exc:
-        raise AdminError(400, str(exc)) from None
+limits, change_limits_live = _settings_endpoints("limits", limits_of, change_limits)
+behaviour, change_behaviour_live = _settings_endpoints("behaviour", behaviour_of, change_behaviour)
 
 
 def expire_tokens(sandbox: Sandbox, request: Request) -> Response:
@@ -342,8 +346,6 @@ def set_invoice_status(
         raise AdminError(getattr(exc, "status", 400), str(exc)) from None
     return _as_xero({"invoice": result})
 
-
-Handler = Callable[..., Response]
 
 ENDPOINTS: list[tuple[str, str, Handler, str]] = [
     ("GET", "", index, "this index"),

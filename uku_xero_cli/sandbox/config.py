@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from uku_xero_cli.settings import DEFAULT_REDIRECT_PORT
 
@@ -79,3 +80,44 @@ class SandboxConfig:
     # first answer) or "process" (as a new request). Both are guesses; see books/replay.py.
     idempotency_ttl: float = 300.0
     idempotency_mismatch: str = "replay"
+
+
+# What a live-changeable setting takes: bool, int or float (positive), or one of some words.
+SettingKind = type | tuple[str, ...]
+
+
+def settings_of(config: SandboxConfig, table: dict[str, SettingKind]) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in table}
+
+
+def _checked(name: str, kind: SettingKind, value: Any) -> Any:
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise ValueError(f"{name} must be one of {', '.join(kind)}")
+        return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number")
+    if kind is int and value != int(value):
+        raise ValueError(f"{name} must be a whole number")
+    if value <= 0:
+        raise ValueError(f"{name} must be positive")
+    return kind(value)
+
+
+def change_settings(
+    config: SandboxConfig, table: dict[str, SettingKind], what: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply `changes` (names of `table`, each a `what`) to the live config after checking all
+    of them, so a bad one leaves every setting as it was; returns the settings after."""
+    checked: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in table:
+            raise ValueError(f"unknown {what} {name!r}; known: {', '.join(table)}")
+        checked[name] = _checked(name, table[name], value)
+    for name, value in checked.items():
+        setattr(config, name, value)
+    return settings_of(config, table)
