@@ -61,7 +61,8 @@ def test_pushing_a_file_shows_a_table_and_exits_0(cli: Cli, xero: Sandbox, tmp_p
     assert result.exit_code == 0, result.stderr
     for text in ("UKU-2026-0001", "Brand New Client Ltd", "540.00", "GBP", "AUTHORISED", "created"):
         assert text in result.stdout
-    assert "1 created; 2 requests to Xero" in result.stderr
+    # The lookup of its number, the new contact, the invoice.
+    assert "1 created; 3 requests to Xero" in result.stderr
     again = cli("push-invoice", "-c", COMPANY, path, "--json")
     assert again.exit_code == 0
     [row] = doc(again)["invoices"]
@@ -235,12 +236,23 @@ def test_every_invoice_rejected_by_xero_exits_2(cli: Cli, xero: Sandbox, tmp_pat
     assert doc(result)["invoices"][0]["result"] == "rejected"
 
 
-def test_a_refused_change_names_the_xero_status(cli: Cli, xero: Sandbox, tmp_path: Path) -> None:
+def test_a_change_to_a_paid_invoice_is_refused_naming_the_payment(
+    cli: Cli, xero: Sandbox, tmp_path: Path
+) -> None:
     assert cli("push-invoice", "-c", COMPANY, write(tmp_path, "a.json", invoice())).exit_code == 0
-    changed = write(tmp_path, "b.json", invoice(reference="changed"))
-    result = cli("push-invoice", "-c", COMPANY, changed)
+    edited = write(tmp_path, "b.json", invoice(reference="edited"))
+    updated = cli("push-invoice", "-c", COMPANY, edited)
+    assert updated.exit_code == 0, updated.stderr
+    assert "updated" in updated.stdout
+    accounting.record_payment(
+        xero, org(xero), "UKU-2026-0001", Decimal("540.00"), date(2026, 11, 9)
+    )
+    changed = write(tmp_path, "c.json", invoice(reference="changed"))
+    result = cli("push-invoice", "-c", COMPANY, changed, "--json")
     assert result.exit_code == 2
-    assert "refused" in result.stdout and "is AUTHORISED" in result.stdout
+    [row] = doc(result)["invoices"]
+    assert row["result"] == "refused" and row["status"] == "PAID"
+    assert "already has 540.00 GBP paid" in row["reasons"][0]
 
 
 # -- check-paid ------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ from uku_xero_cli.tokens import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import httpx
 
     from uku_xero_cli.oauth.flow import IdentityClient
@@ -223,8 +225,7 @@ class XeroClient:
         `content` is a body already encoded (JSON with exact Decimal money; the caller sets
         Content-Type), for when `json` would have to pass money through a float.
         """
-        if not url.startswith(("http://", "https://")):
-            url = f"{self.settings.endpoints.api_url}/{url.lstrip('/')}"
+        url = self._absolute(url)
         token, tenant_id = self._credentials()
         for attempt in (1, 2):
             sent = dict(headers or {})
@@ -247,6 +248,15 @@ class XeroClient:
             break
         self._raise_for_status(response)
         return response
+
+    def _absolute(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            return url
+        return f"{self.settings.endpoints.api_url}/{url.lstrip('/')}"
+
+    def url(self, path: str, params: Mapping[str, str] | None = None) -> str:
+        """The URL a GET of `path` with `params` goes to, encoded exactly as it is sent."""
+        return str(self.http.build_request("GET", self._absolute(path), params=params).url)
 
     def _send(
         self,
@@ -355,7 +365,7 @@ class XeroClient:
                 self.store.mark_needs_reauth(self.company, reason, cause=cause)
             raise reauthorization_required(self.company, reason, tenant_gone=status == 403)
         if status == 404:
-            raise NotFound(f"Xero has no {where}", status=404)
+            raise _not_found(where, str(response.request.url))
         if status == 400 and isinstance(body, dict) and body.get("Type") == "ValidationException":
             messages = validation_messages(body)
             raise XeroValidationError(
@@ -425,6 +435,31 @@ class XeroClient:
         except NotFound:
             return False
         return True
+
+
+def _not_found(where: str, url: str) -> NotFound:
+    """Xero's 404. To a list read with a query it is not "no such endpoint": Xero answers
+    404 to a URL it finds too long (xero/endpoints.py, MAX_URL_LENGTH), whatever it asks."""
+    from urllib.parse import urlsplit
+
+    from uku_xero_cli.xero.endpoints import MAX_URL_LENGTH
+
+    if not urlsplit(url).query:
+        return NotFound(f"Xero found nothing at {where} (404)", status=404)
+    length = len(url)
+    why = (
+        f"its URL is {length:,} characters, and Xero answers 404 to URLs over about "
+        f"{MAX_URL_LENGTH:,}"
+        if length > MAX_URL_LENGTH
+        else f"Xero answers 404 to a query it cannot serve, such as a URL it finds too long "
+        f"(this one is {length:,} characters)"
+    )
+    return NotFound(
+        f"Xero answered 404 (not found) to the query of {where}: {why}",
+        status=404,
+        hint="this is about the request uku-xero made, not about your data; run the command "
+        "again with --verbose and report what it shows",
+    )
 
 
 def _path(url: str) -> str:
