@@ -166,9 +166,14 @@ def render_status(report: StatusReport) -> RenderableType:
         features.add_column("feature")
         features.add_column("missing scopes")
         features.add_column("so Uku cannot")
+        features.add_column("commands stopped")
         for check in missing:
-            features.add_row(check.feature, " ".join(check.missing), check.what)
+            features.add_row(
+                check.feature, " ".join(check.missing), check.what, ", ".join(check.blocks)
+            )
         parts.append(features)
+        if any(command.startswith("reload") for c in missing for command in c.blocks):
+            parts.append(Text("A whole `reload` stops at the first data set it may not read."))
     if report.reloads:
         reloads = Table(title="Last reload", title_justify="left")
         reloads.add_column("data set")
