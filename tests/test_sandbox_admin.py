@@ -218,7 +218,10 @@ def test_faults_are_set_read_and_cleared_over_http(admin: Admin) -> None:
     [
         ({"error_rate": 2}, "between 0 and 1"),
         ({"fail": {"status": 503}}, "needs a path"),
-        ({"fail": {"path": "/x", "status": 503, "hang": 3}}, "exactly one of status and hang"),
+        (
+            {"fail": {"path": "/x", "status": 503, "hang": 3}},
+            "exactly one of status, hang and drop",
+        ),
         ({"fail": {"path": "/x", "status": 503, "when": "now"}}, "unknown field(s) when"),
     ],
 )

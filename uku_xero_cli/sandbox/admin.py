@@ -144,7 +144,17 @@ def set_faults(sandbox: Sandbox, request: Request) -> Response:
         rules = [rules]
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise AdminError(400, "fail must be an object or a list of objects")
-    rule_keys = {"path", "method", "status", "hang", "count", "process", "body", "retry_after"}
+    rule_keys = {
+        "path",
+        "method",
+        "status",
+        "hang",
+        "drop",
+        "count",
+        "process",
+        "body",
+        "retry_after",
+    }
     for rule in rules:
         _unknown_keys(rule, rule_keys)
         if not isinstance(rule.get("path"), str):
@@ -163,6 +173,7 @@ def set_faults(sandbox: Sandbox, request: Request) -> Response:
                 count=_whole(rule, "count", 1) or 1,
                 method=rule.get("method"),
                 process=bool(rule.get("process", False)),
+                drop=bool(rule.get("drop", False)),
                 body=rule.get("body"),
                 retry_after=_whole(rule, "retry_after"),
             )
