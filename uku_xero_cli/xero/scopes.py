@@ -1,5 +1,6 @@
 """The scopes uku-xero asks for, which one an accounting API call needs, and which features
-(and so which commands) the granted scopes allow.
+(and so which commands) the granted scopes allow. `settings` imports it for the default: it
+imports nothing beyond `dataclasses` at import time.
 
 Xero's 401 `AuthorizationUnsuccessful` says only that the token may not make the call, not
 which scope is missing, so the tool works it out from the endpoint. `status` checks the
@@ -9,7 +10,6 @@ granted scopes against `features()`: reload's come from the data-set registry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 # What `auth` asks for by default: the narrowest set of the granular scopes (required of Xero
 # apps created from 2 March 2026) that covers every feature below (tests/test_scopes.py checks
@@ -61,6 +61,8 @@ _API_ROOT = "api.xro/2.0"
 
 def endpoint(method: str, url: str) -> str:
     """`GET /Invoices` for display: the path below the API root, without the query."""
+    from urllib.parse import urlsplit
+
     path = urlsplit(url).path
     _, found, below = path.partition(_API_ROOT)
     return f"{method.upper()} {below if found else path or '/'}"
@@ -68,6 +70,8 @@ def endpoint(method: str, url: str) -> str:
 
 def needed_scope(method: str, url: str) -> str | None:
     """The scope a call needs (`.read` for GET), or None for a collection not known here."""
+    from urllib.parse import urlsplit
+
     path = urlsplit(url).path
     _, found, below = path.partition(_API_ROOT)
     if not found:
