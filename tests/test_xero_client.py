@@ -304,7 +304,7 @@ def test_403_marks_the_company_for_reauthorization(
 
 def test_404_is_not_found(mocked: XeroClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{API}/Invoices/x", status_code=404)
-    with pytest.raises(NotFound, match=r"Xero found nothing at GET /api\.xro/2\.0/Invoices/x"):
+    with pytest.raises(NotFound, match=r"^Xero has no GET /api\.xro/2\.0/Invoices/x$"):
         mocked.get("Invoices/x")
 
 

@@ -495,7 +495,7 @@ def _not_found(where: str, url: str) -> NotFound:
     from uku_xero_cli.xero.endpoints import MAX_URL_LENGTH
 
     if not urlsplit(url).query:
-        return NotFound(f"Xero found nothing at {where} (404)", status=404)
+        return NotFound(f"Xero has no {where}", status=404)
     length = len(url)
     why = (
         f"its URL is {length:,} characters, and Xero answers 404 to URLs over about "
