@@ -39,7 +39,7 @@ complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l port -r -d 'Loopba
 complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l timeout -r -d 'Seconds to wait for the browser sign-in'
 complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l no-browser -d 'Print the sign-in URL instead of opening a browser; the final redirect URL may then be pasted here (for SSH sessions)'
 complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l tenant -r -d 'Organisation to connect (tenant id or name) when there are several'
-complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l scopes -r -d 'Space-separated OAuth scopes (default: the granular set; config `scopes`)'
+complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l scopes -r -d 'Space-separated OAuth scopes, or `broad` for an app still on accounting.transactions (default: `granular`; config `scopes`)'
 complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l json -d 'Print one JSON document on stdout'
 complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l verbose -s v -d 'More detail on stderr (secrets redacted)'
 complete -c uku-xero -n '__fish_seen_subcommand_from auth' -l help -s h -d 'Show help and exit'
