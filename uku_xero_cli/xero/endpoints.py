@@ -190,7 +190,8 @@ def lookup_batches(
     value too long to fit even alone goes alone. Every lookup is cut here and nowhere else.
 
     Percent-encoding works character by character, so a batch's URL is the URL with an empty
-    value plus each value's encoded text plus the encoded separators between them.
+    value plus the encoded length of each character of its values and separators; each
+    distinct character is measured once, through the client's own encoding.
     """
     fixed = dict(lookup.params)
     if lookup.paged:
@@ -200,12 +201,23 @@ def lookup_batches(
         return len(client.url(lookup.path, {**fixed, lookup.param: text}))
 
     empty = length("")
-    separator = length(lookup.separator) - empty
+    encoded: dict[str, int] = {}
+
+    def measure(text: str) -> int:
+        total = 0
+        for char in text:
+            size = encoded.get(char)
+            if size is None:
+                size = encoded[char] = length(char) - empty
+            total += size
+        return total
+
+    separator = measure(lookup.separator)
     room = limit - empty
     batches: list[list[str]] = []
     used = 0
     for value in values:
-        cost = length(lookup.piece(value)) - empty
+        cost = measure(lookup.piece(value))
         if batches and used + separator + cost <= room:
             batches[-1].append(value)
             used += separator + cost
