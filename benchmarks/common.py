@@ -32,14 +32,11 @@ from uku_xero_cli.settings import Settings, load_settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
 from uku_xero_cli.xero.pacing import PaceLimits, Pacer
 from uku_xero_cli.xero.retry import RetryPolicy
+from uku_xero_cli.xero.scopes import GRANULAR
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPANY = "bench"
-SCOPES = (
-    "offline_access openid profile email accounting.contacts accounting.settings "
-    "accounting.invoices accounting.payments accounting.banktransactions.read "
-    "accounting.manualjournals.read"
-)
+SCOPES = GRANULAR  # what `auth` asks for by default
 UNLIMITED = 10**9
 
 

@@ -27,6 +27,7 @@ _uku_xero() {
     case "$cmdpath ${COMP_WORDS[COMP_CWORD-1]}" in
         "api --method"|"api -X") COMPREPLY=($(compgen -W "GET POST PUT DELETE" -- "$cur")); return ;;
         "reload --only") COMPREPLY=($(compgen -W "contacts items tax_rates currencies accounts invoices credit_notes bank_transactions manual_journals" -- "$cur")); return ;;
+        "sandbox --idempotency-mismatch") COMPREPLY=($(compgen -W "replay process" -- "$cur")); return ;;
         "sandbox --consent") COMPREPLY=($(compgen -W "auto deny page" -- "$cur")); return ;;
     esac
     case "$cmdpath" in
@@ -44,7 +45,7 @@ _uku_xero() {
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
         "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "reload") COMPREPLY=($(compgen -W "--company -c --all --parallel --full --only --months --page-size --wait --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
-        "sandbox") COMPREPLY=($(compgen -W "--host --port --seed --orgs --contacts --items --invoices --strict --no-strict --redirect-uri --minute-limit --day-limit --concurrent-limit --app-minute-limit --latency --error-rate --ignore-page-size --no-ignore-page-size --secret --no-secret --consent --help -h" -- "$cur")) ;;
+        "sandbox") COMPREPLY=($(compgen -W "--host --port --seed --orgs --contacts --items --invoices --strict --no-strict --redirect-uri --minute-limit --day-limit --concurrent-limit --app-minute-limit --latency --error-rate --ignore-page-size --no-ignore-page-size --max-query-length --id-filters-carry-lines --no-id-filters-carry-lines --idempotency-ttl --idempotency-mismatch --users --revoke-ends-other-sign-ins --no-revoke-ends-other-sign-ins --secret --no-secret --consent --help -h" -- "$cur")) ;;
         "stats") COMPREPLY=($(compgen -W "--company -c --months --json --verbose -v --help -h" -- "$cur")) ;;
         "status") COMPREPLY=($(compgen -W "--company -c --offline --all --json --verbose -v --help -h" -- "$cur")) ;;
         "token") COMPREPLY=($(compgen -W "--company -c --tenant --json --verbose -v --help -h" -- "$cur")) ;;

@@ -13,12 +13,10 @@ from uku_xero_cli.sandbox.grants import grant_for_tests
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
+from uku_xero_cli.xero.scopes import GRANULAR
 
-SCOPES = (
-    "offline_access openid profile email accounting.contacts accounting.settings "
-    "accounting.invoices accounting.payments accounting.banktransactions.read "
-    "accounting.manualjournals.read"
-)
+# What `auth` asks for by default.
+SCOPES = GRANULAR
 
 
 def point_at(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:

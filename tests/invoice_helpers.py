@@ -21,13 +21,12 @@ from uku_xero_cli.store import Store, open_company_store
 from uku_xero_cli.tokens import CompanyTokens, TokenStore
 from uku_xero_cli.xero.client import XeroClient
 from uku_xero_cli.xero.retry import RetryPolicy
+from uku_xero_cli.xero.scopes import GRANULAR
 
 COMPANY = "acme"
 API = "/api.xro/2.0"
-SCOPES = (
-    "offline_access openid profile email accounting.contacts accounting.settings "
-    "accounting.invoices accounting.payments"
-)
+# What `auth` asks for by default.
+SCOPES = GRANULAR
 
 
 def org(sandbox: Sandbox) -> Organisation:

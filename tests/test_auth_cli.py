@@ -32,6 +32,7 @@ from uku_xero_cli.sandbox.config import (
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.tokens import TokenStore
+from uku_xero_cli.xero.scopes import BROAD
 
 Cli = Callable[..., CliResult]
 
@@ -447,6 +448,16 @@ def test_scopes_option_asks_for_the_broad_scopes_of_older_apps(
     result = cli("auth", "-c", "acme", "--scopes", "offline_access openid accounting.transactions")
     assert result.exit_code == 0, result.stderr
     assert stored().scopes == ["offline_access", "openid", "accounting.transactions"]
+
+
+def test_the_broad_preset_asks_for_what_older_apps_may_use(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    only_one_org(sandbox)
+    sandbox.config.allowed_scopes = BROAD.split()
+    result = cli("auth", "-c", "acme", "--scopes", "broad")
+    assert result.exit_code == 0, result.stderr
+    assert stored().scopes == BROAD.split()
 
 
 def test_scopes_without_offline_access_say_to_include_it(

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import CliResult
@@ -304,6 +305,9 @@ class PagedXero:
             "Invoices": [self.record(f"other-{page}-{n}") for n in range(1000)],
         }
 
+    def url(self, path: str, params: dict[str, str]) -> str:
+        return str(httpx.URL(f"https://api.xero.com/api.xro/2.0/{path}", params=params))
+
     def record(self, invoice_id: str) -> dict[str, Any]:
         return {
             "InvoiceID": invoice_id,
@@ -321,7 +325,7 @@ def test_a_sweep_that_would_cost_more_than_asking_by_id_switches_to_ids(tmp_path
     from uku_xero_cli.store import Invoice, Store
     from uku_xero_cli.sync.paid import PaidCheck
 
-    ids = [f"open-{n:03d}" for n in range(120)]
+    ids = [f"00000000-0000-0000-0000-{n:012d}" for n in range(120)]  # GUIDs: 51 a request
     with Store.open(tmp_path / "s.sqlite") as db:
         for invoice_id in ids:
             db.record_push_attempt(invoice_id, content_hash="h", idempotency_key="k")
@@ -331,7 +335,7 @@ def test_a_sweep_that_would_cost_more_than_asking_by_id_switches_to_ids(tmp_path
     # One page shows 9 more would follow; the 120 by ID take 3 requests.
     assert report.requests == 4 and report.method == "open-sweep+ids"
     assert xero.asked[0]["Statuses"] == "DRAFT,SUBMITTED,AUTHORISED"
-    assert [sorted(a) for a in xero.asked[1:]] == [["IDs"]] * 3
+    assert [sorted(a) for a in xero.asked[1:]] == [["IDs", "unitdp"]] * 3
     assert {r.state for r in report.results} == {"unpaid"} and len(report.results) == 120
 
 

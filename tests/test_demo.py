@@ -54,7 +54,7 @@ def _section(stdout: str, command: str) -> str:
 MESSAGES = {
     COMMANDS[0]: "Signing in at the emulator, which consents at once (no browser is opened)",
     COMMANDS[2]: "Imported 3 clients from clients.csv into company 'default'",
-    COMMANDS[6]: "2 created; 3 requests to Xero",
+    COMMANDS[6]: "2 created; 4 requests to Xero",
     COMMANDS[7]: "1 paid, 1 part paid",
 }
 

@@ -4,6 +4,7 @@ ever created twice (timeouts, crashes, reruns)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from tests.invoice_helpers import (
 )
 from uku_xero_cli.cli.exit_codes import exit_code_for
 from uku_xero_cli.errors import InvoicesRejected, NetworkError, PartialFailure
+from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.store import ClientInput, Store
@@ -240,7 +242,10 @@ def test_120_invoices_go_in_three_batches(xero: Sandbox) -> None:
     assert [len(b.body["Invoices"]) for b in batches] == [50, 50, 20]
     assert len({b.header("Idempotency-Key") for b in batches}) == 3
     assert len(sent(xero, "PUT", "/Contacts")) == 1  # the three clients in one request
-    assert report.requests == 4 == len(xero.log.entries(path_prefix=API))
+    # Before creating, the numbers are looked up in Xero: 120 short ones fit one request.
+    [lookup] = sent(xero, "GET", "/Invoices")
+    assert lookup.query["InvoiceNumbers"] == [",".join(f"UKU-2026-{n:04d}" for n in range(1, 121))]
+    assert report.requests == 5 == len(xero.log.entries(path_prefix=API))
     data = org(xero).data
     assert data is not None
     assert sum(1 for i in data.invoices.values() if i["InvoiceNumber"].startswith("UKU-")) == 120
@@ -273,13 +278,15 @@ def test_an_unlinked_client_is_matched_by_the_reload_rules_and_linked(xero: Sand
         assert linked.match_method == "email"
 
 
-def test_no_create_contacts_fails_the_invoice_and_sends_nothing(xero: Sandbox) -> None:
+def test_no_create_contacts_fails_the_invoice_and_writes_nothing(xero: Sandbox) -> None:
     report = push(xero, invoice(), create_contacts=False)
     [result] = report.results
     assert result.result == "failed"
     assert "--no-create-contacts" in result.reasons[0]
     assert isinstance(report.outcome_error(), InvoicesRejected)
-    assert xero.log.entries(path_prefix=API) == []
+    # Only the lookup of its number (Xero might hold it already) was sent.
+    [lookup] = xero.log.entries(path_prefix=API)
+    assert lookup.method == "GET" and lookup.query["InvoiceNumbers"] == ["UKU-2026-0001"]
 
 
 # -- never twice ---------------------------------------------------------------------------
@@ -297,20 +304,73 @@ def test_pushing_an_unchanged_invoice_again_is_a_no_op(xero: Sandbox) -> None:
     assert len(xero_invoices(xero, "UKU-2026-0001")) == 1
 
 
-def test_a_change_after_authorised_is_refused_naming_the_status(xero: Sandbox) -> None:
+def test_an_authorised_invoice_is_updated_until_a_payment_is_allocated(xero: Sandbox) -> None:
     push(xero, invoice())
     xero.log.clear()
-    changed = invoice(reference="A new reference")
-    report = push(xero, changed)
-    [result] = report.results
+    edited = push(xero, invoice(reference="A new reference"))
+    [result] = edited.results
+    assert result.result == "updated" and result.status == "AUTHORISED"
+    assert edited.outcome_error() is None
+    [update] = sent(xero, "POST", "/Invoices")
+    assert update.body["Invoices"][0]["InvoiceID"] == result.invoice_id
+    [read] = sent(xero, "GET", "/Invoices")  # what Xero holds, with its lines
+    assert read.query["IDs"] == [result.invoice_id] and read.query["page"] == ["1"]
+    [stored] = xero_invoices(xero, "UKU-2026-0001")
+    assert stored["Reference"] == "A new reference"
+    # Paid in part in Xero: another change is refused, naming the payment and the way out.
+    accounting.record_payment(
+        xero, org(xero), "UKU-2026-0001", Decimal("100.00"), date(2026, 11, 20)
+    )
+    xero.log.clear()
+    refused = push(xero, invoice(reference="Yet another reference"))
+    [result] = refused.results
     assert result.result == "refused" and result.status == "AUTHORISED"
-    assert "is AUTHORISED" in result.reasons[0]
+    [reason] = result.reasons
+    assert reason.startswith("changed since it was pushed, but Xero's invoice UKU-2026-0001")
+    assert (
+        "already has 100.00 GBP paid" in reason
+        and "credit note" in reason
+        and "new number" in reason
+    )
     assert sent(xero, "POST", "/Invoices") == [] and sent(xero, "PUT", "/Invoices") == []
     [stored] = xero_invoices(xero, "UKU-2026-0001")
-    assert stored["Reference"] == "November bookkeeping"
-    assert isinstance(report.outcome_error(), InvoicesRejected)
-    # The store still knows the pushed content: the original is still "unchanged".
-    assert push(xero, invoice()).results[0].result == "unchanged"
+    assert stored["Reference"] == "A new reference" and stored["AmountPaid"] == Decimal("100.00")
+    assert isinstance(refused.outcome_error(), InvoicesRejected)
+    # The store still knows the pushed content: the edited one is still "unchanged".
+    assert push(xero, invoice(reference="A new reference")).results[0].result == "unchanged"
+
+
+def test_a_credit_note_allocated_in_xero_is_named_when_a_change_is_refused(
+    xero: Sandbox,
+) -> None:
+    pushed = push(xero, invoice()).results[0]
+    accounting.allocate_credit(
+        xero, org(xero), pushed.invoice_id, Decimal("40.00"), date(2026, 11, 5)
+    )
+    [result] = push(xero, invoice(reference="changed")).results
+    assert result.result == "refused"
+    assert "already has 40.00 GBP credited" in result.reasons[0]
+
+
+def test_a_voided_invoice_is_final_and_the_refusal_says_to_use_a_new_number(
+    xero: Sandbox,
+) -> None:
+    pushed = push(xero, invoice()).results[0]
+    accounting.set_invoice_status(xero, org(xero), pushed.invoice_id, "VOIDED")
+    [result] = push(xero, invoice(reference="changed")).results
+    assert result.result == "refused" and result.status == "VOIDED"
+    assert (
+        "is VOIDED, which is final in Xero: issue the invoice under a new number"
+        in (result.reasons[0])
+    )
+
+
+def test_an_authorised_invoice_is_not_taken_back_to_draft(xero: Sandbox) -> None:
+    push(xero, invoice())
+    [result] = push(xero, invoice(), draft=True).results
+    assert result.result == "refused"
+    assert "does not take an approved invoice back to DRAFT" in result.reasons[0]
+    assert [i["Status"] for i in xero_invoices(xero, "UKU-2026-0001")] == ["AUTHORISED"]
 
 
 def test_a_draft_is_updated_in_place_and_can_then_be_issued(xero: Sandbox) -> None:

@@ -202,6 +202,19 @@ def test_an_item_deleted_in_xero_leaves_the_store_at_the_next_reload(sandbox: Sa
         assert len(db.items()) == len(org.data.items)
 
 
+def test_four_decimal_unit_prices_are_imported_exactly(sandbox: Sandbox) -> None:
+    """Xero shows unit prices rounded to two decimals unless asked for four (unitdp=4)."""
+    connect_company(sandbox)
+    item = next(i for i in org_of(sandbox).data.items.values() if "UnitPrice" in i["SalesDetails"])
+    item["SalesDetails"]["UnitPrice"] = Decimal("12.3456")
+    assert reload(sandbox, only=("items", "invoices")).ok
+    for path in ("Items", "Invoices"):
+        assert sandbox.log.last("GET", f"{API}/{path}").query["unitdp"] == ["4"]
+    with store() as db:
+        [stored] = [i for i in db.items() if i.code == item["Code"]]
+    assert stored.sales_unit_price == Decimal("12.3456")
+
+
 def test_new_changed_and_archived_contacts_are_picked_up(
     sandbox: Sandbox, books: httpx.Client
 ) -> None:

@@ -19,7 +19,12 @@ import httpx
 import pytest
 
 from tests.conftest import OpenClient, small_config
-from uku_xero_cli.sandbox.accounting import BooksRefused, record_payment, set_invoice_status
+from uku_xero_cli.sandbox.accounting import (
+    BooksRefused,
+    allocate_credit,
+    record_payment,
+    set_invoice_status,
+)
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.data import OrgData
 from uku_xero_cli.sandbox.grants import grant_for_tests
@@ -306,7 +311,7 @@ def test_a_contact_by_id_carries_its_balances(api: httpx.Client, sandbox: Sandbo
 def test_an_unknown_contact_is_404(api: httpx.Client) -> None:
     response = api.get(f"{API}/Contacts/00000000-0000-4000-8000-000000000000")
     assert response.status_code == 404
-    assert body(response)["Status"] == 404
+    assert response.text == "The resource you're looking for cannot be found"
 
 
 # --- Contacts: writes ----------------------------------------------------------------------
@@ -445,6 +450,36 @@ def test_an_expired_key_is_processed_again(api: httpx.Client, sandbox: Sandbox) 
     sandbox.clock.advance(sandbox.config.idempotency_ttl + 1)
     again = api.put(f"{API}/Contacts", json=payload, headers=headers)
     assert again.status_code == 400  # the name is now taken: the request really ran again
+
+
+def test_a_key_is_kept_five_minutes_of_the_emulator_s_clock(
+    api_both_ways: httpx.Client, sandbox: Sandbox
+) -> None:
+    api = api_both_ways
+    count = len(books(sandbox).invoices)
+    invoice = a_sale(some_contact_id(sandbox))  # no number: each run makes a new invoice
+    headers = {"Idempotency-Key": "push-window"}
+    first = api.put(f"{API}/Invoices", json={"Invoices": [invoice]}, headers=headers)
+    sandbox.clock.advance(299)
+    within = api.put(f"{API}/Invoices", json={"Invoices": [invoice]}, headers=headers)
+    assert within.content == first.content
+    assert len(books(sandbox).invoices) == count + 1
+    sandbox.clock.advance(2)
+    after = api.put(f"{API}/Invoices", json={"Invoices": [invoice]}, headers=headers)
+    assert after.status_code == 200 and after.content != first.content
+    assert len(books(sandbox).invoices) == count + 2
+
+
+def test_a_kept_key_with_another_body_can_be_configured_to_run_it(sandbox: Sandbox) -> None:
+    sandbox.config.idempotency_mismatch = "process"
+    headers = {"Idempotency-Key": "reused"}
+    with client_for(sandbox) as api:
+        first = api.put(f"{API}/Contacts", json={"Contacts": [{"Name": "A Ltd"}]}, headers=headers)
+        same = api.put(f"{API}/Contacts", json={"Contacts": [{"Name": "A Ltd"}]}, headers=headers)
+        other = api.put(f"{API}/Contacts", json={"Contacts": [{"Name": "B Ltd"}]}, headers=headers)
+    assert same.content == first.content
+    assert body(other)["Contacts"][0]["Name"] == "B Ltd"
+    assert {"a ltd", "b ltd"} <= set(books(sandbox).contact_names)
 
 
 def test_keys_are_per_endpoint(api: httpx.Client, sandbox: Sandbox) -> None:
@@ -951,6 +986,57 @@ def test_post_updates_a_draft_by_id_and_by_number(api: httpx.Client, sandbox: Sa
     assert updated["Reference"] == "Nov work"
 
 
+def test_an_authorised_invoice_without_allocations_can_be_edited(
+    api_both_ways: httpx.Client, sandbox: Sandbox
+) -> None:
+    api = api_both_ways
+    (saved,) = body(put_invoice(api, a_sale(some_contact_id(sandbox))))["Invoices"]
+    line = {**a_sale("")["LineItems"][0], "UnitAmount": 500, "Quantity": 2}
+    edited = api.post(
+        f"{API}/Invoices/{saved['InvoiceID']}",
+        json={"Invoices": [{"LineItems": [line], "Reference": "two months"}]},
+    )
+    assert edited.status_code == 200, edited.text
+    (answer,) = body(edited)["Invoices"]
+    assert answer["InvoiceID"] == saved["InvoiceID"] and answer["Status"] == "AUTHORISED"
+    assert answer["Reference"] == "two months"
+    assert (answer["SubTotal"], answer["Total"], answer["AmountDue"]) == (
+        Decimal("1000"),
+        Decimal("1200"),
+        Decimal("1200"),
+    )
+    assert books(sandbox).invoices[saved["InvoiceID"]]["Total"] == Decimal("1200")
+
+
+@pytest.mark.parametrize("allocation", ["payment", "credit note"])
+def test_an_authorised_invoice_with_an_allocation_cannot_be_edited_and_stays_as_it_was(
+    api: httpx.Client, sandbox: Sandbox, allocation: str
+) -> None:
+    (saved,) = body(put_invoice(api, a_sale(some_contact_id(sandbox))))["Invoices"]
+    org = sandbox.state.orgs[first_tenant(sandbox)]
+    allocate = record_payment if allocation == "payment" else allocate_credit
+    allocate(sandbox, org, saved["InvoiceID"], Decimal("100.00"), date(2025, 11, 5))
+    before = dict(books(sandbox).invoices[saved["InvoiceID"]])
+    line = {**a_sale("")["LineItems"][0], "UnitAmount": 500}
+    response = api.post(
+        f"{API}/Invoices/{saved['InvoiceID']}",
+        json={"Invoices": [{"LineItems": [line], "Reference": "changed"}]},
+    )
+    assert response.status_code == 400
+    assert body(response)["Elements"][0]["ValidationErrors"] == [
+        {
+            "Message": "This document cannot be edited as it has a payment or credit note "
+            "allocated to it."
+        }
+    ]
+    after = books(sandbox).invoices[saved["InvoiceID"]]
+    assert (after["Total"], after["Reference"], after["Status"]) == (
+        before["Total"],
+        before["Reference"],
+        "AUTHORISED",
+    )
+
+
 def test_an_authorised_invoice_with_a_payment_cannot_be_edited(
     api: httpx.Client, sandbox: Sandbox
 ) -> None:
@@ -1102,7 +1188,8 @@ def test_paged_reads_filter_and_page(path: str, field: str, value: str) -> None:
     sandbox = Sandbox(small_config(credit_notes=40, manual_journals=30))
     with client_for(sandbox) as api:
         everything = body(api.get(f"{API}/{path}", params={"page": 1, "pageSize": 1000}))
-        filtered = body(api.get(f"{API}/{path}", params={"where": f'{field}=="{value}"'}))
+        where = {"where": f'{field}=="{value}"', "page": 1, "pageSize": 1000}
+        filtered = body(api.get(f"{API}/{path}", params=where))
         page = body(api.get(f"{API}/{path}", params={"page": 2, "pageSize": 3}))
     records = everything[path]
     assert everything["pagination"]["itemCount"] == len(records) > 0

@@ -218,7 +218,10 @@ def test_faults_are_set_read_and_cleared_over_http(admin: Admin) -> None:
     [
         ({"error_rate": 2}, "between 0 and 1"),
         ({"fail": {"status": 503}}, "needs a path"),
-        ({"fail": {"path": "/x", "status": 503, "hang": 3}}, "exactly one of status and hang"),
+        (
+            {"fail": {"path": "/x", "status": 503, "hang": 3}},
+            "exactly one of status, hang and drop",
+        ),
         ({"fail": {"path": "/x", "status": 503, "when": "now"}}, "unknown field(s) when"),
     ],
 )
@@ -255,6 +258,36 @@ def test_limits_reject_a_bad_change_without_applying_any(admin: Admin) -> None:
     assert answer.status_code == 400
     assert "day_limit must be positive" in answer.json()["error"]
     assert admin.sandbox.config.minute_limit == 60
+
+
+def test_behaviour_switches_are_shown_and_changed_live(admin: Admin) -> None:
+    shown = admin.http.get("/_sandbox/behaviour").json()
+    assert shown == {
+        "id_filters_carry_lines": False,
+        "max_query_length": 2048,
+        "idempotency_ttl": 300.0,
+        "idempotency_mismatch": "replay",
+        "revoke_ends_other_sign_ins": True,
+    }
+    changed = admin.http.patch("/_sandbox/behaviour", json={"max_query_length": 10})
+    assert changed.status_code == 200 and changed.json()["max_query_length"] == 10
+    too_long = admin.http.get(
+        "/api.xro/2.0/Contacts",
+        params={"page": 1, "pageSize": 100},
+        headers=admin.api().request.headers,
+    )
+    assert too_long.status_code == 404
+
+
+def test_behaviour_rejects_a_bad_change_without_applying_any(admin: Admin) -> None:
+    answer = admin.http.patch(
+        "/_sandbox/behaviour", json={"idempotency_ttl": 5, "idempotency_mismatch": "ignore"}
+    )
+    assert answer.status_code == 400
+    assert "idempotency_mismatch must be one of replay, process" in answer.json()["error"]
+    assert admin.sandbox.config.idempotency_ttl == 300.0
+    unknown = admin.http.patch("/_sandbox/behaviour", json={"kindness": True})
+    assert unknown.status_code == 400 and "unknown behaviour" in unknown.json()["error"]
 
 
 def test_rate_limit_reset_forgets_counted_calls(admin: Admin) -> None:
@@ -327,7 +360,8 @@ def _authorize(admin: Admin) -> dict[str, list[str]]:
 
 def test_consent_mode_deny_makes_authorize_answer_access_denied(admin: Admin) -> None:
     answer = admin.http.post("/_sandbox/consent", json={"mode": "deny"})
-    assert answer.json() == {"mode": "deny", "tenants": None}
+    signing_in = admin.sandbox.state.default_user().user_id
+    assert answer.json() == {"mode": "deny", "tenants": None, "user": signing_in}
     assert _authorize(admin)["error"] == ["access_denied"]
 
 

@@ -107,3 +107,23 @@ def test_an_unknown_consent_mode_is_a_usage_error(cli) -> None:
     assert result.exit_code == 2
     assert "--consent" in result.stderr
     assert "auto" in result.stderr and "deny" in result.stderr and "page" in result.stderr
+
+
+def test_the_behaviour_flags_reach_the_running_emulator() -> None:
+    flags = ["--max-query-length", "100", "--idempotency-ttl", "30", "--users", "2"]
+    flags += ["--idempotency-mismatch", "process", "--no-revoke-ends-other-sign-ins"]
+    with served(*flags, "--id-filters-carry-lines") as variables:
+        base = variables["UKU_XERO_API_URL"].removesuffix("/api.xro/2.0")
+        behaviour = httpx.get(f"{base}/_sandbox/behaviour", timeout=10).json()
+        users = httpx.get(f"{base}/_sandbox/users", timeout=10).json()["users"]
+        long_query = httpx.get(f"{variables['UKU_XERO_API_URL']}/Invoices?where={'x' * 100}")
+    assert behaviour == {
+        "id_filters_carry_lines": True,
+        "max_query_length": 100,
+        "idempotency_ttl": 30.0,
+        "idempotency_mismatch": "process",
+        "revoke_ends_other_sign_ins": False,
+    }
+    assert [u["name"] for u in users] == ["Sam Sandbox", "Alex Sandbox"]
+    assert long_query.status_code == 404
+    assert long_query.text == "The resource you're looking for cannot be found"

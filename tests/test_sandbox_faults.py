@@ -173,6 +173,43 @@ def test_hang_after_processing_makes_the_change_but_loses_the_answer() -> None:
         wait_for_log(sandbox, 200)
 
 
+def test_drop_closes_the_connection_without_an_answer_and_unprocessed() -> None:
+    sandbox, handled = build()
+    headers = auth_headers(sandbox)
+    sandbox.faults.fail(PING, drop=True)
+    with serve_in_thread(sandbox) as server, httpx.Client(base_url=server.url) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get(PING, headers=headers, timeout=2)
+        assert handled == []
+        assert http.get(PING, headers=headers, timeout=2).status_code == 200
+    assert handled == [f"GET {PING}"]
+    assert [e.status for e in sandbox.log.entries("GET", PING)] == [0, 200]
+
+
+def test_drop_after_processing_makes_the_change_and_sends_no_answer() -> None:
+    sandbox, handled = build()
+    headers = auth_headers(sandbox)
+    sandbox.faults.fail(PING, drop=True, process=True, method="POST")
+    with (
+        serve_in_thread(sandbox) as server,
+        httpx.Client(base_url=server.url) as http,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        http.post(PING, headers=headers, timeout=2)
+    assert handled == [f"POST {PING}"]
+
+
+def test_in_process_a_drop_is_the_wsgi_call_aborting() -> None:
+    sandbox, handled = build()
+    sandbox.faults.fail(PING, drop=True)
+    with (
+        httpx.Client(transport=httpx.WSGITransport(app=sandbox), base_url="http://x") as http,
+        pytest.raises(ConnectionAbortedError),
+    ):
+        http.get(PING, headers=auth_headers(sandbox))
+    assert handled == []
+
+
 def test_clear_removes_every_fault(world: World) -> None:
     world.sandbox.faults.set(latency=1.0, error_rate=1.0)
     world.sandbox.faults.fail(PING, status=500, count=3)
@@ -184,10 +221,11 @@ def test_clear_removes_every_fault(world: World) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({}, "exactly one of status and hang"),
-        ({"status": 503, "hang": 1.0}, "exactly one of status and hang"),
+        ({}, "exactly one of status, hang and drop"),
+        ({"status": 503, "hang": 1.0}, "exactly one of status, hang and drop"),
+        ({"hang": 1.0, "drop": True}, "exactly one of status, hang and drop"),
         ({"status": 200}, "HTTP error status"),
-        ({"status": 500, "process": True}, "hang faults only"),
+        ({"status": 500, "process": True}, "hang and drop faults only"),
         ({"status": 500, "count": 0}, "at least 1"),
     ],
 )

@@ -294,6 +294,25 @@ def test_invoices_list(xero: Checked) -> None:
     xero.call("GET", "/Invoices", params={"page": "1", "pageSize": "5", "summaryOnly": "true"})
 
 
+def test_unpaged_summaries(xero: Checked) -> None:
+    # Without `page`: every match, no pagination object, document lines sent empty.
+    answer = xero.call("GET", "/Invoices", params={"where": 'Type=="ACCREC"'})
+    assert answer["Invoices"] and "pagination" not in answer
+    ids = ",".join(list(xero.books.invoices)[:3])
+    assert len(xero.call("GET", "/Invoices", params={"IDs": ids})["Invoices"]) == 3
+    for path in ("/CreditNotes", "/BankTransactions", "/ManualJournals", "/Contacts"):
+        assert xero.call("GET", path)[path.strip("/")]
+
+
+def test_four_decimal_prices(xero: Checked) -> None:
+    sale = _sale(xero)
+    sale["LineItems"][0]["UnitAmount"] = 0.1648
+    created = xero.call("PUT", "/Invoices", params={"unitdp": "4"}, json={"Invoices": [sale]})
+    invoice_id = created["Invoices"][0]["InvoiceID"]
+    xero.call("GET", f"/Invoices/{invoice_id}", params={"unitdp": "4"})
+    xero.call("GET", "/Items", params={"unitdp": "4"})
+
+
 def test_invoice_by_id(xero: Checked) -> None:
     invoice_id = next(iter(xero.books.invoices))
     assert xero.call("GET", f"/Invoices/{invoice_id}")["Invoices"][0]["InvoiceID"] == invoice_id

@@ -140,7 +140,12 @@ def test_missing_invoice_scope_says_push_invoice_cannot_work(
     }
     assert features["push-invoice"]["ok"] is False
     assert features["push-invoice"]["missing_scopes"] == ["accounting.invoices"]
+    assert features["push-invoice"]["blocks"] == ["push-invoice"]
+    assert features["check-paid"]["blocks"] == ["check-paid"]
     assert features["reload clients"]["ok"] is True
+    assert features["reload clients"]["blocks"] == []
+    # The human table says which commands stop.
+    assert "commands stopped" in human.stdout and "reload --only invoices" in human.stdout
 
 
 def test_broad_transactions_scope_of_older_apps_covers_invoices(

@@ -33,7 +33,7 @@ from uku_xero_cli.trace import MASK, safe_body, safe_headers, safe_url
 
 Cli = Callable[..., CliResult]
 HTTP_LINE = re.compile(
-    r"^\[acme\] http GET http://127\.0\.0\.1:\d+/api\.xro/2\.0/Items -> 200 in [\d.]+ s "
+    r"^\[acme\] http GET http://127\.0\.0\.1:\d+/api\.xro/2\.0/Items\?unitdp=4 -> 200 in [\d.]+ s "
     r"\(left: minute \d+, day \d+, app minute \d+\)$",
     re.M,
 )
@@ -82,7 +82,9 @@ def test_a_429_shows_the_refusal_the_wait_and_the_retry(
     assert lines[refused + 1] == (
         "[acme] wait (retry-after): Xero's minute limit: waiting 1.00 s, then try 2"
     )
-    assert re.match(r"\[acme\] http GET \S+/Items -> 200 in [\d.]+ s \(try 2; ", lines[refused + 2])
+    assert re.match(
+        r"\[acme\] http GET \S+/Items\?unitdp=4 -> 200 in [\d.]+ s \(try 2; ", lines[refused + 2]
+    )
 
 
 def test_a_refresh_says_why_it_was_due(cli: Cli, xero: RunningServer, sandbox: Sandbox) -> None:
@@ -179,7 +181,7 @@ def test_the_log_file_gets_every_event_as_json_lines_whatever_v_says(
     assert refused["status"] == 429 and refused["retry_after"] == "1"
     assert refused["limits"] == {"minute": 0, "day": sandbox.config.day_limit, "app_minute": 10000}
     assert events[5]["phase"] == "end" and events[5]["waited"] >= 1.0
-    assert events[6]["attempt"] == 2 and events[6]["url"].endswith("/api.xro/2.0/Items")
+    assert events[6]["attempt"] == 2 and events[6]["url"].endswith("/api.xro/2.0/Items?unitdp=4")
     assert (log.stat().st_mode & 0o777) == 0o600
 
 

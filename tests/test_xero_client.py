@@ -13,6 +13,7 @@ from tests import connected
 from tests.conftest import CliResult
 from tests.connected import point_at
 from uku_xero_cli.errors import (
+    AccessRefused,
     MissingScope,
     NetworkError,
     NotFound,
@@ -168,6 +169,73 @@ def test_a_missing_scope_is_named_without_refreshing_or_marking_the_company(
     assert client.get("Contacts")["Contacts"]  # what the scopes allow still works
 
 
+# Xero's 401 body when it does not accept the token (xeroizer#509, pyxero#337); it gives the
+# same "AuthenticationUnsuccessful" for a missing scope at times (xero-php-oauth2#138).
+NOT_AUTHENTICATED = {
+    "Type": None,
+    "Title": "Unauthorized",
+    "Status": 401,
+    "Detail": "AuthenticationUnsuccessful",
+    "Instance": "5b5f3b2e-0f9b-4d0c-9a53-2f1c4c1d2e3f",
+    "Extensions": {},
+}
+
+
+def test_two_401s_in_a_row_are_an_error_of_this_run_that_marks_nothing(
+    sandbox: Sandbox, settings: Settings, client: XeroClient
+) -> None:
+    connect_company(sandbox, settings)
+    sandbox.faults.fail("/api.xro/2.0/Contacts", status=401, count=2, body=NOT_AUTHENTICATED)
+    with pytest.raises(AccessRefused) as caught:
+        client.get("Contacts")
+    assert token_requests(sandbox) == 1  # refreshed once, refused again
+    message = caught.value.message
+    assert "GET /Contacts" in message and "401 AuthenticationUnsuccessful" in message
+    assert "probably a scope problem" in message and "needs accounting.contacts.read" in message
+    assert "granted: offline_access" in message and "was not marked" in message
+    assert caught.value.hint is not None and "run the command again" in caught.value.hint
+    stored = TokenStore(settings).load("acme")
+    assert stored is not None and not stored.needs_reauth
+    # Xero recovers: the next call works as if nothing happened.
+    assert client.get("Contacts")["Contacts"]
+
+
+def test_a_missing_scope_answered_as_authentication_unsuccessful_is_named(
+    sandbox: Sandbox, settings: Settings, client: XeroClient
+) -> None:
+    connect_company(sandbox, settings, scopes=NO_INVOICES)
+    sandbox.faults.fail("/api.xro/2.0/Invoices", status=401, count=2, body=NOT_AUTHENTICATED)
+    with pytest.raises(MissingScope) as caught:
+        client.get("Invoices")
+    assert "needs accounting.invoices.read" in caught.value.message
+    assert f"granted: {NO_INVOICES}" in caught.value.message
+    assert caught.value.hint is not None
+    assert f'--scopes "{NO_INVOICES} accounting.invoices.read"' in caught.value.hint
+    stored = TokenStore(settings).load("acme")
+    assert stored is not None and not stored.needs_reauth
+
+
+def test_a_mark_an_earlier_version_left_after_two_401s_is_cleared_by_an_answer(
+    sandbox: Sandbox, settings: Settings, client: XeroClient
+) -> None:
+    record = connect_company(sandbox, settings)
+    old_mark = record.with_reauth(
+        "Xero refused a freshly refreshed access token (401 AuthenticationUnsuccessful)"
+    )
+    tokens = TokenStore(settings)
+    tokens.save(old_mark)
+    assert "needs_reauth = true" in tokens.path("acme").read_text()
+    loaded = tokens.load("acme")
+    assert loaded is not None and not loaded.needs_reauth  # not a mark that stops anything
+    assert client.get("Contacts")["Contacts"]
+    assert "needs_reauth = false" in tokens.path("acme").read_text()
+    assert "reauth_reason" not in tokens.path("acme").read_text()
+    # A mark Xero made final (invalid_grant) is kept as it is.
+    tokens.save(record.with_reauth("Xero refused the refresh token (invalid_grant)"))
+    still = tokens.load("acme")
+    assert still is not None and still.needs_reauth
+
+
 def test_delete_connection_is_true_then_false_when_already_gone(
     sandbox: Sandbox, settings: Settings, client: XeroClient
 ) -> None:
@@ -236,8 +304,21 @@ def test_403_marks_the_company_for_reauthorization(
 
 def test_404_is_not_found(mocked: XeroClient, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{API}/Invoices/x", status_code=404)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^Xero has no GET /api\.xro/2\.0/Invoices/x$"):
         mocked.get("Invoices/x")
+
+
+def test_a_404_to_a_list_query_says_the_url_was_too_long_not_that_the_endpoint_is_missing(
+    sandbox: Sandbox, settings: Settings, client: XeroClient
+) -> None:
+    connect_company(sandbox, settings)
+    with pytest.raises(NotFound) as caught:
+        client.get("Invoices", params={"InvoiceNumbers": "N" * 2100})
+    assert sandbox.log.last("GET", "/api.xro/2.0/Invoices").status == 404
+    message = caught.value.message
+    assert "Xero has no" not in message
+    assert message.startswith("Xero answered 404 (not found) to the query of GET")
+    assert "its URL is 2,1" in message and "over about 2,048" in message
 
 
 def test_validation_exception_carries_xeros_messages(
@@ -296,3 +377,24 @@ def test_reload_without_the_invoice_scope_exits_4_and_other_data_sets_keep_worki
     again = cli("reload", "-c", "acme", "--only", "clients", "--json")
     assert again.exit_code == 0, again.stderr
     assert cli("status", "-c", "acme").exit_code == 0
+
+
+def test_two_401s_then_xero_recovers_the_next_run_exits_0_with_no_mark(
+    sandbox: Sandbox,
+    sandbox_server: RunningServer,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., CliResult],
+) -> None:
+    point_at(sandbox_server, monkeypatch)
+    connected.connect_company(sandbox)
+    rule = {"path": "/api.xro/2.0/Contacts", "status": 401, "count": 2, "body": NOT_AUTHENTICATED}
+    httpx.post(f"{sandbox_server.url}/_sandbox/faults", json={"fail": rule}).raise_for_status()
+    glitch = cli("reload", "-c", "acme", "--only", "clients")
+    assert glitch.exit_code == 1, glitch.stderr
+    assert "probably a scope problem" in glitch.stderr and "was not marked" in glitch.stderr
+    assert connected.refreshes(sandbox) == [200]
+    assert not connected.stored().needs_reauth
+    again = cli("reload", "-c", "acme", "--only", "clients")
+    assert again.exit_code == 0, again.stderr
+    assert not connected.stored().needs_reauth
+    assert cli("status", "-c", "acme", "--offline").exit_code == 0

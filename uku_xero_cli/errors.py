@@ -159,6 +159,13 @@ class PortInUse(PortUnavailable):
     code = "port_in_use"
 
 
+class AccessRefused(XeroAPIError):
+    """Xero refused a call even with a freshly refreshed token (401), though the granted
+    scopes seem to cover it: an error of this run that marks nothing."""
+
+    code = "access_refused"
+
+
 class NotFound(XeroAPIError):
     """Xero answered 404 for the resource."""
 

@@ -15,16 +15,13 @@ from typing import Any
 
 from uku_xero_cli.errors import ConfigError, InvalidCompanyName
 from uku_xero_cli.xero.pacing import PaceLimits
+from uku_xero_cli.xero.scopes import GRANULAR, requested_scopes
 
 APP_NAME = "uku-xero"
 DEFAULT_COMPANY = "default"
 DEFAULT_REDIRECT_PORT = 8763
-# The granular scopes Xero requires of apps created from 2 March 2026.
-DEFAULT_SCOPES = (
-    "offline_access openid profile email accounting.contacts accounting.settings "
-    "accounting.invoices accounting.payments accounting.banktransactions.read "
-    "accounting.manualjournals.read"
-)
+# The granular scopes Xero requires of apps created from 2 March 2026 (xero/scopes.py).
+DEFAULT_SCOPES = GRANULAR
 
 ENDPOINT_DEFAULTS = {
     "authorize_url": "https://login.xero.com/identity/connect/authorize",
@@ -204,6 +201,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     if values.get("scopes") is None:
         values.pop("scopes", None)
+    else:
+        # A preset (`granular`, `broad`) stands for its scopes from here on.
+        values["scopes"] = " ".join(requested_scopes(values["scopes"]))
 
     table = raw.get("endpoints", {})
     if not isinstance(table, dict):

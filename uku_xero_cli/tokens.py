@@ -38,6 +38,10 @@ Warn = Callable[[str], None]
 # connection is gone (the tokens still work, so `orgs --use` can move to another one).
 TOKEN_REFUSED = "token"
 TENANT_GONE = "tenant"
+# Earlier versions also marked a company after two 401s in a row, with this reason. A 401 is
+# not final at Xero (a passing fault, or a scope the call lacks), so such a mark is read as
+# none, and the next answer Xero gives the company removes it from the file (XeroClient).
+_GLITCH_REASON = "Xero refused a freshly refreshed access token"
 
 
 def utcnow() -> datetime:
@@ -93,6 +97,8 @@ class CompanyTokens:
     needs_reauth: bool = False
     reauth_reason: str | None = None
     reauth_cause: str | None = None  # TOKEN_REFUSED or TENANT_GONE; None reads as the first
+    # The file holds a mark an earlier version left after two 401s, read as no mark.
+    glitch_mark: bool = field(default=False, compare=False)
 
     @property
     def connected(self) -> bool:
@@ -175,6 +181,16 @@ class CompanyTokens:
         user = _table(data, "user")
         state = _table(data, "state")
         scopes = token.get("scopes", [])
+        needs_reauth = bool(state.get("needs_reauth", False))
+        reason = _str(state.get("reauth_reason"))
+        cause = _str(state.get("reauth_cause"))
+        glitch = (
+            needs_reauth
+            and cause in (None, TOKEN_REFUSED)
+            and (reason or "").startswith(_GLITCH_REASON)
+        )
+        if glitch:
+            needs_reauth, reason, cause = False, None, None
         return cls(
             company=company,
             tenant_id=_str(tenant.get("id")),
@@ -191,9 +207,10 @@ class CompanyTokens:
             user_email=_str(user.get("email")),
             connected_at=_when(state.get("connected_at")),
             disconnected_at=_when(state.get("disconnected_at")),
-            needs_reauth=bool(state.get("needs_reauth", False)),
-            reauth_reason=_str(state.get("reauth_reason")),
-            reauth_cause=_str(state.get("reauth_cause")),
+            needs_reauth=needs_reauth,
+            reauth_reason=reason,
+            reauth_cause=cause,
+            glitch_mark=glitch,
         )
 
 
@@ -316,6 +333,14 @@ class TokenStore:
             record = record.with_reauth(reason, cause)
             self.save(record)
             return record
+
+    def forget_glitch_mark(self, company: str) -> None:
+        """Rewrite the file without the mark an earlier version left after two 401s (see
+        `_GLITCH_REASON`), once Xero has answered the company again."""
+        with self.lock(company):
+            record = self.load(company)
+            if record is not None and record.glitch_mark:
+                self.save(record)
 
     def lock(
         self, company: str, timeout: float = DEFAULT_LOCK_TIMEOUT

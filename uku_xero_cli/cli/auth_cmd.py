@@ -49,7 +49,8 @@ def auth(
     scopes: Annotated[
         str | None,
         typer.Option(
-            help="Space-separated OAuth scopes (default: the granular set; config `scopes`).",
+            help="Space-separated OAuth scopes, or `broad` for an app still on "
+            "accounting.transactions (default: `granular`; config `scopes`).",
             show_default=False,
         ),
     ] = None,

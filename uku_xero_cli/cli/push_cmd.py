@@ -44,8 +44,9 @@ def push_invoice(
 
     Every file is checked against the tax rates, currencies and items the last reload
     imported; one problem anywhere and nothing is sent. An invoice already in Xero unchanged
-    is left alone; a changed one is updated only while Xero still allows it (DRAFT,
-    SUBMITTED).
+    is left alone; a changed one is updated while Xero still allows it (DRAFT, SUBMITTED, or
+    AUTHORISED with no payment or credit note allocated). An invoice not yet confirmed in
+    Xero is looked up by number first, so a rerun never creates it twice.
 
     Example:  uku-xero push-invoice -c acme invoices/*.json
     Example:  uku-xero push-invoice --dry-run --json - < UKU-2026-0042.json

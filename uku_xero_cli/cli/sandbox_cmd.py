@@ -10,6 +10,13 @@ import typer
 from uku_xero_cli.errors import UsageError
 
 
+class Mismatch(StrEnum):
+    """How a kept Idempotency-Key meets another body (sandbox/books/replay.py MISMATCH_MODES)."""
+
+    replay = "replay"
+    process = "process"
+
+
 class Consent(StrEnum):
     """How the authorize endpoint answers (sandbox/control.py CONSENT_MODES)."""
 
@@ -50,6 +57,23 @@ def sandbox(
     ignore_page_size: Annotated[
         bool, typer.Option(help="Answer 100 a page whatever pageSize asks, as some servers do.")
     ] = False,
+    max_query_length: Annotated[
+        int, typer.Option(min=1, help="Longest query string served; past it Xero's 404.")
+    ] = 2048,
+    id_filters_carry_lines: Annotated[
+        bool, typer.Option(help="Let unpaged IDs=/InvoiceNumbers= reads carry lines.")
+    ] = False,
+    idempotency_ttl: Annotated[
+        float, typer.Option(min=1.0, help="Seconds an Idempotency-Key is remembered.")
+    ] = 300.0,
+    idempotency_mismatch: Annotated[
+        Mismatch,
+        typer.Option(help="A kept key with another body: replay the first answer, or process."),
+    ] = Mismatch.replay,
+    users: Annotated[int, typer.Option(min=1, help="Xero logins to generate.")] = 1,
+    revoke_ends_other_sign_ins: Annotated[
+        bool, typer.Option(help="Revoking ends the user's other sign-ins' tokens too.")
+    ] = True,
     secret: Annotated[
         bool, typer.Option(help="Print the confidential app's id and secret instead of PKCE's.")
     ] = False,
@@ -91,6 +115,12 @@ def sandbox(
             latency=latency,
             error_rate=error_rate,
             ignore_page_size=ignore_page_size,
+            max_query_length=max_query_length,
+            id_filters_carry_lines=id_filters_carry_lines,
+            idempotency_ttl=idempotency_ttl,
+            idempotency_mismatch=idempotency_mismatch.value,
+            users=users,
+            revoke_ends_other_sign_ins=revoke_ends_other_sign_ins,
             consent=consent.value,
         )
         if redirect_uri:

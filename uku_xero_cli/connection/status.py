@@ -44,16 +44,23 @@ class FeatureCheck:
     ok: bool
     missing: list[str]
     what: str
+    blocks: list[str] = field(default_factory=list)  # the commands a missing scope stops
 
     def to_json(self) -> dict[str, Any]:
-        return {"feature": self.feature, "ok": self.ok, "missing_scopes": self.missing}
+        return {
+            "feature": self.feature,
+            "ok": self.ok,
+            "missing_scopes": self.missing,
+            "blocks": self.blocks if not self.ok else [],
+        }
 
 
 def check_features(granted: list[str]) -> list[FeatureCheck]:
     from uku_xero_cli.xero.scopes import missing_scopes
 
     return [
-        FeatureCheck(f.name, not missing, missing, f.what) for f, missing in missing_scopes(granted)
+        FeatureCheck(f.name, not missing, missing, f.what, list(f.blocks))
+        for f, missing in missing_scopes(granted)
     ]
 
 

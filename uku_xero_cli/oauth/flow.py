@@ -40,8 +40,8 @@ _REFRESH = "the token refresh"
 # What each OAuth error most likely means for a Xero app, said so a support engineer can act.
 _ERROR_HINTS = {
     "invalid_scope": "the app may not have these scopes enabled: check the scopes of the app "
-    "at developer.xero.com, or set `scopes` in config.toml (--scopes) for an app still on the "
-    "broad accounting.transactions scope",
+    "at developer.xero.com; an app still on the broad accounting.transactions scope needs "
+    '`scopes = "broad"` in config.toml (or --scopes broad)',
     "unauthorized_client": "check that http://localhost:<port>/callback is registered as a "
     "redirect URI of the app at developer.xero.com and that the app may use these scopes",
     "invalid_grant": "the authorization code expired or was already used: run `uku-xero auth` "
@@ -185,7 +185,9 @@ class IdentityClient:
         from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
         from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-        scope_list = tuple((scopes or self.settings.scopes).split())
+        from uku_xero_cli.xero.scopes import requested_scopes
+
+        scope_list = requested_scopes(scopes or self.settings.scopes)
         state = generate_token(32)
         # 64 characters from the unreserved set: inside PKCE's 43-128 range.
         verifier = generate_token(64)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BASE",
     "BooksRefused",
+    "allocate_credit",
     "contact_list",
     "delete_account",
     "delete_item",

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from uku_xero_cli.sandbox import control
+from uku_xero_cli.sandbox.behaviour import behaviour_of, change_behaviour
 from uku_xero_cli.sandbox.http import Request, Response
 from uku_xero_cli.sandbox.ratelimit import change_limits, limits_of
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
+    from uku_xero_cli.sandbox.config import SandboxConfig
 
 PREFIX = "/_sandbox"
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
@@ -142,7 +144,17 @@ def set_faults(sandbox: Sandbox, request: Request) -> Response:
         rules = [rules]
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise AdminError(400, "fail must be an object or a list of objects")
-    rule_keys = {"path", "method", "status", "hang", "count", "process", "body", "retry_after"}
+    rule_keys = {
+        "path",
+        "method",
+        "status",
+        "hang",
+        "drop",
+        "count",
+        "process",
+        "body",
+        "retry_after",
+    }
     for rule in rules:
         _unknown_keys(rule, rule_keys)
         if not isinstance(rule.get("path"), str):
@@ -161,6 +173,7 @@ def set_faults(sandbox: Sandbox, request: Request) -> Response:
                 count=_whole(rule, "count", 1) or 1,
                 method=rule.get("method"),
                 process=bool(rule.get("process", False)),
+                drop=bool(rule.get("drop", False)),
                 body=rule.get("body"),
                 retry_after=_whole(rule, "retry_after"),
             )
@@ -197,15 +210,28 @@ def reset_rate_limit(sandbox: Sandbox, request: Request) -> Response:
     return Response.json(sandbox.limits.snapshot())
 
 
-def limits(sandbox: Sandbox, request: Request) -> Response:
-    return Response.json(limits_of(sandbox.config))
+def _settings_endpoints(
+    name: str,
+    read: Callable[[SandboxConfig], dict[str, Any]],
+    change: Callable[[SandboxConfig, dict[str, Any]], dict[str, Any]],
+) -> tuple[Handler, Handler]:
+    """GET and PATCH handlers over one table of live-changeable settings."""
+
+    def show(sandbox: Sandbox, request: Request) -> Response:
+        return Response.json(read(sandbox.config))
+
+    def update(sandbox: Sandbox, request: Request) -> Response:
+        try:
+            return Response.json(change(sandbox.config, _body(request)))
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from None
+
+    show.__name__, update.__name__ = name, f"change_{name}"
+    return show, update
 
 
-def change_limits_live(sandbox: Sandbox, request: Request) -> Response:
-    try:
-        return Response.json(change_limits(sandbox.config, _body(request)))
-    except ValueError as exc:
-        raise AdminError(400, str(exc)) from None
+limits, change_limits_live = _settings_endpoints("limits", limits_of, change_limits)
+behaviour, change_behaviour_live = _settings_endpoints("behaviour", behaviour_of, change_behaviour)
 
 
 def expire_tokens(sandbox: Sandbox, request: Request) -> Response:
@@ -227,21 +253,54 @@ def remove_connection(sandbox: Sandbox, request: Request, id: str) -> Response:
     return Response.json({"removed": [control.connection_summary(c) for c in removed]})
 
 
-def consent(sandbox: Sandbox, request: Request) -> Response:
-    data = _body(request)
-    _unknown_keys(data, {"mode", "tenants"})
+def _tenant_list(data: dict[str, Any]) -> list[str] | None:
     tenants = data.get("tenants")
     if tenants is not None and (
         not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants)
     ):
         raise AdminError(400, "tenants must be a list of tenant ids")
+    return tenants
+
+
+def consent(sandbox: Sandbox, request: Request) -> Response:
+    data = _body(request)
+    _unknown_keys(data, {"mode", "tenants", "user"})
+    user = data.get("user")
+    if user is not None and not isinstance(user, str):
+        raise AdminError(400, "user must be a user id or email")
     try:
-        control.set_consent(sandbox, str(data.get("mode", "")), tenants)
+        control.set_consent(sandbox, str(data.get("mode", "")), _tenant_list(data), user)
     except ValueError as exc:
         raise AdminError(400, str(exc)) from None
+    signing_in = sandbox.state.find_user(sandbox.config.consent_user)
     return Response.json(
-        {"mode": sandbox.config.consent, "tenants": sandbox.config.consent_tenants}
+        {
+            "mode": sandbox.config.consent,
+            "tenants": sandbox.config.consent_tenants,
+            "user": signing_in.user_id if signing_in else None,
+        }
     )
+
+
+def users(sandbox: Sandbox, request: Request) -> Response:
+    with sandbox.state.lock:
+        found = [control.user_summary(u) for u in sandbox.state.users.values()]
+    return Response.json({"users": found})
+
+
+def add_user(sandbox: Sandbox, request: Request) -> Response:
+    data = _body(request)
+    _unknown_keys(data, {"given_name", "family_name", "tenants"})
+    try:
+        user = control.add_user(
+            sandbox,
+            str(data.get("given_name", "")),
+            str(data.get("family_name", "")),
+            _tenant_list(data),
+        )
+    except ValueError as exc:
+        raise AdminError(400, str(exc)) from None
+    return Response.json(control.user_summary(user), status=201)
 
 
 def _accounting(name: str) -> Callable[..., Any]:
@@ -372,6 +431,13 @@ ENDPOINTS: list[tuple[str, str, Handler, str]] = [
     ("DELETE", "/rate-limit", reset_rate_limit, "forget counted calls and forced 429s"),
     ("GET", "/limits", limits, "rate limits and windows"),
     ("PATCH", "/limits", change_limits_live, "change limits or windows live"),
+    (
+        "GET",
+        "/behaviour",
+        behaviour,
+        "the switches for Xero behaviour no source settles, harsher case by default",
+    ),
+    ("PATCH", "/behaviour", change_behaviour_live, "change those switches live"),
     ("POST", "/tokens/expire", expire_tokens, "expire every access token now"),
     ("POST", "/orgs/{tenant_id}/revoke", revoke_org, "revoke every token and connection of an org"),
     ("GET", "/connections", connections, "every connection of every app and user"),
@@ -385,7 +451,15 @@ ENDPOINTS: list[tuple[str, str, Handler, str]] = [
         "POST",
         "/consent",
         consent,
-        '{"mode": "auto"|"deny"|"page", "tenants": [tenant ids]}: how authorize answers',
+        '{"mode": "auto"|"deny"|"page", "tenants": [tenant ids], "user": id or email}: how '
+        "authorize answers, and who signs in",
+    ),
+    ("GET", "/users", users, "the Xero logins: user id (xero_userid), name, email, tenants"),
+    (
+        "POST",
+        "/users",
+        add_user,
+        '{"given_name": s, "family_name": s, "tenants": [tenant ids]}: another Xero login',
     ),
     (
         "GET",

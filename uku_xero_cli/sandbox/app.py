@@ -3,7 +3,7 @@
 The same `Sandbox` object serves real loopback HTTP (`server.serve`) and in-process tests
 (`httpx.WSGITransport(app=sandbox)`). Every request passes one pipeline:
 
-    route → strict check → faults → (api: bearer + tenant guard → rate limits)
+    query-length cap → route → strict check → faults → (api: bearer + tenant guard → rate limits)
     → latency + handler (inside the concurrency slot) → rate-limit headers → request log
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from email.utils import format_datetime
 from typing import Any
 
-from uku_xero_cli.sandbox import accounting, admin, guard, identity
+from uku_xero_cli.sandbox import accounting, admin, gateway, guard, identity
 from uku_xero_cli.sandbox.clock import Clock
 from uku_xero_cli.sandbox.config import SandboxConfig
 from uku_xero_cli.sandbox.data import build_world
@@ -49,6 +49,10 @@ class Sandbox:
         return wsgi_reply(self.handle(Request.from_environ(environ)), start_response)
 
     def handle(self, request: Request) -> Response:
+        refused = gateway.refuse(self.config, request)
+        if refused is not None:
+            self.log.record(request, refused, None)
+            return refused
         matched = self.router.match(request.method, request.path)
         if matched is None:
             response = Response.json({"Title": "Not Found", "Status": 404}, status=404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from uku_xero_cli.settings import DEFAULT_REDIRECT_PORT
 
@@ -44,6 +45,14 @@ class SandboxConfig:
     consent_tenants: list[str] | None = None
     # How long the consent page stays usable (seconds).
     consent_ttl: int = 900
+    # Xero logins the world has; each reaches every organisation (the first is Sam Sandbox).
+    users: int = 1
+    # Who signs in at the authorize endpoint (user id or email); None means the first user.
+    consent_user: str | None = None
+    # Revoking a refresh token removes all of its user's connections to the app (xero-node
+    # 4.10.1); whether it also ends the token sets of that user's other sign-ins is
+    # unconfirmed: True (the harsher case) ends them too. See grants.revoke_user.
+    revoke_ends_other_sign_ins: bool = True
 
     # Rate limits (Xero: 5 concurrent, 60 a minute, 5,000 a day per tenant; 10,000 a minute
     # per app). Windows are configurable so tests need not wait a real minute.
@@ -59,5 +68,56 @@ class SandboxConfig:
     error_rate: float = 0.0
     # Servers that ignore pageSize and always answer 100 a page exist; emulate them.
     ignore_page_size: bool = False
-    # Idempotency keys are remembered this long (seconds; Xero: a few minutes).
-    idempotency_ttl: float = 360.0
+    # A list read without `page` is a summary with document lines left out (books/listing.py).
+    # Xero's docs give lines to "an individual invoice" by id or number; whether `IDs=` or
+    # `InvoiceNumbers=` without `page` count is unconfirmed, so by default they do not.
+    id_filters_carry_lines: bool = False
+    # Longest query string (characters as sent, percent-encoded) Xero serves; past it, 404
+    # (sandbox/gateway.py).
+    max_query_length: int = 2048
+    # Idempotency keys are remembered this long (seconds of the emulator's clock; Xero: a few
+    # minutes, unconfirmed) and a kept key met with another body is answered "replay" (the
+    # first answer) or "process" (as a new request). Both are guesses; see books/replay.py.
+    idempotency_ttl: float = 300.0
+    idempotency_mismatch: str = "replay"
+
+
+# What a live-changeable setting takes: bool, int or float (positive), or one of some words.
+SettingKind = type | tuple[str, ...]
+
+
+def settings_of(config: SandboxConfig, table: dict[str, SettingKind]) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in table}
+
+
+def _checked(name: str, kind: SettingKind, value: Any) -> Any:
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise ValueError(f"{name} must be one of {', '.join(kind)}")
+        return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number")
+    if kind is int and value != int(value):
+        raise ValueError(f"{name} must be a whole number")
+    if value <= 0:
+        raise ValueError(f"{name} must be positive")
+    return kind(value)
+
+
+def change_settings(
+    config: SandboxConfig, table: dict[str, SettingKind], what: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply `changes` (names of `table`, each a `what`) to the live config after checking all
+    of them, so a bad one leaves every setting as it was; returns the settings after."""
+    checked: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in table:
+            raise ValueError(f"unknown {what} {name!r}; known: {', '.join(table)}")
+        checked[name] = _checked(name, table[name], value)
+    for name, value in checked.items():
+        setattr(config, name, value)
+    return settings_of(config, table)

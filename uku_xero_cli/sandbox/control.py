@@ -7,10 +7,11 @@ Each raises LookupError for an unknown organisation or connection and ValueError
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from uku_xero_cli.sandbox.state import AccessToken, Connection, Organisation, RefreshToken
+from uku_xero_cli.sandbox.state import AccessToken, Connection, Organisation, RefreshToken, User
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
@@ -114,9 +115,12 @@ def disconnect(sandbox: Sandbox, connection_or_tenant_id: str) -> list[Connectio
     return removed
 
 
-def set_consent(sandbox: Sandbox, mode: str, tenants: list[str] | None = None) -> None:
+def set_consent(
+    sandbox: Sandbox, mode: str, tenants: list[str] | None = None, user: str | None = None
+) -> None:
     """How the authorize endpoint answers: consent automatically (to `tenants`, or to all of
-    the user's organisations), deny, or show the page where a person ticks organisations."""
+    the user's organisations), deny, or show the page where a person ticks organisations —
+    signed in as `user` (id or email; the first user when None)."""
     if mode not in CONSENT_MODES:
         raise ValueError(f"mode must be one of {', '.join(CONSENT_MODES)}, not {mode!r}")
     if tenants is not None:
@@ -124,5 +128,46 @@ def set_consent(sandbox: Sandbox, mode: str, tenants: list[str] | None = None) -
         if unknown:
             raise ValueError(f"no organisation with tenant id {', '.join(unknown)}")
         tenants = [org(sandbox, tenant).tenant_id for tenant in tenants]
+    signing_in = sandbox.state.find_user(user)
+    if signing_in is None:
+        raise ValueError(f"no user with id or email {user}")
     sandbox.config.consent = mode
     sandbox.config.consent_tenants = tenants
+    sandbox.config.consent_user = None if user is None else signing_in.user_id
+
+
+def user_summary(user: User) -> dict[str, Any]:
+    return {
+        "userId": user.user_id,
+        "name": user.name,
+        "email": user.email,
+        "tenantIds": list(user.tenant_ids),
+    }
+
+
+def add_user(
+    sandbox: Sandbox, given_name: str, family_name: str, tenants: list[str] | None = None
+) -> User:
+    """Another Xero login, reaching `tenants` (every organisation when None), so a test can
+    sign in as two people. Its email is made from its names and must be new."""
+    given, family = given_name.strip(), family_name.strip()
+    if not given or not family:
+        raise ValueError("given_name and family_name must not be empty")
+    email = f"{given}.{family}@sandbox.uku.example".lower().replace(" ", "")
+    state = sandbox.state
+    with state.lock:
+        if state.find_user(email) is not None:
+            raise ValueError(f"a user with email {email} exists")
+        chosen = (
+            list(state.orgs) if tenants is None else [org(sandbox, t).tenant_id for t in tenants]
+        )
+        user = User(
+            user_id=str(uuid.uuid4()),
+            name=f"{given} {family}",
+            given_name=given,
+            family_name=family,
+            email=email,
+            tenant_ids=chosen,
+        )
+        state.users[user.user_id] = user
+    return user

@@ -28,9 +28,11 @@ from uku_xero_cli.sandbox.state import AppClient, Organisation, User
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
-    from uku_xero_cli.sandbox.http import Response
+    from uku_xero_cli.sandbox.books.replay import KeptAnswer
 
 Record = dict[str, Any]
+# Given names of the generated Xero logins, in order; the first signs in by default.
+USER_NAMES = ("Sam", "Alex", "Kai", "Robin", "Mari")
 COLLECTIONS = (
     "accounts",
     "tax_rates",
@@ -69,8 +71,8 @@ class OrgData:
     next_invoice_number: int = 1
     next_credit_note_number: int = 1
     revision: int = 0
-    # Idempotency-Key → (expires at, first response); see books.replay.
-    replays: dict[tuple[str, ...], tuple[float, Response]] = field(default_factory=dict)
+    # (app, method, path, Idempotency-Key) → the first answer; see books.replay.
+    replays: dict[tuple[str, ...], KeptAnswer] = field(default_factory=dict)
     # Filtered and ordered query results, valid for one `revision`; see books.listing.
     query_cache: OrderedDict[tuple[Any, ...], list[Record]] = field(default_factory=OrderedDict)
 
@@ -132,15 +134,19 @@ def build_world(sandbox: Sandbox) -> None:
             short_code=f"!{rng.randrange(16**5):05x}",
             data=OrgData(),
         )
-    user = User(
-        user_id=_uuid(rng),
-        name="Sam Sandbox",
-        given_name="Sam",
-        family_name="Sandbox",
-        email="sam@sandbox.uku.example",
-        tenant_ids=list(state.orgs),
-    )
-    state.users[user.user_id] = user
+    for index in range(max(1, config.users)):
+        given = USER_NAMES[index % len(USER_NAMES)]
+        if index >= len(USER_NAMES):
+            given = f"{given}{index + 1}"
+        user = User(
+            user_id=_uuid(rng),
+            name=f"{given} Sandbox",
+            given_name=given,
+            family_name="Sandbox",
+            email=f"{given.lower()}@sandbox.uku.example",
+            tenant_ids=list(state.orgs),
+        )
+        state.users[user.user_id] = user
     uris = set(config.redirect_uris)
     state.clients[PUBLIC_CLIENT_ID] = AppClient(PUBLIC_CLIENT_ID, None, uris)
     state.clients[CONFIDENTIAL_CLIENT_ID] = AppClient(

@@ -5,10 +5,13 @@
 - error_rate: the share of identity and API calls answered 500 or 503, drawn from a seeded RNG
   so a run repeats exactly;
 - rules: the next N calls to a path prefix (optionally one method) answer a given status, or
-  hang: the answer is held `hang` seconds, longer than a client's timeout. A hang either drops
-  the call unprocessed (answered 504 when the hold ends) or, with `process`, runs it first so the
-  change is made but the answer comes too late — the lost-answer case that idempotency keys and
-  refresh-token grace periods exist for.
+  hang: the answer is held `hang` seconds, longer than a client's timeout, or drop: the
+  connection is closed with no answer at all (a proxy or load balancer cutting it; over
+  loopback HTTP the client sees the server disconnect, in-process the WSGI call raises
+  ConnectionAbortedError; the request log shows status 0). A hang or a drop either leaves the
+  call unprocessed (a hang answers 504 when the hold ends) or, with `process`, runs it first
+  so the change is made but the answer never arrives — the lost-answer case that idempotency
+  keys and refresh-token grace periods exist for.
 
 Admin routes never get faults. `clear()` ends every hang at once.
 """
@@ -35,6 +38,7 @@ class FaultRule:
     method: str | None = None
     status: int | None = None
     hang: float | None = None
+    drop: bool = False
     process: bool = False
     body: Any = None
     retry_after: int | None = None
@@ -87,16 +91,17 @@ class Faults:
         process: bool = False,
         body: Any = None,
         retry_after: int | None = None,
+        drop: bool = False,
     ) -> FaultRule:
-        """Make the next `count` calls under `path_prefix` answer `status`, or hang."""
-        if (status is None) == (hang is None):
-            raise ValueError("give exactly one of status and hang")
+        """Make the next `count` calls under `path_prefix` answer `status`, hang, or drop."""
+        if [status is not None, hang is not None, drop].count(True) != 1:
+            raise ValueError("give exactly one of status, hang and drop")
         if status is not None and not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
         if hang is not None and not 0 < hang <= 3600:
             raise ValueError("hang must be between 0 and 3600 seconds")
-        if process and hang is None:
-            raise ValueError("process applies to hang faults only")
+        if process and status is not None:
+            raise ValueError("process applies to hang and drop faults only")
         if count < 1:
             raise ValueError("count must be at least 1")
         if not path_prefix.startswith("/"):
@@ -107,6 +112,7 @@ class Faults:
             method=method.upper() if method else None,
             status=status,
             hang=hang,
+            drop=drop,
             process=process,
             body=body,
             retry_after=retry_after,
@@ -140,6 +146,8 @@ class Faults:
             return None
         rule = self._take_rule(request, processed=False)
         if rule is not None:
+            if rule.drop:
+                return Response.dropped()
             if rule.hang is not None:
                 self._hold(rule.hang)
                 return self._answer(route, 504, rule)
@@ -162,6 +170,8 @@ class Faults:
         response = call()
         if rule is not None and rule.hang is not None:
             self._hold(rule.hang)
+        if rule is not None and rule.drop:
+            return Response.dropped()
         return response
 
     # -- helpers ---------------------------------------------------------------------------

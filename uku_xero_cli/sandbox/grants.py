@@ -13,7 +13,7 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from uku_xero_cli.sandbox.state import AccessToken, Connection, RefreshToken
+from uku_xero_cli.sandbox.state import AccessToken, AuthCode, Connection, RefreshToken
 
 if TYPE_CHECKING:
     from uku_xero_cli.sandbox.app import Sandbox
@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 def connect(sandbox: Sandbox, client_id: str, user_id: str, tenant_ids: list[str]) -> str:
     """Connect the app to `tenant_ids` for the user; returns the auth event id.
 
-    Reconnecting an organisation keeps its connection id and bumps updatedDateUtc, as Xero does.
+    Xero keeps one connection per app, user and organisation: a second sign-in by the same
+    user to an organisation already connected reuses that connection (same id, createdDateUtc
+    kept, updatedDateUtc and authEventId moved to the new sign-in), so every token set of that
+    user reaches it through the one connection. Another user gets a connection of their own.
+    (xero-node's README: revoking removes "all their connections to your app", and
+    DELETE /connections/{id} removes one of them for every token set.)
     """
     now = sandbox.clock.now()
     auth_event_id = str(uuid.uuid4())
@@ -103,10 +108,12 @@ def issue_tokens(
             answer["refresh_token"] = refresh.token
         user = state.users[user_id]
     if "openid" in scopes:
+        # The claims of Xero's id token as xero-node's XeroIdToken lists them (the user's
+        # Xero id is `xero_userid`; `sub` is another value, see User.subject).
         claims: dict[str, Any] = {
             "iss": "https://identity.xero.com",
             "aud": client_id,
-            "sub": user.user_id,
+            "sub": user.subject,
             "xero_userid": user.user_id,
             "global_session_id": auth_event_id,
             "iat": int(now.timestamp()),
@@ -128,26 +135,32 @@ def issue_tokens(
     return answer
 
 
-def revoke_grant(sandbox: Sandbox, client_id: str, auth_event_id: str) -> None:
-    """Revoke one authorisation: every token of its rotation chain and its connections.
-
-    Tokens and connections share the auth event id of the consent that made them; a later
-    consent moves reconnected organisations to its own event, so they survive this.
+def revoke_user(sandbox: Sandbox, client_id: str, user_id: str, auth_event_id: str) -> None:
+    """Revoke a refresh token as Xero does: every connection of its user to the app goes
+    (xero-node 4.10.1: revokeToken "revokes a users refresh token and removes all their
+    connections to your app"; Xero staff in xero-ruby PR #125 say the same), with the tokens
+    of that sign-in's rotation chain (`auth_event_id`). With
+    `config.revoke_ends_other_sign_ins` (the default; unconfirmed) the token sets of the
+    user's other sign-ins to the app end as well.
     """
+    everything = sandbox.config.revoke_ends_other_sign_ins
     state = sandbox.state
     with state.lock:
-        for refresh in state.refresh_tokens.values():
-            if refresh.client_id == client_id and refresh.auth_event_id == auth_event_id:
-                refresh.revoked = True
-        for access in state.access_tokens.values():
-            if access.client_id == client_id and access.auth_event_id == auth_event_id:
-                access.revoked = True
-        for code in state.codes.values():
-            if code.client_id == client_id and code.auth_event_id == auth_event_id:
-                code.used = True
-        for connection_id, connection in list(state.connections.items()):
-            if connection.client_id == client_id and connection.auth_event_id == auth_event_id:
-                del state.connections[connection_id]
+        tokens: list[AccessToken | RefreshToken | AuthCode] = [
+            *state.refresh_tokens.values(),
+            *state.access_tokens.values(),
+            *state.codes.values(),
+        ]
+        for token in tokens:
+            if token.client_id != client_id or token.user_id != user_id:
+                continue
+            if everything or token.auth_event_id == auth_event_id:
+                if isinstance(token, AuthCode):
+                    token.used = True
+                else:
+                    token.revoked = True
+        for connection in state.connections_for(client_id, user_id):
+            del state.connections[connection.id]
 
 
 def grant_for_tests(
@@ -157,15 +170,19 @@ def grant_for_tests(
     *,
     client_id: str | None = None,
     tenant_ids: list[str] | None = None,
+    user: str | None = None,
 ) -> dict[str, Any]:
-    """Connect the default user to every (or the given) organisation and issue tokens.
+    """Connect a user (by id or email; the first user by default) to every (or the given)
+    organisation and issue tokens.
 
     For tests and benchmarks that need a token without walking the authorize redirect.
     """
     from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
 
     client_id = client_id or PUBLIC_CLIENT_ID
-    user = sandbox.state.default_user()
-    tenants = tenant_ids if tenant_ids is not None else list(user.tenant_ids)
-    event = connect(sandbox, client_id, user.user_id, tenants)
-    return issue_tokens(sandbox, client_id, user.user_id, scopes.split(), event)
+    found = sandbox.state.find_user(user)
+    if found is None:
+        raise LookupError(f"no user {user}")
+    tenants = tenant_ids if tenant_ids is not None else list(found.tenant_ids)
+    event = connect(sandbox, client_id, found.user_id, tenants)
+    return issue_tokens(sandbox, client_id, found.user_id, scopes.split(), event)

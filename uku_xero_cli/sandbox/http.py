@@ -86,6 +86,12 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # No answer at all: the connection is closed instead (a drop fault, sandbox/faults.py).
+    drop: bool = False
+
+    @classmethod
+    def dropped(cls) -> Response:
+        return cls(0, b"", {}, drop=True)
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -178,6 +184,10 @@ class Router:
 
 
 def wsgi_reply(response: Response, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    if response.drop:
+        # wsgiref's server takes this as the client gone and closes the connection without
+        # writing a byte: the client sees the server disconnect with no answer.
+        raise ConnectionAbortedError("the sandbox dropped the connection (a drop fault)")
     status = f"{response.status} {STATUS_TEXT.get(response.status, 'Unknown')}"
     headers = dict(response.headers)
     headers.setdefault("Content-Length", str(len(response.body)))

@@ -96,7 +96,10 @@ def authorize(sandbox: Sandbox, request: Request) -> Response:
     if redirect_uri not in client.redirect_uris:
         return error_page("unauthorized_client : Invalid redirect_uri")
     state = request.arg("state")
-    user = sandbox.state.default_user()
+    # Who signs in: the emulator has no login page, so the admin API (or config) chooses.
+    user = sandbox.state.find_user(sandbox.config.consent_user)
+    if user is None:
+        return error_page(f"sandbox consent user {sandbox.config.consent_user!r} is unknown", 500)
     try:
         pending = _checked_request(sandbox, request, user, public=client.client_secret is None)
     except _Refused as refused:

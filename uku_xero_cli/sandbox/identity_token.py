@@ -9,7 +9,8 @@ within `config.refresh_grace` of that first use is accepted and answered with a 
 Xero's identity server issues new tokens for every accepted refresh; each pair stays valid on
 its own, so whichever answer a client kept works. After the grace, reuse is invalid_grant;
 the tokens already issued are left alone. Every token of one authorisation shares its auth
-event id, so revoking any of them revokes the whole chain.
+event id, so revoking any of them revokes the whole chain; revoking a refresh token also
+removes all of its user's connections to the app (grants.revoke_user).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
-from uku_xero_cli.sandbox.grants import issue_tokens, revoke_grant
+from uku_xero_cli.sandbox.grants import issue_tokens, revoke_user
 from uku_xero_cli.sandbox.http import Request, Response
 from uku_xero_cli.sandbox.state import AppClient, RefreshToken
 
@@ -187,7 +188,8 @@ def _refresh_usable(sandbox: Sandbox, refresh: RefreshToken, now: datetime) -> b
 
 
 def revoke(sandbox: Sandbox, request: Request) -> Response:
-    """Revoke a refresh token's whole authorisation, or a single access token (RFC 7009)."""
+    """Revoke a refresh token (its user's connections to the app go too: grants.revoke_user),
+    or a single access token (RFC 7009)."""
     form = _form(request)
     if form is None or not form.get("token"):
         return oauth_error("invalid_request")
@@ -207,7 +209,7 @@ def revoke(sandbox: Sandbox, request: Request) -> Response:
         if found.client_id != client.client_id:
             return oauth_error("unauthorized_client")
         if refresh is not None:
-            revoke_grant(sandbox, refresh.client_id, refresh.auth_event_id)
+            revoke_user(sandbox, refresh.client_id, refresh.user_id, refresh.auth_event_id)
         elif access is not None:
             access.revoked = True
     return Response(200, b"", dict(_NO_STORE))

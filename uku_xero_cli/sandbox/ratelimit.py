@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from uku_xero_cli.sandbox.clock import Clock
-from uku_xero_cli.sandbox.config import SandboxConfig
+from uku_xero_cli.sandbox.config import (
+    SandboxConfig,
+    SettingKind,
+    change_settings,
+    settings_of,
+)
 from uku_xero_cli.sandbox.http import Response
 
 KINDS = ("minute", "day", "concurrent", "appminute")
@@ -194,34 +199,21 @@ class RateLimiter:
         )
 
 
-LIMIT_FIELDS = (
-    "concurrent_limit",
-    "minute_limit",
-    "day_limit",
-    "app_minute_limit",
-    "minute_window",
-    "day_window",
-)
+# The limits and windows the admin API may change live, and what each takes.
+LIMIT_FIELDS: dict[str, SettingKind] = {
+    "concurrent_limit": int,
+    "minute_limit": int,
+    "day_limit": int,
+    "app_minute_limit": int,
+    "minute_window": float,
+    "day_window": float,
+}
 
 
 def limits_of(config: SandboxConfig) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in LIMIT_FIELDS}
+    return settings_of(config, LIMIT_FIELDS)
 
 
 def change_limits(config: SandboxConfig, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply `changes` (names of LIMIT_FIELDS) to the live config after checking all of them."""
-    checked: dict[str, Any] = {}
-    for name, value in changes.items():
-        if name not in LIMIT_FIELDS:
-            raise ValueError(f"unknown limit {name!r}; known: {', '.join(LIMIT_FIELDS)}")
-        wanted: type = float if name.endswith("_window") else int
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{name} must be a number")
-        if wanted is int and value != int(value):
-            raise ValueError(f"{name} must be a whole number")
-        if value <= 0:
-            raise ValueError(f"{name} must be positive")
-        checked[name] = wanted(value)
-    for name, value in checked.items():
-        setattr(config, name, value)
-    return limits_of(config)
+    return change_settings(config, LIMIT_FIELDS, "limit", changes)

@@ -39,12 +39,22 @@ class AppClient:
 
 @dataclass
 class User:
+    """A Xero login. `user_id` is what Xero's tokens call `xero_userid`."""
+
     user_id: str
     name: str
     given_name: str
     family_name: str
     email: str
     tenant_ids: list[str]
+
+    @property
+    def subject(self) -> str:
+        """The id token's `sub`. Xero sends it beside `xero_userid` (xero-node's XeroIdToken
+        names both) and nothing says they are equal; the emulator makes them differ (a stable
+        32-hex-digit value, its form a guess) so a client reading `sub` as the Xero user is
+        caught."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"xero-user:{self.user_id}").hex
 
 
 @dataclass
@@ -131,6 +141,17 @@ class SandboxState:
 
     def default_user(self) -> User:
         return next(iter(self.users.values()))
+
+    def find_user(self, key: str | None) -> User | None:
+        """The user with this id or email (case-insensitive); the first user for None."""
+        if key is None:
+            return self.default_user()
+        wanted = key.strip().lower()
+        with self.lock:
+            for user in self.users.values():
+                if wanted in (user.user_id.lower(), user.email.lower()):
+                    return user
+        return None
 
     def connections_for(self, client_id: str, user_id: str) -> list[Connection]:
         with self.lock:

@@ -71,6 +71,9 @@ class DataSet:
     whole: bool = False
     dated: bool = False  # documents dated in the --months window, counted in the statistics
     table: Table | None = None  # the reference table loader "table" replaces whole
+    # Commands besides reload that work from what it imported (`status` names them when the
+    # scope to import it is missing).
+    used_by: tuple[str, ...] = ()
 
     @property
     def incremental(self) -> bool:
@@ -103,6 +106,7 @@ REGISTRY: tuple[DataSet, ...] = (
         "contacts",
         aliases=("clients",),
         paged=True,
+        used_by=("clients", "push-invoice"),
     ),
     # Xero deletes items outright (DELETE /Items/{ItemID}): an If-Modified-Since read never
     # sees one go, and unpaged, a whole read costs the same one request.
@@ -114,9 +118,18 @@ REGISTRY: tuple[DataSet, ...] = (
         "items",
         aliases=("products",),
         whole=True,
+        used_by=("push-invoice",),
     ),
     # Xero takes no If-Modified-Since on tax rates and currencies.
-    DataSet("tax_rates", "tax rates", "TaxRates", _RELOAD_SETTINGS, "tax_rates", whole=True),
+    DataSet(
+        "tax_rates",
+        "tax rates",
+        "TaxRates",
+        _RELOAD_SETTINGS,
+        "tax_rates",
+        whole=True,
+        used_by=("push-invoice",),
+    ),
     DataSet(
         "currencies",
         "currencies",
@@ -124,6 +137,7 @@ REGISTRY: tuple[DataSet, ...] = (
         _RELOAD_SETTINGS,
         "table",
         whole=True,
+        used_by=("push-invoice",),
         table=Table(
             "currencies",
             (Column("code", "Code", "code"), Column("description", "Description", "description")),
@@ -141,6 +155,7 @@ REGISTRY: tuple[DataSet, ...] = (
         "table",
         aliases=("chart_of_accounts",),
         whole=True,
+        used_by=("accounts", "push-invoice"),
         table=Table(
             "accounts",
             (
@@ -165,8 +180,18 @@ REGISTRY: tuple[DataSet, ...] = (
         "invoices",
         paged=True,
         dated=True,
+        used_by=("stats",),
     ),
-    DataSet("credit_notes", "credit notes", "CreditNotes", _STATS, "dated", paged=True, dated=True),
+    DataSet(
+        "credit_notes",
+        "credit notes",
+        "CreditNotes",
+        _STATS,
+        "dated",
+        paged=True,
+        dated=True,
+        used_by=("stats",),
+    ),
     DataSet(
         "bank_transactions",
         "bank transactions",
@@ -175,6 +200,7 @@ REGISTRY: tuple[DataSet, ...] = (
         "dated",
         paged=True,
         dated=True,
+        used_by=("stats",),
     ),
     DataSet(
         "manual_journals",
@@ -184,6 +210,7 @@ REGISTRY: tuple[DataSet, ...] = (
         "dated",
         paged=True,
         dated=True,
+        used_by=("stats",),
     ),
 )
 NAMES: tuple[str, ...] = tuple(d.name for d in REGISTRY)
@@ -229,7 +256,8 @@ def _joined(words: Sequence[str]) -> str:
 
 
 def features() -> list[Feature]:
-    """The `status` features reload's data sets make up, each needing their read scopes."""
+    """The `status` features reload's data sets make up, each needing their read scopes and
+    blocking the reload of those data sets and the commands that use them."""
     from uku_xero_cli.xero.scopes import Feature
 
     groups: dict[str, list[DataSet]] = {}
@@ -240,6 +268,10 @@ def features() -> list[Feature]:
             name,
             tuple(dict.fromkeys(d.scope for d in sets)),
             "import " + _joined([d.label for d in sets]),
+            (
+                f"reload --only {','.join(d.name for d in sets)}",
+                *dict.fromkeys(command for d in sets for command in d.used_by),
+            ),
         )
         for name, sets in groups.items()
     ]

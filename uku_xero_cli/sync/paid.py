@@ -3,8 +3,8 @@
 Without numbers it reads every pushed invoice not yet fully paid, voided or deleted, in as
 few requests as it can:
 
-- up to 100 of them (what 2 requests by ID read): GET /Invoices?IDs=... in batches of 50
-  (the URL caps the list);
+- as many as 2 requests by ID read (about 100): GET /Invoices?IDs=..., as many IDs a
+  request as keep the URL within Xero's cap (`endpoints.lookup_batches`);
 - more, after a complete check: the invoices this app created, 1,000 a page
   (`createdByMyApp=true`), with If-Modified-Since from that check, so an unchanged invoice
   costs nothing and a paid, voided or deleted one comes back;
@@ -187,7 +187,10 @@ class PaidCheck:
         covered = False
         if not wanted:
             fetched: dict[str, dict[str, Any]] = {}
-        elif numbers or len(endpoints.lookup_batches(list(wanted))) <= IDS_ONLY_UP_TO_REQUESTS:
+        elif (
+            numbers
+            or endpoints.invoice_id_requests(self.reader, list(wanted)) <= IDS_ONLY_UP_TO_REQUESTS
+        ):
             fetched = self._by_ids(list(wanted))
             self.method = "ids"
             covered = not numbers
@@ -288,9 +291,8 @@ class PaidCheck:
             self.method += "+ids"
         return found
 
-    @staticmethod
     def _read_sweep(
-        pages: Iterator[Page], wanted: Mapping[str, PushRecord]
+        self, pages: Iterator[Page], wanted: Mapping[str, PushRecord]
     ) -> tuple[dict[str, dict[str, Any]], bool]:
         """The wanted invoices of the sweep's pages, and whether the sweep stopped early
         because asking for the rest by ID costs no more than reading the pages left."""
@@ -306,7 +308,7 @@ class PaidCheck:
                 left = sys.maxsize if len(page.records) >= SWEEP_PAGE_SIZE else 0
             if left > 0:
                 unseen = [key for key in wanted if key not in found]
-                if len(endpoints.lookup_batches(unseen)) <= left:
+                if endpoints.invoice_id_requests(self.reader, unseen) <= left:
                     return found, True
         return found, False
 

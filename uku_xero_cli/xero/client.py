@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli import __version__
 from uku_xero_cli.errors import (
+    AccessRefused,
     MissingScope,
     NetworkError,
     NotFound,
@@ -30,7 +31,6 @@ from uku_xero_cli.redact import redact, register_secret
 from uku_xero_cli.settings import Settings
 from uku_xero_cli.tokens import (
     TENANT_GONE,
-    TOKEN_REFUSED,
     CompanyTokens,
     TokenStore,
     reauthorization_required,
@@ -38,6 +38,8 @@ from uku_xero_cli.tokens import (
 from uku_xero_cli.trace import Trace, current_trace, traced_send
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import httpx
 
     from uku_xero_cli.oauth.flow import IdentityClient
@@ -165,6 +167,7 @@ class XeroClient:
         self._identity = identity
         self._transport = transport
         self._fixed_token = access_token
+        self._glitch_mark = False  # see TokenStore.forget_glitch_mark
         register_secret(access_token)
         self.http = httpx.Client(
             transport=transport,
@@ -211,6 +214,7 @@ class XeroClient:
             return self._fixed_token, None
         record = self.tokens(rejected=rejected)
         assert record.access_token is not None
+        self._glitch_mark = record.glitch_mark
         return record.access_token, record.tenant_id
 
     # -- the request path -----------------------------------------------------------------
@@ -229,13 +233,14 @@ class XeroClient:
         """Send one API request with auth and tenant headers; errors come back typed.
 
         `url` is absolute or relative to the accounting API base. A 401 refreshes the token
-        once and retries; a second 401, or a 403, means the company must re-authorize. A 401
-        for a scope the connection lacks is MissingScope at once: no refresh, no mark.
+        once and retries; a second 401 is an error of this run, most likely a scope problem
+        (`_refused_after_refresh`), and marks nothing. A 401 for a scope the connection lacks
+        is MissingScope at once: no refresh, no mark. A 403 (the organisation's connection
+        is gone) marks the company needs_reauth.
         `content` is a body already encoded (JSON with exact Decimal money; the caller sets
         Content-Type), for when `json` would have to pass money through a float.
         """
-        if not url.startswith(("http://", "https://")):
-            url = f"{self.settings.endpoints.api_url}/{url.lstrip('/')}"
+        url = self._absolute(url)
         token, tenant_id = self._credentials()
         for attempt in (1, 2):
             sent = dict(headers or {})
@@ -257,7 +262,19 @@ class XeroClient:
                 continue
             break
         self._raise_for_status(response)
+        if self._glitch_mark:
+            self.store.forget_glitch_mark(self.company)
+            self._glitch_mark = False
         return response
+
+    def _absolute(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            return url
+        return f"{self.settings.endpoints.api_url}/{url.lstrip('/')}"
+
+    def url(self, path: str, params: Mapping[str, str] | None = None) -> str:
+        """The URL a GET of `path` with `params` goes to, encoded exactly as it is sent."""
+        return str(self.http.build_request("GET", self._absolute(path), params=params).url)
 
     def _send(
         self,
@@ -371,26 +388,28 @@ class XeroClient:
             return
         body = _json_or_none(response)
         detail = _detail(body)
-        where = f"{response.request.method} {_path(str(response.request.url))}"
+        method, url = response.request.method, str(response.request.url)
+        where = f"{method} {_path(url)}"
         if status == 401 and _scope_refused(body):
             # The token is fine; it just may not make this call. Refreshing would not help,
             # and marking the company would stop the calls its scopes do allow.
-            raise self._missing_scope(response.request.method, str(response.request.url))
+            raise self._missing_scope(method, url)
+        if status == 401 and self._fixed_token is None:
+            raise self._refused_after_refresh(method, url, detail)
         if status in (401, 403):
             reason = (
                 f"Xero refused access to the organisation ({status} {detail or 'Forbidden'}): "
                 "the connection was removed in Xero or the user lost access"
                 if status == 403
-                else f"Xero refused a freshly refreshed access token ({status} {detail})"
+                else f"Xero refused the access token ({status} {detail})"
             )
-            if self._fixed_token is None:
-                # A 403 means the token still works but no longer reaches this organisation:
-                # `orgs --use` can then switch without a new sign-in.
-                cause = TENANT_GONE if status == 403 else TOKEN_REFUSED
-                self.store.mark_needs_reauth(self.company, reason, cause=cause)
+            if status == 403 and self._fixed_token is None:
+                # Xero makes this final: the token still works but no longer reaches this
+                # organisation, so `orgs --use` can switch without a new sign-in.
+                self.store.mark_needs_reauth(self.company, reason, cause=TENANT_GONE)
             raise reauthorization_required(self.company, reason, tenant_gone=status == 403)
         if status == 404:
-            raise NotFound(f"Xero has no {where}", status=404)
+            raise _not_found(where, url)
         if status == 400 and isinstance(body, dict) and body.get("Type") == "ValidationException":
             messages = validation_messages(body)
             raise XeroValidationError(
@@ -410,10 +429,10 @@ class XeroClient:
             )
         raise XeroAPIError(f"Xero answered {status} to {where}: {detail or 'error'}", status=status)
 
-    def _missing_scope(self, method: str, url: str) -> MissingScope:
-        from uku_xero_cli.xero.scopes import endpoint, needed_scope, with_scope
+    def _granted_scopes(self) -> list[str]:
+        """The scopes the company's connection was granted (those asked for, if unknown)."""
+        from uku_xero_cli.xero.scopes import requested_scopes
 
-        scope = needed_scope(method, url)
         granted: list[str] = []
         if self._fixed_token is None:
             try:
@@ -421,18 +440,59 @@ class XeroClient:
             except ReauthorizationRequired:
                 record = None
             granted = list(record.scopes) if record is not None else []
-        granted = granted or self.settings.scopes.split()
+        return granted or list(requested_scopes(self.settings.scopes))
+
+    def _scope_hint(self, granted: list[str], scope: str | None) -> str:
+        from uku_xero_cli.xero.scopes import with_scope
+
+        scopes = with_scope(granted, scope) if scope else " ".join(granted) + " ..."
+        return (
+            f"to allow it, connect again with the scope: uku-xero auth -c {self.company} "
+            f'--scopes "{scopes}"'
+        )
+
+    def _missing_scope(self, method: str, url: str) -> MissingScope:
+        from uku_xero_cli.xero.scopes import endpoint, needed_scope
+
+        scope = needed_scope(method, url)
+        granted = self._granted_scopes()
         lacking = f"the scope {scope}" if scope else "a scope this call needs"
         message = (
             f"Xero refused {endpoint(method, url)} for company '{self.company}': its "
             f"connection was not granted {lacking} (401 AuthorizationUnsuccessful); commands "
             "that need only the granted scopes keep working"
         )
-        scopes = with_scope(granted, scope) if scope else " ".join(granted) + " ..."
-        return MissingScope(
-            message,
-            hint=f"to allow it, connect again with the scope: uku-xero auth -c {self.company} "
-            f'--scopes "{scopes}"',
+        return MissingScope(message, hint=self._scope_hint(granted, scope))
+
+    def _refused_after_refresh(self, method: str, url: str, detail: str) -> UkuXeroError:
+        """A 401 to a freshly refreshed token. Xero answers a missing scope with
+        "AuthenticationUnsuccessful" at times, not only "AuthorizationUnsuccessful"
+        (XeroAPI/xero-php-oauth2#138), and a 401 also comes from a passing fault at Xero: a
+        scope problem is the likely cause, re-authorization is not. Nothing is marked (only
+        what Xero makes final marks a company: invalid_grant, a removed connection), so the
+        next run that Xero answers goes on as usual."""
+        from uku_xero_cli.xero.scopes import effective_scopes, endpoint, needed_scope
+
+        scope = needed_scope(method, url)
+        granted = self._granted_scopes()
+        message = (
+            f"Xero refused {endpoint(method, url)} for company '{self.company}' even with a "
+            f"freshly refreshed access token (401 {detail or 'Unauthorized'}): probably a "
+            f"scope problem. The call needs {scope or 'a scope uku-xero does not know'}; the "
+            f"connection was granted: {' '.join(granted) or 'no scopes'}"
+        )
+        if scope is not None and scope not in effective_scopes(granted):
+            return MissingScope(
+                message + ". Commands that need only the granted scopes keep working",
+                hint=self._scope_hint(granted, scope),
+            )
+        return AccessRefused(
+            message + ". Those include it, so Xero may have had a passing problem; the company "
+            "was not marked",
+            status=401,
+            hint="run the command again; if Xero keeps refusing, check the app's scopes at "
+            "developer.xero.com and the user's access to the organisation, then "
+            f"`uku-xero auth -c {self.company}`",
         )
 
     # -- convenience ----------------------------------------------------------------------
@@ -460,6 +520,31 @@ class XeroClient:
         except NotFound:
             return False
         return True
+
+
+def _not_found(where: str, url: str) -> NotFound:
+    """Xero's 404. To a list read with a query it is not "no such endpoint": Xero answers
+    404 to a URL it finds too long (xero/endpoints.py, MAX_URL_LENGTH), whatever it asks."""
+    from urllib.parse import urlsplit
+
+    from uku_xero_cli.xero.endpoints import MAX_URL_LENGTH
+
+    if not urlsplit(url).query:
+        return NotFound(f"Xero has no {where}", status=404)
+    length = len(url)
+    why = (
+        f"its URL is {length:,} characters, and Xero answers 404 to URLs over about "
+        f"{MAX_URL_LENGTH:,}"
+        if length > MAX_URL_LENGTH
+        else f"Xero answers 404 to a query it cannot serve, such as a URL it finds too long "
+        f"(this one is {length:,} characters)"
+    )
+    return NotFound(
+        f"Xero answered 404 (not found) to the query of {where}: {why}",
+        status=404,
+        hint="this is about the request uku-xero made, not about your data; run the command "
+        "again with --verbose and report what it shows",
+    )
 
 
 def _path(url: str) -> str:

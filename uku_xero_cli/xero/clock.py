@@ -47,3 +47,6 @@ class ServerClock:
             self._answered = True
             self.started = server_time(body)
         return body
+
+    def url(self, path: str, params: Mapping[str, str]) -> str:
+        return self._client.url(path, params)

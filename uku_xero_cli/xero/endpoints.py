@@ -5,14 +5,16 @@ push-invoice and check-paid make.
 paged endpoints are walked with `paging.paginate`, the others answer in one page. `since`
 becomes `If-Modified-Since` where Xero supports it, so an unchanged organisation costs one
 request. Lookups by key (`IDs`, `InvoiceNumbers`, ContactNumber) are cut into batches in one
-place, `lookup_batches`. Nothing outside `xero/` builds a query (the batch writes are in
+place, `lookup_batches`, by the length of the URL they make. Reads that need documents' lines
+are paged (Xero leaves the lines out of unpaged lists), and reads of invoices and items ask
+for four-decimal unit prices. Nothing outside `xero/` builds a query (the batch writes are in
 `writes`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -21,9 +23,12 @@ from uku_xero_cli.xero.parse import where_datetime, where_string
 
 
 class XeroReader(Protocol):
-    """What the endpoints need of the API client (`XeroClient.get`): one decoded GET."""
+    """What the endpoints need of the API client (`XeroClient`): one decoded GET, and the
+    URL a GET goes to, encoded as sent (lookups are cut by its length)."""
 
     def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any: ...
+
+    def url(self, path: str, params: Mapping[str, str]) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ def _paged(
     *,
     since: datetime | None,
     params: Mapping[str, str],
-    page_size: int,
+    page_size: int = DEFAULT_PAGE_SIZE,
 ) -> Iterator[Page]:
     headers = _headers(since)
 
@@ -82,9 +87,18 @@ def _whole(
     yield Page(1, list(records or []), 1, len(records or []))
 
 
+# unitdp=4: Xero shows unit prices to four decimal places instead of rounding them to two
+# (developer.xero.com "Rounding in Xero"), so a price read back equals the price sent.
+UNIT_PRICES: Mapping[str, str] = {"unitdp": "4"}
+
 # Sent with every read of a collection. Contacts: archived ones too, so a contact archived
 # since the last reload shows up as changed instead of silently vanishing from the answer.
-_READ_PARAMS: Mapping[str, Mapping[str, str]] = {"Contacts": {"includeArchived": "true"}}
+# Invoices and items (their UnitPrice): unit prices to four decimals.
+_READ_PARAMS: Mapping[str, Mapping[str, str]] = {
+    "Contacts": {"includeArchived": "true"},
+    "Invoices": UNIT_PRICES,
+    "Items": UNIT_PRICES,
+}
 
 
 def collection(
@@ -120,7 +134,7 @@ def invoices_by_this_app(
 ) -> Iterator[Page]:
     """The invoices this app created (`createdByMyApp`), every type; only those in
     `statuses` when given, and only those changed since `since` when given."""
-    params = {"createdByMyApp": "true"}
+    params = {"createdByMyApp": "true", **UNIT_PRICES}
     if statuses:
         params["Statuses"] = ",".join(statuses)
     return _paged(client, "Invoices", "Invoices", since=since, params=params, page_size=page_size)
@@ -128,11 +142,34 @@ def invoices_by_this_app(
 
 # -- lookups by key ---------------------------------------------------------------------------
 
-# A lookup's values travel in the URL, whose length Xero's servers cap: at most this many
-# values a request.
-LOOKUP_BATCH = 50
-# The `where` text of a lookup by ContactNumber stays short enough for the URL it goes in.
-WHERE_BUDGET = 1200
+# Xero answers 404 to a URL past about 2,048 characters (52 GUIDs in `IDs=` pass, 53 fail:
+# XeroAPI/Xero-OpenAPI#534 from Xero-Java#328; xero-node#404; Xero-NetStandard#413). Whether
+# the cap is on the query string or the whole URL is not settled (Xero-NetStandard#471 saw a
+# whole URL of about 2,091 fail), so the whole URL is kept within it: the stricter reading.
+MAX_URL_LENGTH = 2048
+# A paged lookup's URL is reckoned with the longest page number `paging.paginate` asks for.
+_LONGEST_PAGE = "9" * 6
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A GET of a collection by a list of values that travel in one query parameter, joined
+    by `separator` after `piece` made each value's text (`IDs=a,b`, `where=X OR Y`).
+    `params` go with every request; `paged` reads page by page (Xero sends the lines of
+    documents only then)."""
+
+    path: str
+    param: str
+    piece: Callable[[str], str] = str
+    separator: str = ","
+    params: Mapping[str, str] = field(default_factory=dict)
+    paged: bool = False
+
+    def text(self, batch: Sequence[str]) -> str:
+        return self.separator.join(self.piece(value) for value in batch)
+
+    def query(self, batch: Sequence[str]) -> dict[str, str]:
+        return {**self.params, self.param: self.text(batch)}
 
 
 def records_of(body: Any, key: str) -> list[dict[str, Any]]:
@@ -142,61 +179,101 @@ def records_of(body: Any, key: str) -> list[dict[str, Any]]:
 
 
 def lookup_batches(
+    client: XeroReader,
+    lookup: Lookup,
     values: Sequence[str],
-    render: Callable[[Sequence[str]], str] = ",".join,
     *,
-    budget: int | None = None,
+    limit: int = MAX_URL_LENGTH,
 ) -> list[list[str]]:
-    """`values` cut into the batches a lookup sends, one request each and in order: at most
-    LOOKUP_BATCH values, and with `budget` at most that many characters of `render(batch)`
-    (the text that goes in the URL). Every lookup is cut here and nowhere else."""
+    """`values` cut into the batches a lookup sends, one request each and in order: as many
+    values as keep the whole URL (as the client encodes it) within `limit` characters. A
+    value too long to fit even alone goes alone. Every lookup is cut here and nowhere else.
+
+    Percent-encoding works character by character, so a batch's URL is the URL with an empty
+    value plus the encoded length of each character of its values and separators; each
+    distinct character is measured once, through the client's own encoding.
+    """
+    fixed = dict(lookup.params)
+    if lookup.paged:
+        fixed.update({"page": _LONGEST_PAGE, "pageSize": str(DEFAULT_PAGE_SIZE)})
+
+    def length(text: str) -> int:
+        return len(client.url(lookup.path, {**fixed, lookup.param: text}))
+
+    empty = length("")
+    encoded: dict[str, int] = {}
+
+    def measure(text: str) -> int:
+        total = 0
+        for char in text:
+            size = encoded.get(char)
+            if size is None:
+                size = encoded[char] = length(char) - empty
+            total += size
+        return total
+
+    separator = measure(lookup.separator)
+    room = limit - empty
     batches: list[list[str]] = []
+    used = 0
     for value in values:
-        last = batches[-1] if batches else None
-        if (
-            last is None
-            or len(last) >= LOOKUP_BATCH
-            or (budget is not None and len(render([*last, value])) > budget)
-        ):
-            batches.append([value])
+        cost = measure(lookup.piece(value))
+        if batches and used + separator + cost <= room:
+            batches[-1].append(value)
+            used += separator + cost
         else:
-            last.append(value)
+            batches.append([value])
+            used = cost
     return batches
 
 
-def _lookup(
-    client: XeroReader,
-    path: str,
-    param: str,
-    values: Sequence[str],
-    render: Callable[[Sequence[str]], str] = ",".join,
-    *,
-    budget: int | None = None,
-) -> list[dict[str, Any]]:
+def _lookup(client: XeroReader, lookup: Lookup, values: Sequence[str]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for batch in lookup_batches(values, render, budget=budget):
-        found.extend(records_of(client.get(path, params={param: render(batch)}), path))
+    for batch in lookup_batches(client, lookup, values):
+        query = lookup.query(batch)
+        if lookup.paged:
+            for page in _paged(client, lookup.path, lookup.path, since=None, params=query):
+                found.extend(r for r in page.records if isinstance(r, dict))
+        else:
+            found.extend(records_of(client.get(lookup.path, params=query), lookup.path))
     return found
 
 
-def invoices_by_ids(client: XeroReader, ids: Sequence[str]) -> list[dict[str, Any]]:
-    """GET /Invoices?IDs=...: whatever Xero answers; callers match records by InvoiceID."""
-    return _lookup(client, "Invoices", "IDs", ids)
+_INVOICE_IDS = Lookup("Invoices", "IDs", params=UNIT_PRICES)
+_INVOICE_NUMBERS = Lookup("Invoices", "InvoiceNumbers", params=UNIT_PRICES)
 
 
-def invoices_by_numbers(client: XeroReader, numbers: Sequence[str]) -> list[dict[str, Any]]:
+def invoice_id_requests(client: XeroReader, ids: Sequence[str]) -> int:
+    """How many requests `invoices_by_ids` sends for `ids`."""
+    return len(lookup_batches(client, _INVOICE_IDS, ids))
+
+
+def invoices_by_ids(
+    client: XeroReader, ids: Sequence[str], *, lines: bool = False
+) -> list[dict[str, Any]]:
+    """GET /Invoices?IDs=...: whatever Xero answers; callers match records by InvoiceID.
+    Without `lines` an unpaged summary (Xero leaves out the line items); with them, paged."""
+    return _lookup(client, replace(_INVOICE_IDS, paged=lines), ids)
+
+
+def invoices_by_numbers(
+    client: XeroReader, numbers: Sequence[str], *, lines: bool = False
+) -> list[dict[str, Any]]:
     """GET /Invoices?InvoiceNumbers=...: every invoice (and bill) holding one of the numbers,
-    whatever its status; callers match records by InvoiceNumber."""
-    return _lookup(client, "Invoices", "InvoiceNumbers", numbers)
+    whatever its status; callers match records by InvoiceNumber. `lines` as by IDs."""
+    return _lookup(client, replace(_INVOICE_NUMBERS, paged=lines), numbers)
 
 
-def _any_contact_number(numbers: Sequence[str]) -> str:
-    return " OR ".join(f"ContactNumber=={where_string(n)}" for n in numbers)
+def _contact_number_clause(number: str) -> str:
+    return f"ContactNumber=={where_string(number)}"
+
+
+_CONTACT_NUMBERS = Lookup("Contacts", "where", _contact_number_clause, " OR ")
 
 
 def contacts_by_numbers(client: XeroReader, numbers: Sequence[str]) -> list[dict[str, Any]]:
     """Contacts whose ContactNumber is one of `numbers`, whatever their status."""
-    return _lookup(client, "Contacts", "where", numbers, _any_contact_number, budget=WHERE_BUDGET)
+    return _lookup(client, _CONTACT_NUMBERS, numbers)
 
 
 def contacts_found_by(client: XeroReader, text: str) -> list[dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""Which OAuth scope an accounting API call needs, and which features the granted scopes allow.
+"""The scopes uku-xero asks for, which one an accounting API call needs, and which features
+(and so which commands) the granted scopes allow. `settings` imports it for the default: it
+imports nothing beyond `dataclasses` at import time.
 
 Xero's 401 `AuthorizationUnsuccessful` says only that the token may not make the call, not
 which scope is missing, so the tool works it out from the endpoint. `status` checks the
@@ -8,7 +10,34 @@ granted scopes against `features()`: reload's come from the data-set registry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+# What `auth` asks for by default: the narrowest set of the granular scopes (required of Xero
+# apps created from 2 March 2026) that covers every feature below (tests/test_scopes.py checks
+# it): contacts read and written (push-invoice creates contacts), invoices read and written
+# (check-paid reads payments inside invoices; nothing calls /Payments), settings, bank
+# transactions and manual journals read only. `openid profile email` name the user who signed
+# in; `offline_access` gives the refresh token.
+GRANULAR = (
+    "offline_access openid profile email accounting.contacts accounting.settings.read "
+    "accounting.invoices accounting.banktransactions.read accounting.manualjournals.read"
+)
+# The same for an older app still on the broad accounting.transactions (Xero keeps it for
+# those until September 2027): it covers invoices, bank transactions and manual journals.
+BROAD = (
+    "offline_access openid profile email accounting.contacts accounting.settings.read "
+    "accounting.transactions"
+)
+# `scopes` (config.toml, UKU_XERO_SCOPES, `auth --scopes`) takes one of these names for its set.
+PRESETS = {"granular": GRANULAR, "broad": BROAD}
+
+
+def requested_scopes(text: str) -> tuple[str, ...]:
+    """The scopes `text` asks for: a preset's (`granular`, `broad`) or the listed ones."""
+    words = text.split()
+    if len(words) == 1 and words[0].lower() in PRESETS:
+        words = PRESETS[words[0].lower()].split()
+    return tuple(dict.fromkeys(words))
+
 
 # The granular scope (apps created from March 2026) of each accounting collection.
 _BY_COLLECTION = {
@@ -32,6 +61,8 @@ _API_ROOT = "api.xro/2.0"
 
 def endpoint(method: str, url: str) -> str:
     """`GET /Invoices` for display: the path below the API root, without the query."""
+    from urllib.parse import urlsplit
+
     path = urlsplit(url).path
     _, found, below = path.partition(_API_ROOT)
     return f"{method.upper()} {below if found else path or '/'}"
@@ -39,6 +70,8 @@ def endpoint(method: str, url: str) -> str:
 
 def needed_scope(method: str, url: str) -> str | None:
     """The scope a call needs (`.read` for GET), or None for a collection not known here."""
+    from urllib.parse import urlsplit
+
     path = urlsplit(url).path
     _, found, below = path.partition(_API_ROOT)
     if not found:
@@ -86,17 +119,32 @@ def effective_scopes(granted: list[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class Feature:
-    """Something the tool does, and the scopes it needs (each one is required)."""
+    """Something the tool does, the scopes it needs (each one is required), and the commands
+    that cannot do their work without it."""
 
     name: str
     needs: tuple[str, ...]
     what: str
+    blocks: tuple[str, ...] = ()
 
 
-_REFRESH = Feature("refresh", ("offline_access",), "stay connected past 30 minutes")
+_REFRESH = Feature(
+    "refresh",
+    ("offline_access",),
+    "stay connected past 30 minutes",
+    ("every command, 30 minutes after auth",),
+)
 _COMMANDS = (
-    Feature("push-invoice", ("accounting.invoices",), "send Uku invoices to Xero"),
-    Feature("check-paid", ("accounting.invoices.read",), "read paid amounts back"),
+    # GET and PUT /Contacts (a client's contact is looked up, or created), GET/PUT/POST
+    # /Invoices.
+    Feature(
+        "push-invoice",
+        ("accounting.invoices", "accounting.contacts"),
+        "send Uku invoices to Xero, creating their contacts",
+        ("push-invoice",),
+    ),
+    # GET /Invoices only: an invoice's answer carries its payments.
+    Feature("check-paid", ("accounting.invoices.read",), "read paid amounts back", ("check-paid",)),
 )
 
 

@@ -164,11 +164,16 @@ def render_status(report: StatusReport) -> RenderableType:
     if missing:
         features = Table(title="Features the granted scopes do not allow", title_justify="left")
         features.add_column("feature")
-        features.add_column("missing scopes")
+        features.add_column("missing scopes", overflow="fold")
         features.add_column("so Uku cannot")
+        features.add_column("commands stopped", overflow="fold")
         for check in missing:
-            features.add_row(check.feature, " ".join(check.missing), check.what)
+            features.add_row(
+                check.feature, "\n".join(check.missing), check.what, "\n".join(check.blocks)
+            )
         parts.append(features)
+        if any(command.startswith("reload") for c in missing for command in c.blocks):
+            parts.append(Text("A whole `reload` stops at the first data set it may not read."))
     if report.reloads:
         reloads = Table(title="Last reload", title_justify="left")
         reloads.add_column("data set")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox.books.errors import messages, post_data_error, validation_exception
 from uku_xero_cli.sandbox.books.listing import books, envelope, flag
+from uku_xero_cli.sandbox.books.prices import unit_decimals
 from uku_xero_cli.sandbox.http import Request, Response
 from uku_xero_cli.sandbox.xero_format import json_response
 
@@ -43,7 +44,7 @@ class Batch:
     invoice_numbers: set[str] = field(default_factory=set)
     # Amount each invoice receives from earlier payments of the same request.
     paying: dict[str, Any] = field(default_factory=dict)
-    # Decimal places of unit amounts (Xero's unitdp=4 opts in to four).
+    # Decimal places unit prices are stored with (books/prices.py).
     unitdp: int = 2
 
 
@@ -83,9 +84,7 @@ def run_batch(
         return elements
     elements = elements[:limit]
     summarize = flag(request, "summarizeErrors") is not False
-    batch = Batch(sandbox, org, token)
-    if (request.arg("unitdp") or "").strip() == "4":
-        batch.unitdp = 4
+    batch = Batch(sandbox, org, token, unitdp=unit_decimals(request))
     with sandbox.state.lock:
         outcomes = [prepare(element, batch) for element in elements]
         failed = [outcome for outcome in outcomes if outcome.errors]
@@ -114,4 +113,4 @@ def run_batch(
             answered.append(saved)
         if len(failed) < len(outcomes):
             books(org).changed()
-    return json_response(envelope(sandbox, token, key, answered))
+    return json_response(envelope(sandbox, request, token, key, answered))

@@ -105,7 +105,7 @@ def get_contact(
             if found is not None
             else None
         )
-    return single(sandbox, token, "Contacts", body) or not_found()
+    return single(sandbox, request, token, "Contacts", body) or not_found()
 
 
 def contact_problems(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from uku_xero_cli.sandbox.guard import problem
 from uku_xero_cli.sandbox.http import Response
 from uku_xero_cli.sandbox.xero_format import json_response
 
@@ -45,8 +44,16 @@ def post_data_error(message: str) -> Response:
     )
 
 
+# Xero's 404 is this sentence as the whole body, not JSON: pyxero's tests record it "verified
+# from the live API"; xero-node#21 shows an old SDK parsing it as a form; Xero-NetStandard#413
+# and #471 show today's SDK putting the body verbatim into its message ("Xero API error
+# calling GetInvoices: The resource you're looking for cannot be found"). The Content-Type
+# Xero sends with it is not recorded anywhere we found: text/plain is a guess.
+NOT_FOUND = "The resource you're looking for cannot be found"
+
+
 def not_found() -> Response:
-    return problem(404, "Not Found", "The resource you're looking for cannot be found")
+    return Response.text(NOT_FOUND, 404)
 
 
 def messages(errors: list[str]) -> list[dict[str, str]]:

@@ -36,11 +36,19 @@ INVOICES = Listing(
     render=render.invoice,
     paged=True,
     search_fields=("InvoiceNumber", "Reference"),
+    lines="LineItems",
 )
 KINDS = ("ACCREC", "ACCPAY")
 AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 CREATABLE = ("DRAFT", "SUBMITTED", "AUTHORISED")
 # The statuses an invoice may move to from each status; PAID, VOIDED and DELETED are final.
+# The moves are the list Xero support confirmed in waynerobinson/xeroizer#48; any other is
+# refused with NOT_MODIFIABLE (Xero staff in Xero-NetStandard#79).
+# An AUTHORISED invoice stays editable (lines, dates, reference, contact) while nothing is
+# allocated to it: Xero's own web app allows it and so does the API (Xero-Net#339: the edit
+# failed only because the SDK sent Status DRAFT; XeroAPI/xero-mcp-server PR #221, checked
+# against a live organisation). Once a payment or credit note is allocated, Xero answers
+# HAS_PAYMENTS (the message quoted in Xero-NetStandard#84).
 MOVES = {
     "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
     "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
@@ -93,7 +101,14 @@ def list_invoices(
         filters.append(lambda record: record.get("_created_by") == client_id)
         key.append(("createdByMyApp", client_id))
     return list_records(
-        sandbox, request, org, token, INVOICES, filters=filters, filter_key=tuple(key)
+        sandbox,
+        request,
+        org,
+        token,
+        INVOICES,
+        filters=filters,
+        filter_key=tuple(key),
+        named=ids is not None or numbers is not None,
     )
 
 
@@ -104,7 +119,7 @@ def get_invoice(
     with sandbox.state.lock:
         found = find_invoice(data, InvoiceID)
         body = render.invoice(data, found, False) if found is not None else None
-    return single(sandbox, token, "Invoices", body) or not_found()
+    return single(sandbox, request, token, "Invoices", body) or not_found()
 
 
 def _contact_for(
@@ -176,9 +191,10 @@ def _day(value: Any, name: str, errors: list[str]) -> date | None:
 
 
 def _assemble(
-    element: dict[str, Any], batch: Batch, existing: Record | None
+    element: dict[str, Any], batch: Batch, existing: Record | None, *, unitdp: int | None = None
 ) -> tuple[Record | None, Record | None, int | None, list[str]]:
-    """(invoice record, contact to create, auto number used, errors) for request fields."""
+    """(invoice record, contact to create, auto number used, errors) for request fields;
+    unit prices kept to `unitdp` decimals (the request's, unless given)."""
     data = books(batch.org)
     errors: list[str] = []
     kind = existing["Type"] if existing else element.get("Type")
@@ -224,7 +240,7 @@ def _assemble(
         kind=str(kind),
         status=status,
         amount_types=str(amount_types),
-        unitdp=batch.unitdp,
+        unitdp=batch.unitdp if unitdp is None else unitdp,
     )
     errors.extend(line_errors)
     if errors or contact is None:
@@ -317,7 +333,10 @@ def _prepare_update(element: dict[str, Any], batch: Batch, existing: Record) -> 
     merged = _as_request(existing)
     merged.update({name: value for name, value in element.items() if name != "Type"})
     merged["Status"] = new_status
-    record, new_contact, auto, errors = _assemble(merged, batch, existing)
+    # Lines the update does not send are kept as stored, at their own precision; a guess:
+    # nothing says an update without unitdp=4 rounds prices it was not sent.
+    kept = None if "LineItems" in element else 4
+    record, new_contact, auto, errors = _assemble(merged, batch, existing, unitdp=kept)
     if errors or record is None:
         return Outcome(echo, errors)
     return Outcome(echo, commit=lambda: _commit(batch, record, new_contact, auto, existing))

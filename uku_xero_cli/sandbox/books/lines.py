@@ -7,6 +7,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from uku_xero_cli.sandbox.books.prices import round_price
 from uku_xero_cli.sandbox.xero_format import to_decimal
 
 if TYPE_CHECKING:
@@ -15,10 +16,6 @@ if TYPE_CHECKING:
 HUNDRED = Decimal("100")
 # Accounts an invoice line may not post to: bank accounts and the ledgers Xero keeps itself.
 _SYSTEM_ONLY = {"DEBTORS", "CREDITORS", "GST", "RETAINEDEARNINGS"}
-
-
-def _places(unitdp: int) -> Decimal:
-    return Decimal("0.0001") if unitdp == 4 else Decimal("0.01")
 
 
 def _number(raw: dict[str, Any], name: str, default: Decimal | None) -> tuple[Decimal | None, bool]:
@@ -125,7 +122,8 @@ def build_lines(
             "LineItemID": str(line_id) if line_id else str(uuid.uuid4()),
             "Description": str(description or ""),
             "Quantity": quantity.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
-            "UnitAmount": unit.quantize(_places(unitdp), rounding=ROUND_HALF_UP),
+            # Stored at the precision the write asked for (books/prices.py).
+            "UnitAmount": round_price(unit, unitdp),
             "TaxType": str(tax_type),
             "Tracking": raw.get("Tracking") if isinstance(raw.get("Tracking"), list) else [],
         }

@@ -1,5 +1,15 @@
 """Reading collections the way Xero's GET endpoints do: If-Modified-Since, `where`, `order`,
-search, paging with Xero's `pagination` object, and the response envelope."""
+search, paging with Xero's `pagination` object, and the response envelope.
+
+A paged collection read without `page` is a summary: every match at once, no `pagination`
+object, and each document's lines sent as an empty list. Sources: a Xero staff answer in
+XeroAPI/xero-ruby#9 (Invoices without paging come with `LineItems: []`; `page=1` brings them);
+the Invoices docs quoted in calcinai/xero-php#253 (line details only for one invoice by id or
+number, or with paging); XeroAPI/xero-node#270 (no upper limit without `page`, 100 with it);
+Xero-NetStandard#287/#290 (BankTransactions the same). For CreditNotes and ManualJournals the
+`page` parameter of Xero's OpenAPI spec says lines are shown with paging; the unpaged summary
+is assumed to leave them out as for the rest.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.sandbox.books.errors import query_error
+from uku_xero_cli.sandbox.books.prices import shown, unit_decimals
 from uku_xero_cli.sandbox.http import Request, Response
 from uku_xero_cli.sandbox.where import (
     Predicate,
@@ -47,6 +58,8 @@ class Listing:
     default_order: str | None = None
     search_fields: tuple[str, ...] = ()
     modified_since: bool = True
+    # The field holding a document's lines, sent empty when the list is read without `page`.
+    lines: str | None = None
 
 
 def public(record: Mapping[str, Any]) -> Record:
@@ -59,14 +72,19 @@ def books(org: Organisation) -> OrgData:
     return org.data
 
 
-def envelope(sandbox: Sandbox, token: AccessToken, key: str, records: list[Record]) -> Record:
+def envelope(
+    sandbox: Sandbox, request: Request, token: AccessToken, key: str, records: list[Record]
+) -> Record:
+    """Xero's answer around `records` (copies made for it), their unit prices at the
+    precision the request asked for (books/prices.py)."""
     client = sandbox.state.clients.get(token.client_id)
+    decimals = unit_decimals(request)
     return {
         "Id": str(uuid.uuid4()),
         "Status": "OK",
         "ProviderName": client.name if client else "Xero API",
         "DateTimeUTC": envelope_date(sandbox.clock.now()),
-        key: records,
+        key: [shown(record, decimals) for record in records],
     }
 
 
@@ -157,9 +175,11 @@ def list_records(
     *,
     filters: list[Predicate] | None = None,
     filter_key: tuple[Any, ...] = (),
+    named: bool = False,
 ) -> Response:
     """Answer a GET on a collection. `filters` are the endpoint's own parameters (IDs,
-    Statuses, includeArchived...); `filter_key` identifies them for the result cache."""
+    Statuses, includeArchived...); `filter_key` identifies them for the result cache; `named`
+    says the request picked records by id or number (`IDs`, `InvoiceNumbers`)."""
     data = books(org)
     since = modified_since_ms(request) if listing.modified_since else None
     where_text = request.arg("where")
@@ -197,14 +217,19 @@ def list_records(
             data.query_cache[cache_key] = rows
             while len(data.query_cache) > _CACHE_ENTRIES:
                 data.query_cache.popitem(last=False)
-        if listing.paged:
+        paged = listing.paged and request.arg("page") is not None
+        if paged:
             page, size = page_window(sandbox, request)
             chosen = rows[(page - 1) * size : page * size]
         else:
             chosen = rows
         rendered = [listing.render(data, record, summary) for record in chosen]
-    body = envelope(sandbox, token, listing.key, rendered)
-    if listing.paged:
+    if listing.lines and not paged and not (named and sandbox.config.id_filters_carry_lines):
+        for record in rendered:
+            if listing.lines in record:
+                record[listing.lines] = []
+    body = envelope(sandbox, request, token, listing.key, rendered)
+    if paged:
         body = _with_pagination(body, listing.key, page, size, len(rows))
     return json_response(body)
 
@@ -222,9 +247,9 @@ def _with_pagination(body: Record, key: str, page: int, size: int, count: int) -
 
 
 def single(
-    sandbox: Sandbox, token: AccessToken, key: str, record: Record | None
+    sandbox: Sandbox, request: Request, token: AccessToken, key: str, record: Record | None
 ) -> Response | None:
     """The envelope around one record, or None when there is none (the caller's 404)."""
     if record is None:
         return None
-    return json_response(envelope(sandbox, token, key, [record]))
+    return json_response(envelope(sandbox, request, token, key, [record]))

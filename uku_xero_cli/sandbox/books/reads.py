@@ -39,6 +39,7 @@ BANK_TRANSACTIONS = Listing(
     lambda data: data.bank_transactions,
     render.with_contact,
     paged=True,
+    lines="LineItems",
 )
 CREDIT_NOTES = Listing(
     "CreditNotes",
@@ -46,6 +47,7 @@ CREDIT_NOTES = Listing(
     lambda data: data.credit_notes,
     render.with_contact,
     paged=True,
+    lines="LineItems",
 )
 MANUAL_JOURNALS = Listing(
     "ManualJournals",
@@ -53,13 +55,14 @@ MANUAL_JOURNALS = Listing(
     lambda data: data.manual_journals,
     render.plain,
     paged=True,
+    lines="JournalLines",
 )
 
 
 def get_organisation(
     sandbox: Sandbox, request: Request, *, org: Organisation, token: AccessToken
 ) -> Response:
-    answer = single(sandbox, token, "Organisations", dict(books(org).organisation))
+    answer = single(sandbox, request, token, "Organisations", dict(books(org).organisation))
     assert answer is not None
     return answer
 

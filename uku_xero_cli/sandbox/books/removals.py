@@ -120,6 +120,6 @@ def delete_account(
             return not_found()
         echo = {k: v for k, v in books(org).accounts[AccountID].items() if k[0] != "_"}
         return validation_exception([{**echo, "ValidationErrors": messages([refused.message])}])
-    answer = single(sandbox, token, "Accounts", deleted)
+    answer = single(sandbox, request, token, "Accounts", deleted)
     assert answer is not None
     return answer

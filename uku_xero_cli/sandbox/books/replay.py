@@ -1,14 +1,27 @@
 """Idempotency-Key: a retried PUT/POST with the same key gets the first answer again.
 
-Keys are kept per app, organisation, method and path for `config.idempotency_ttl` seconds of
-the emulator's clock. As Xero does, the first answer is replayed even when the retry's body
-differs. Write handlers run whole under the state lock, so two concurrent requests with one
-key cannot both create.
+Xero takes the header on every PUT/POST/PATCH, at most 128 characters (Xero's OpenAPI spec;
+XeroAPI/Xero-OpenAPI PR #571 pointing at developer.xero.com's idempotency guide). Nothing we
+found says how long Xero keeps a key or what it does with the same key and a different body;
+both are modelled harshly and are configurable:
+
+- lifetime: `config.idempotency_ttl` seconds of the emulator's clock, 300 by default — shorter
+  than the "about 6 minutes" heard of (unconfirmed), so a client that leans on a key for
+  longer than a retry takes fails here first;
+- a different body (or query) under a kept key: `config.idempotency_mismatch`. "replay"
+  (default) answers the first request's answer, so a client that reuses a key for other
+  content is told it succeeded while nothing of the new content was saved; "process" treats
+  it as a new request.
+
+Keys are kept per app, organisation, method and path. Write handlers run whole under the
+state lock, so two concurrent requests with one key cannot both create.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +37,25 @@ MAX_KEY_LENGTH = 128
 WriteHandler = Callable[..., Response]
 
 
+MISMATCH_MODES = ("replay", "process")
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """The first answer to a key, until when it is kept, and what its request sent."""
+
+    until: float
+    request: bytes
+    response: Response
+
+
 def _copy(response: Response) -> Response:
     return Response(response.status, response.body, dict(response.headers))
+
+
+def _fingerprint(request: Request) -> bytes:
+    """What makes two requests under one key the same request: their query and body."""
+    return hashlib.sha256(request.query_string.encode() + b"\0" + request.body).digest()
 
 
 def idempotent(handler: WriteHandler) -> WriteHandler:
@@ -54,14 +84,19 @@ def idempotent(handler: WriteHandler) -> WriteHandler:
                 return handler(sandbox, request, org=org, token=token, **params)
             data = books(org)
             now = sandbox.clock.timestamp()
-            for scope in [scope for scope, (until, _) in data.replays.items() if until <= now]:
+            for scope in [scope for scope, kept in data.replays.items() if kept.until <= now]:
                 del data.replays[scope]
             scope = (token.client_id, request.method, request.path.lower(), key)
+            sent = _fingerprint(request)
             kept = data.replays.get(scope)
-            if kept is not None:
-                return _copy(kept[1])
+            if kept is not None and (
+                kept.request == sent or sandbox.config.idempotency_mismatch == "replay"
+            ):
+                return _copy(kept.response)
             response = handler(sandbox, request, org=org, token=token, **params)
-            data.replays[scope] = (now + sandbox.config.idempotency_ttl, _copy(response))
+            if kept is None:
+                until = now + sandbox.config.idempotency_ttl
+                data.replays[scope] = KeptAnswer(until, sent, _copy(response))
             return response
 
     return replaying

@@ -2,12 +2,16 @@
 
 For each valid invoice the store says what happened before:
 
-- never sent, or rejected last time: create it (PUT /Invoices);
 - pushed and unchanged (same content hash): nothing to do, no request;
-- changed since it was pushed: read it from Xero and update it (POST /Invoices) only while
-  Xero still lets its content change (DRAFT, SUBMITTED); otherwise refuse, naming the status;
-- sent but never confirmed (the answer was lost: a crash or a timeout): look it up in Xero
-  first. If Xero holds what we would send, it is recorded as done; if not, it is sent.
+- changed since it was pushed: read it from Xero and update it (POST /Invoices) while Xero
+  still lets its content change (DRAFT, SUBMITTED, or AUTHORISED with no payment or credit
+  note allocated); otherwise refuse, naming what is allocated or the status, and what to do;
+- anything else has no confirmed Xero id (never sent, rejected, sent but the answer was lost,
+  or unknown to a store restored from a backup): look it up in Xero by number first (one
+  batched request for all of them). If Xero holds what we would send, it is recorded as done;
+  if it holds something else, that invoice is updated as above; if nothing, it is created
+  (PUT /Invoices). An Idempotency-Key lives minutes at Xero, so this lookup is what makes a
+  rerun safe after any delay.
 
 Invoices go in batches of up to 50 with `summarizeErrors=false`, so Xero saves the valid ones
 and answers each invalid one with its own messages. Every request carries an Idempotency-Key
@@ -84,18 +88,19 @@ class PushJob:
     def _classify(self, invoice: UkuInvoice) -> Plan:
         digest = content_hash(invoice, draft=self.options.draft)
         record = self.store.push_record(invoice.number)
-        plan = Plan(invoice, digest, record)
+        # Whatever has no confirmed Xero id is looked up by number first: Xero may hold it
+        # although the store does not know (an answer lost, a store restored from a backup).
+        plan = Plan(invoice, digest, record, action="check")
         if record is None:
             return plan
         plan.invoice_id = record.invoice_id
-        if record.invoice_id is None:
-            # A pending attempt may have reached Xero; a rejected one did not.
-            plan.action = "check" if record.push_state == "pending" else "create"
-        elif record.push_state == "pushed" and record.content_hash == digest:
+        if (
+            record.invoice_id is not None
+            and record.push_state == "pushed"
+            and record.content_hash == digest
+        ):
             stored = self.store.invoice(record.invoice_id)
             plan.finish_with("unchanged", stored or Invoice(record.invoice_id))
-        else:
-            plan.action = "check"
         return plan
 
     # -- dry run -----------------------------------------------------------------------------

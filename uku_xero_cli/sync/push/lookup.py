@@ -1,6 +1,12 @@
-"""Looking up in Xero the invoices whose state there decides what push-invoice does: one
-pushed before and changed since (updated only while Xero still allows it), and one sent but
-never confirmed (recorded as done if Xero holds what we would send, else sent).
+"""Looking up in Xero the invoices whose state there decides what push-invoice does: every
+invoice the store has no confirmed Xero id for (never sent, rejected, sent but never
+confirmed, or a store restored from a backup or new on this machine) by its number, and every
+invoice pushed before and changed since by its id. Xero keeps an Idempotency-Key for minutes
+only, so this lookup, not the key, is what keeps a rerun from creating a duplicate.
+
+Both reads carry the lines and four-decimal prices, so what Xero holds is compared with what
+would be sent in full: the same is recorded as done, a difference is updated while Xero still
+allows it (`editing`), and an invoice Xero does not hold is created.
 """
 
 from __future__ import annotations
@@ -9,7 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.store.models import Invoice
-from uku_xero_cli.sync.push.payload import EDITABLE_STATUSES, xero_holds, xero_invoice
+from uku_xero_cli.sync.push.editing import edit_refusal
+from uku_xero_cli.sync.push.payload import xero_holds, xero_invoice
 from uku_xero_cli.xero import endpoints
 
 if TYPE_CHECKING:
@@ -19,17 +26,20 @@ if TYPE_CHECKING:
 
 
 def check_in_xero(store: Store, client: XeroReader, plans: Sequence[Plan], *, draft: bool) -> None:
-    """Read the invoices of `plans` (by ID when one is known, else by number) and decide
-    each plan: create, update, or finished (unchanged, recovered, refused)."""
+    """Read the invoices of `plans` (by ID when one is known, else by number; batched, one
+    request a batch) and decide each plan: create, update, or finished (unchanged,
+    recovered, refused)."""
     if not plans:
         return
     by_id = [p for p in plans if p.invoice_id]
     by_number = [p for p in plans if not p.invoice_id]
-    answers = endpoints.invoices_by_ids(client, [p.invoice_id or "" for p in by_id])
+    answers = endpoints.invoices_by_ids(client, [p.invoice_id or "" for p in by_id], lines=True)
     found_ids = {str(a.get("InvoiceID") or "").lower(): a for a in answers}
     for plan in by_id:
         plan.found = found_ids.get((plan.invoice_id or "").lower())
-    answers = endpoints.invoices_by_numbers(client, [p.invoice.number for p in by_number])
+    answers = endpoints.invoices_by_numbers(
+        client, [p.invoice.number for p in by_number], lines=True
+    )
     for plan in by_number:
         plan.found = _pick_by_number(answers, plan.invoice.number)
     for plan in plans:
@@ -38,8 +48,9 @@ def check_in_xero(store: Store, client: XeroReader, plans: Sequence[Plan], *, dr
 
 def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
     found = plan.found
+    confirmed = plan.invoice_id is not None
     if found is None:
-        if plan.invoice_id is None:
+        if not confirmed:
             plan.action = "create"
         else:
             plan.finish(
@@ -57,22 +68,22 @@ def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
     if xero_holds(wanted, found):
         _record_found(store, plan, current)
         return
-    if current.status in EDITABLE_STATUSES:
+    refusal = edit_refusal(current, draft=draft)
+    if refusal is None:
         plan.action = "update"
         return
-    plan.finish_with(
-        "refused",
-        current,
-        [
-            f"changed since it was pushed, but Xero's invoice {current.invoice_number or ''}"
-            f" is {current.status}: Xero allows changes only while an invoice is DRAFT or "
-            "SUBMITTED. Void it in Xero and issue a new number, or leave it as it is"
-        ],
+    lead = (
+        "changed since it was pushed"
+        if confirmed
+        else f"Xero already holds an invoice numbered {plan.invoice.number} that differs "
+        "from this one"
     )
+    plan.finish_with("refused", current, [f"{lead}, but {refusal}"])
 
 
 def _record_found(store: Store, plan: Plan, current: Invoice) -> None:
-    """Xero already holds this content: an attempt whose answer was lost had worked."""
+    """Xero already holds this content: an attempt whose answer was lost had worked, or the
+    store did not know of an invoice Xero has."""
     key = (plan.record.idempotency_key if plan.record else None) or ""
     with store.transaction():
         store.record_push_attempt(plan.invoice.number, content_hash=plan.hash, idempotency_key=key)

@@ -12,12 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from uku_xero_cli.store.models import Invoice
+from uku_xero_cli.sync.push.editing import UNAPPROVED
 from uku_xero_cli.sync.push.invoice import UkuInvoice, decimal_text
 
 DRAFT = "DRAFT"
 AUTHORISED = "AUTHORISED"
-# Xero lets an invoice's content change only in these statuses.
-EDITABLE_STATUSES = frozenset({"DRAFT", "SUBMITTED"})
 # Xero's Idempotency-Key is at most 128 characters.
 KEY_PREFIX = "uku-xero-"
 
@@ -102,7 +101,7 @@ def _text(value: Any) -> str:
 
 def _status_fits(sent: str, found: str | None) -> bool:
     if sent == DRAFT:
-        return found in EDITABLE_STATUSES
+        return found in UNAPPROVED
     return found in (AUTHORISED, "PAID")
 
 
@@ -110,8 +109,10 @@ def xero_holds(sent: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
     """Whether the invoice Xero answered (`found`) holds what `sent` asks for: used when an
     earlier attempt's answer was lost, to tell "already done" from "still to do".
 
-    Fields Xero fills in itself (a tax type or account left to the item's defaults) are
-    compared only when we sent them.
+    `found` must come from a read that carries the lines and four-decimal unit prices (a
+    paged read with unitdp=4, `endpoints.invoices_by_*(lines=True)`): an unpaged list sends
+    the lines empty, and without unitdp=4 the prices rounded. Fields Xero fills in itself (a
+    tax type or account left to the item's defaults) are compared only when we sent them.
     """
     invoice = Invoice.from_xero(found)
     contact = sent.get("Contact") or {}
