@@ -6,6 +6,7 @@ _uku_xero() {
         case "$word" in -*) continue ;; esac
         case "${cmdpath:+$cmdpath }$word" in
             "accounts") cmdpath="accounts" ;;
+            "api") cmdpath="api" ;;
             "auth") cmdpath="auth" ;;
             "check-paid") cmdpath="check-paid" ;;
             "clients") cmdpath="clients" ;;
@@ -13,22 +14,26 @@ _uku_xero() {
             "companies") cmdpath="companies" ;;
             "demo") cmdpath="demo" ;;
             "disconnect") cmdpath="disconnect" ;;
+            "doctor") cmdpath="doctor" ;;
             "orgs") cmdpath="orgs" ;;
             "push-invoice") cmdpath="push-invoice" ;;
             "reload") cmdpath="reload" ;;
             "sandbox") cmdpath="sandbox" ;;
             "stats") cmdpath="stats" ;;
             "status") cmdpath="status" ;;
+            "token") cmdpath="token" ;;
         esac
     done
     case "$cmdpath ${COMP_WORDS[COMP_CWORD-1]}" in
+        "api --method"|"api -X") COMPREPLY=($(compgen -W "GET POST PUT DELETE" -- "$cur")); return ;;
         "reload --only") COMPREPLY=($(compgen -W "contacts items tax_rates currencies accounts invoices credit_notes bank_transactions manual_journals" -- "$cur")); return ;;
         "sandbox --idempotency-mismatch") COMPREPLY=($(compgen -W "replay process" -- "$cur")); return ;;
         "sandbox --consent") COMPREPLY=($(compgen -W "auto deny page" -- "$cur")); return ;;
     esac
     case "$cmdpath" in
-        "") COMPREPLY=($(compgen -W "accounts auth check-paid clients companies demo disconnect orgs push-invoice reload sandbox stats status --version --help -h" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "accounts api auth check-paid clients companies demo disconnect doctor orgs push-invoice reload sandbox stats status token --version --help -h" -- "$cur")) ;;
         "accounts") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
+        "api") COMPREPLY=($(compgen -o default -W "--method -X --field -f --header -H --input --paginate --page-size --include -i --identity --idempotency-key --yes -y --dry-run --company -c --verbose -v --help -h" -- "$cur")) ;;
         "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;
         "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
@@ -36,12 +41,14 @@ _uku_xero() {
         "companies") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--keep --json --help -h" -- "$cur")) ;;
         "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
+        "doctor") COMPREPLY=($(compgen -W "--company -c --all --json --verbose -v --help -h" -- "$cur")) ;;
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
         "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "reload") COMPREPLY=($(compgen -W "--company -c --all --parallel --full --only --months --page-size --wait --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "sandbox") COMPREPLY=($(compgen -W "--host --port --seed --orgs --contacts --items --invoices --strict --no-strict --redirect-uri --minute-limit --day-limit --concurrent-limit --app-minute-limit --latency --error-rate --ignore-page-size --no-ignore-page-size --max-query-length --id-filters-carry-lines --no-id-filters-carry-lines --idempotency-ttl --idempotency-mismatch --users --revoke-ends-other-sign-ins --no-revoke-ends-other-sign-ins --secret --no-secret --consent --help -h" -- "$cur")) ;;
         "stats") COMPREPLY=($(compgen -W "--company -c --months --json --verbose -v --help -h" -- "$cur")) ;;
         "status") COMPREPLY=($(compgen -W "--company -c --offline --all --json --verbose -v --help -h" -- "$cur")) ;;
+        "token") COMPREPLY=($(compgen -W "--company -c --tenant --json --verbose -v --help -h" -- "$cur")) ;;
     esac
 }
 complete -o default -F _uku_xero uku-xero

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +117,15 @@ def sandbox_http(sandbox: Sandbox, open_client: OpenClient) -> httpx.Client:
     return open_client(sandbox)
 
 
+@pytest.fixture
+def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    """The emulator over loopback, with uku-xero's endpoints and client id pointed at it."""
+    from tests.connected import point_at
+
+    point_at(sandbox_server, monkeypatch)
+    return sandbox_server
+
+
 @dataclass
 class CliResult:
     exit_code: int
@@ -138,3 +150,36 @@ def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+HOLD_TOKEN_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from uku_xero_cli.settings import load_settings
+    from uku_xero_cli.tokens import TokenStore
+    with TokenStore(load_settings()).lock("acme"):
+        print("held", flush=True)
+        time.sleep(float(sys.argv[1]))
+    """
+)
+
+
+@pytest.fixture
+def token_lock_held() -> Iterator[Callable[[float], subprocess.Popen[str]]]:
+    """Another process holding company acme's token lock for a while."""
+    started: list[subprocess.Popen[str]] = []
+
+    def hold(seconds: float) -> subprocess.Popen[str]:
+        other = subprocess.Popen(
+            [sys.executable, "-c", HOLD_TOKEN_LOCK, str(seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        started.append(other)
+        assert other.stdout is not None and other.stdout.readline() == "held\n"
+        return other
+
+    yield hold
+    for other in started:
+        other.kill()
+        other.wait()

@@ -49,6 +49,7 @@ NEEDS_CONNECTION = {
     "check-paid": [],
     "orgs": [],
     "disconnect": ["--yes"],
+    "token": [],
 }
 
 

@@ -243,6 +243,21 @@ class CompaniesFailed(UkuXeroError):
         self.by_company = by_company
 
 
+class ChecksFailed(UkuXeroError):
+    """Some of `doctor`'s checks of a company failed. Each failed check's own error (what a
+    command would meet for the same cause) is in `by_check`; the most severe sets the exit
+    code, as for `status`."""
+
+    code = "checks_failed"
+
+    def __init__(self, company: str, by_check: dict[str, BaseException]) -> None:
+        super().__init__(
+            f"{len(by_check)} check(s) of company '{company}' failed: {', '.join(by_check)}",
+            hint="each failed check above says what fixes it",
+        )
+        self.by_check = by_check
+
+
 class DemoFailed(UkuXeroError):
     """A step of `uku-xero demo` did not end with the exit code it should have."""
 

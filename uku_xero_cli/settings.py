@@ -66,6 +66,8 @@ class Settings:
     default_company: str | None = None
     endpoints: Endpoints = field(default_factory=Endpoints)
     limits: PaceLimits = field(default_factory=PaceLimits)
+    # Where every exchange, refresh and wait is appended as a JSON line (UKU_XERO_LOG).
+    log_file: Path | None = None
 
     @property
     def config_file(self) -> Path:
@@ -192,6 +194,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             values[key] = _text(*found).strip() or None
     if (found := pick("redirect_port", "UKU_XERO_REDIRECT_PORT")) is not None:
         values["redirect_port"] = _port(*found)
+    if (found := pick("log_file", "UKU_XERO_LOG")) is not None:
+        log_file = _text(*found).strip()
+        if log_file:
+            values["log_file"] = Path(log_file).expanduser()
     if "default_company" in raw:
         values["default_company"] = validate_company(
             _text(raw["default_company"], f"{path.name}: default_company")

@@ -332,6 +332,8 @@ class TokenStore:
             # the process, so removing the file would not help.
             hint="wait for the other uku-xero command of this company to finish "
             "(ps aux | grep uku-xero), then run this one again",
+            waiting=f"another uku-xero process is refreshing the token of company '{company}'",
+            company=company,
         )
 
     def _tighten_directory(self) -> None:

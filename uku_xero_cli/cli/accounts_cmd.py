@@ -6,7 +6,7 @@ from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Verbose
 
 
-def accounts(company: Company = None, json_output: Json = False, verbose: Verbose = False) -> None:
+def accounts(company: Company = None, json_output: Json = False, verbose: Verbose = 0) -> None:
     """Xero's chart of accounts as imported: code, name, type, tax type and status.
 
     push-invoice accepts only the ACTIVE account codes listed here.

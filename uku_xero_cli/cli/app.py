@@ -34,6 +34,10 @@ COMMANDS = {
         "disconnect_cmd:disconnect",
         "Remove the organisation's connection at Xero, revoke the token, clear local tokens.",
     ),
+    "doctor": LazyCommand(
+        "doctor_cmd:doctor",
+        "Check a company's set-up end to end; each failed check names the command that fixes it.",
+    ),
     "companies": LazyCommand(
         "companies_cmd:companies",
         "List the companies with a Xero connection or Uku-side data, from local files only.",
@@ -57,6 +61,13 @@ COMMANDS = {
     "accounts": LazyCommand(
         "accounts_cmd:accounts",
         "Xero's chart of accounts as imported: code, name, type, tax type and status.",
+    ),
+    "api": LazyCommand(
+        "api_cmd:api",
+        "Call Xero's API as the company and print Xero's answer: gh api for Xero.",
+    ),
+    "token": LazyCommand(
+        "token_cmd:token", "Print a valid access token for the company's organisation, for curl."
     ),
     "sandbox": LazyCommand(
         "sandbox_cmd:sandbox",

@@ -54,7 +54,7 @@ def auth(
         ),
     ] = None,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Sign in at Xero in the browser and connect the company to an organisation.
 

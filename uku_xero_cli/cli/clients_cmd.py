@@ -25,7 +25,7 @@ def clients(
         bool, typer.Option("--unmatched", help="Only clients without a Xero contact.")
     ] = False,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Show Uku's client list with its Integration column (which Xero contact, matched how).
 
@@ -53,7 +53,7 @@ def import_clients(
     ],
     company: Company = None,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
     quiet: Quiet = False,
 ) -> None:
     """Load Uku's client list from a CSV file, then match it to the imported Xero contacts.

@@ -6,7 +6,7 @@ from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Verbose
 
 
-def companies(company: Company = None, json_output: Json = False, verbose: Verbose = False) -> None:
+def companies(company: Company = None, json_output: Json = False, verbose: Verbose = 0) -> None:
     """List the companies with a Xero connection or Uku-side data, from local files only.
 
     The default company is marked; --company marks the one named as current.

@@ -41,10 +41,15 @@ def _first_line(text: str | None) -> str:
     return line.rstrip(".")
 
 
+def _takes_no_value(param: Any) -> bool:
+    """A flag, or a counted option such as -v/-vv."""
+    return bool(param.is_flag or getattr(param, "count", False))
+
+
 def _values(command: Any, param: Any) -> list[str]:
     """The fixed values an option's argument takes (its completion callback's or choices),
     asked once here so that a Tab press needs no Python."""
-    if param.is_flag:
+    if _takes_no_value(param):
         return []
     context = command.context_class(command, info_name=command.name)
     found = param.shell_complete(context, "")
@@ -59,7 +64,9 @@ def _node(command: Any, path: tuple[str, ...]) -> Node:
             if param.name in ("install_completion", "show_completion"):
                 continue
             node.options.append(
-                Option(opts, bool(param.is_flag), _first_line(param.help), _values(command, param))
+                Option(
+                    opts, _takes_no_value(param), _first_line(param.help), _values(command, param)
+                )
             )
         elif param.param_type_name == "argument":
             node.takes_files = True

@@ -16,7 +16,7 @@ def disconnect(
     company: Company = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Remove the organisation's connection at Xero, revoke the token, clear local tokens.
 

@@ -46,6 +46,8 @@ _BY_ERROR: list[tuple[type[errors.UkuXeroError], ExitCode]] = [
 def exit_code_for(error: BaseException) -> ExitCode:
     if isinstance(error, errors.CompaniesFailed):
         return ExitCode(worst([int(exit_code_for(each)) for each in error.by_company.values()]))
+    if isinstance(error, errors.ChecksFailed):
+        return ExitCode(worst([int(exit_code_for(each)) for each in error.by_check.values()]))
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
     for cls, code in _BY_ERROR:

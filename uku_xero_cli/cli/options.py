@@ -17,7 +17,16 @@ Company = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+# Counted: -v traces every HTTP exchange, token refresh and wait on stderr; -vv adds headers
+# and bodies (secrets redacted at every level).
 Verbose = Annotated[
-    bool, typer.Option("--verbose", "-v", help="More detail on stderr (secrets redacted).")
+    int,
+    typer.Option(
+        "--verbose",
+        "-v",
+        count=True,
+        help="Trace every HTTP exchange, token refresh and wait on stderr; -vv adds headers "
+        "and bodies (secrets redacted).",
+    ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]

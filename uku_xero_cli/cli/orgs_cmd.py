@@ -22,7 +22,7 @@ def orgs(
         typer.Option(help="Switch to this organisation (tenant id or name).", show_default=False),
     ] = None,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """List the organisations the company's Xero sign-in reaches; the current one is marked.
 

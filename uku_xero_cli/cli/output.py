@@ -34,6 +34,8 @@ from uku_xero_cli.redact import redact
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from uku_xero_cli.trace import Trace
+
 RENDER_PACKAGE = "uku_xero_cli.cli.render"
 
 
@@ -136,13 +138,22 @@ def _render_function(reference: str) -> Callable[[Any], Any]:
     return function
 
 
+def _no_trace() -> Trace:
+    from uku_xero_cli.trace import NO_TRACE
+
+    return NO_TRACE
+
+
 @dataclass
 class Output:
     json_mode: bool = False
-    verbose: bool = False
+    verbose: int = 0  # -v 1, -vv 2
     quiet: bool = False
     # Where the streams and NO_COLOR come from: the run's, never the process's directly.
     surroundings: Surroundings = field(default_factory=current_surroundings)
+    # What the command's Xero clients report to (set by `command_context`; current inside
+    # `guard()`).
+    trace: Trace = field(default_factory=_no_trace, repr=False)
     _stdout: Console | None = field(default=None, repr=False)
     _stderr: Console | None = field(default=None, repr=False)
 
@@ -185,8 +196,9 @@ class Output:
         )
 
     def print(self, renderable: Any) -> None:
-        """Data for the user (stdout)."""
-        self.stdout.print(renderable)
+        """Data for the user (stdout). A line made not to wrap (a command to copy) is not cut
+        at the width either: the terminal folds it."""
+        self.stdout.print(renderable, crop=False)
 
     def info(self, message: str) -> None:
         """Progress and hints (stderr), silenced by --quiet."""
@@ -199,6 +211,10 @@ class Output:
     def debug(self, message: str) -> None:
         if self.verbose:
             self.stderr.print(f"debug: {redact(message)}", markup=False, soft_wrap=True)
+
+    def trace_line(self, line: str) -> None:
+        """One line of -v/-vv (already redacted by the trace), above any progress display."""
+        self.stderr.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def emit(self, result: T, render: str, *, to_json: Callable[[T], Any] | None = None) -> None:
         """Show `result`: its `to_json()` (or `to_json(result)`) under --json, else what the
@@ -217,8 +233,9 @@ class Output:
 
     def fail(self, error: BaseException) -> NoReturn:
         """End the command with `error`: its document on stdout under --json, else `error:`
-        lines on stderr; the exit code from the table."""
-        if self.verbose:
+        lines on stderr; the exit code from the table. -v adds the traceback of an unexpected
+        error, -vv that of any error."""
+        if self.verbose >= 2 or (self.verbose and not isinstance(error, UkuXeroError)):
             self._traceback(error)
         if self.json_mode:
             self._write_json({"error": error_document(error)})
@@ -228,9 +245,13 @@ class Output:
 
     @contextmanager
     def guard(self) -> Iterator[Output]:
-        """Run a command body: typed errors → message and exit code; nothing else escapes."""
+        """Run a command body: typed errors → message and exit code; nothing else escapes.
+        Inside it, the command's trace is the current one."""
+        from uku_xero_cli.trace import tracing
+
         try:
-            yield self
+            with tracing(self.trace):
+                yield self
         except typer.Exit:
             raise
         except (Exception, KeyboardInterrupt) as exc:  # no tracebacks for users
@@ -252,8 +273,36 @@ class Output:
             elif kind == "terminal":
                 if self.surroundings.stdout.isatty() and not self.no_color:
                     self.print(part)
-            elif not self.quiet:
+            elif self.quiet:
+                continue
+            elif kind == "document":
+                self._document(part)
+            elif kind == "verbatim":
+                self._verbatim(str(part))
+            else:
                 self.print(part)
+
+    def _document(self, value: Any) -> None:
+        """A JSON value for a person at a terminal (indented, coloured unless NO_COLOR) or
+        for a program (one line); every amount exactly as Xero wrote it."""
+        from uku_xero_cli.xero.parse import encode_json
+
+        if not self.surroundings.stdout.isatty():
+            self._verbatim(encode_json(value))
+            return
+        from rich.highlighter import JSONHighlighter
+        from rich.text import Text
+
+        text = Text(encode_json(value, indent=2))
+        if not self.no_color:
+            JSONHighlighter().highlight(text)
+        # soft_wrap: long strings run on instead of being cut at the terminal's edge.
+        self.stdout.print(text, soft_wrap=True)
+
+    def _verbatim(self, text: str) -> None:
+        stream = self.surroundings.stdout
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
 
     def _error_lines(self, error: BaseException) -> None:
         typed = as_typed(error)

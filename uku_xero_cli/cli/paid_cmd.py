@@ -20,7 +20,7 @@ def check_paid(
     ] = None,
     company: Company = None,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
     quiet: Quiet = False,
 ) -> None:
     """Read back what Xero says about pushed invoices: status, paid, due, payments.

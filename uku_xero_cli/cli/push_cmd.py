@@ -37,7 +37,7 @@ def push_invoice(
     ] = False,
     company: Company = None,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
     quiet: Quiet = False,
 ) -> None:
     """Send Uku invoices to Xero: validated first, never twice.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -15,20 +18,25 @@ if TYPE_CHECKING:
 
     from uku_xero_cli.cli.output import Output
     from uku_xero_cli.sync.reload import DataSetResult
+    from uku_xero_cli.trace import Event, Wait
     from uku_xero_cli.xero.paging import Page
 
 
 class RichProgress:
-    """Progress per data set on a terminal: records, pages and, when Xero says, an ETA."""
+    """Progress per data set on a terminal: records, pages and, when Xero says, an ETA; and
+    while the reload waits (a lock, Xero's limits, a retry), what for and how long."""
 
     def __init__(self, bar: RichProgressBar, company: str) -> None:
         self.bar = bar
         self.company = company
         self.tasks: dict[str, Any] = {}
+        self.current: str | None = None
+        self._waiting_task: Any = None  # a line of its own for a wait outside any data set
 
     def started(self, data_set: str) -> None:
         label = f"{self.company}: {LABELS.get(data_set, data_set)}"
         self.tasks[data_set] = self.bar.add_task(label, total=None, pages=0)
+        self.current = data_set
 
     def page(self, data_set: str, page: Page, fetched: int) -> None:
         task = self.tasks[data_set]
@@ -38,6 +46,40 @@ class RichProgress:
         task = self.tasks.get(result.name)
         if task is not None:
             self.bar.update(task, total=result.fetched or 1, completed=result.fetched or 1)
+        self.current = None
+
+    def wait(self, event: Wait) -> None:
+        """Show a wait on the running data set's line (or a line of its own) while it lasts."""
+        task = self.tasks.get(self.current) if self.current else None
+        if event.phase == "start":
+            shown = WaitShown(event.reason, event.seconds, time.monotonic())
+            if task is None:
+                task = self._waiting_task = self.bar.add_task(
+                    f"{self.company}: waiting", total=None, pages=0, wait=shown
+                )
+            else:
+                self.bar.update(task, wait=shown)
+        elif self._waiting_task is not None:
+            self.bar.remove_task(self._waiting_task)
+            self._waiting_task = None
+        elif task is not None:
+            self.bar.update(task, wait=None)
+
+
+@dataclass(frozen=True)
+class WaitShown:
+    """A wait as the progress display shows it, counting down (or up, when its length is
+    not known) at every refresh."""
+
+    reason: str
+    seconds: float | None
+    started: float  # time.monotonic()
+
+    def text(self, now: float) -> str:
+        if self.seconds is None:
+            return f"{self.reason} (waiting {now - self.started:.0f} s)"
+        left = max(self.seconds - (now - self.started), 0.0)
+        return f"{self.reason}: waiting {math.ceil(left)} s"
 
 
 def _progress_bar(out: Output) -> RichProgressBar:
@@ -45,15 +87,26 @@ def _progress_bar(out: Output) -> RichProgressBar:
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         TextColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
+
+    class PagesOrWait(ProgressColumn):
+        """Pages read so far, or, while the reload waits, why and for how long."""
+
+        def render(self, task: Any) -> Text:
+            shown = task.fields.get("wait")
+            if isinstance(shown, WaitShown):
+                return Text(shown.text(time.monotonic()))
+            return Text(f"{task.fields.get('pages', 0)} pages")
 
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[pages]} pages"),
+        PagesOrWait(),
         TimeRemainingColumn(),
         console=out.stderr,
         transient=True,
@@ -92,7 +145,7 @@ def reload(
         typer.Option("--wait", help="If a reload of the company is running, queue behind it."),
     ] = False,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
     quiet: Quiet = False,
 ) -> None:
     """Import the company's Xero data (the data sets of --only) and its work statistics.
@@ -120,8 +173,24 @@ def reload(
         )
         show_progress = out.interactive and not quiet
         bar = _progress_bar(out) if show_progress else None
+        shown: dict[str, RichProgress] = {}
+
+        def progress_for(name: str) -> RichProgress | None:
+            if bar is None:
+                return None
+            shown[name] = RichProgress(bar, name)
+            return shown[name]
+
+        def show_wait(event: Event) -> None:
+            from uku_xero_cli.trace import Wait
+
+            progress = shown.get(event.company or "")
+            if isinstance(event, Wait) and progress is not None:
+                progress.wait(event)
+
         if bar is not None:
             bar.start()
+            out.trace.add(show_wait)
         try:
             if all_companies:
                 results = reload_all(
@@ -129,15 +198,16 @@ def reload(
                     options,
                     parallel=parallel,
                     wait=wait,
-                    progress_for=(lambda name: RichProgress(bar, name)) if bar else None,
+                    progress_for=progress_for if bar else None,
                 )
             else:
-                progress = RichProgress(bar, ctx.company) if bar else None
+                progress = progress_for(ctx.company)
                 results = [
                     reload_company(ctx.settings, ctx.company, options, wait=wait, progress=progress)
                 ]
         finally:
             if bar is not None:
+                out.trace.remove(show_wait)
                 bar.stop()
     for result in results:
         if result.organisation_changed is not None:

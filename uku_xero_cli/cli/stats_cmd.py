@@ -16,7 +16,7 @@ def stats(
         int, typer.Option("--months", min=1, max=240, help="Calendar months to show.")
     ] = 12,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Monthly work statistics: sales invoices, bills, credit notes, bank transactions and
     manual journals per calendar month, as imported by the last reload.

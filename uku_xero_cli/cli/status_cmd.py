@@ -17,7 +17,7 @@ def status(
     ] = False,
     all_companies: Annotated[bool, typer.Option("--all", help="Every configured company.")] = False,
     json_output: Json = False,
-    verbose: Verbose = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Show the company's Xero connection: organisation, token expiry, scopes, state.
 
@@ -36,7 +36,7 @@ def status(
         store = TokenStore(ctx.settings, warn=out.warn)
         names = configured_companies(ctx.settings) if all_companies else [ctx.company]
         reports = [
-            company_status(ctx.settings, name, offline=offline, verbose=verbose, store=store)
+            company_status(ctx.settings, name, offline=offline, verbose=verbose > 0, store=store)
             for name in names
         ]
     if all_companies:

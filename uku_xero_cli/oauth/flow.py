@@ -26,6 +26,7 @@ from uku_xero_cli.errors import (
 )
 from uku_xero_cli.redact import redact, register_secret
 from uku_xero_cli.settings import Settings
+from uku_xero_cli.trace import Trace, current_trace, traced_send
 
 if TYPE_CHECKING:
     import httpx
@@ -140,7 +141,11 @@ def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
 
 
 class IdentityClient:
-    """Talks to the authorize, token and revocation endpoints configured in `settings`."""
+    """Talks to the authorize, token and revocation endpoints configured in `settings`.
+
+    `trace` receives every exchange and wait (default: the current command's); token
+    endpoint bodies reach it only redacted (trace.safe_body).
+    """
 
     def __init__(
         self,
@@ -150,6 +155,7 @@ class IdentityClient:
         timeout: float = DEFAULT_TIMEOUT,
         now: Callable[[], datetime] | None = None,
         retry: RetryPolicy | None = None,
+        trace: Trace | None = None,
     ) -> None:
         if not settings.client_id:
             raise ConfigError(
@@ -169,6 +175,7 @@ class IdentityClient:
 
             retry = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0)
         self._retry = retry
+        self.trace = trace or current_trace()
 
     def authorization_request(
         self, redirect_uri: str, scopes: str | None = None
@@ -277,10 +284,27 @@ class IdentityClient:
         headers = {**headers, "Accept": "application/json", "User-Agent": USER_AGENT}
         url, headers, body = auth.prepare("POST", url, headers, body)
         content = body.encode("utf-8")
+        trace = self.trace
+        attempt = 0
+
+        def once(client: httpx.Client) -> httpx.Response:
+            nonlocal attempt
+            attempt += 1
+            return traced_send(
+                trace,
+                "POST",
+                url,
+                lambda: client.post(url, content=content, headers=headers),
+                attempt=attempt,
+            )
+
         try:
             with httpx.Client(transport=self._transport, timeout=self._timeout) as client:
                 response = self._retry.run(
-                    lambda: client.post(url, content=content, headers=headers)
+                    lambda: once(client),
+                    announce=lambda wait: trace.waiting(
+                        "backoff", f"{what}: {wait.reason}", wait.delay, attempt=wait.attempt
+                    ),
                 )
         except NetworkError as exc:
             raise NetworkError(

@@ -10,6 +10,7 @@ The same `Sandbox` object serves real loopback HTTP (`server.serve`) and in-proc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from email.utils import format_datetime
 from typing import Any
 
 from uku_xero_cli.sandbox import accounting, admin, gateway, guard, identity
@@ -64,6 +65,11 @@ class Sandbox:
         assert not isinstance(matched, str)
         route, params = matched
         response = self._dispatch(route, params, request)
+        if route.kind != "admin":
+            # Xero's answers carry its clock in Date, as an origin server with a clock must
+            # (RFC 9110 §6.6.1); here the emulator's clock, so an advanced clock shows as
+            # skew to `uku-xero doctor` like a wrong server or local clock would.
+            response.headers.setdefault("Date", format_datetime(self.clock.now(), usegmt=True))
         self.log.record(request, response, route)
         return response
 

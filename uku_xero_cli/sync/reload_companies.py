@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import TYPE_CHECKING
 
 from uku_xero_cli.errors import NotConnected, UkuXeroError
@@ -117,4 +118,6 @@ def reload_all(
     if parallel == 1:
         return [one(company) for company in companies]
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="reload") as pool:
-        return list(pool.map(one, companies))
+        # Each company runs in a copy of this context: the command's trace goes along.
+        running = [pool.submit(copy_context().run, one, company) for company in companies]
+        return [each.result() for each in running]

@@ -10,6 +10,7 @@ is where pacing and retries hook in.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from uku_xero_cli.errors import (
     NotFound,
     RateLimited,
     ReauthorizationRequired,
+    UkuXeroError,
     XeroAPIError,
     XeroValidationError,
 )
@@ -33,6 +35,7 @@ from uku_xero_cli.tokens import (
     TokenStore,
     reauthorization_required,
 )
+from uku_xero_cli.trace import Trace, current_trace, traced_send
 
 if TYPE_CHECKING:
     import httpx
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
     from uku_xero_cli.xero.retry import RetryPolicy
 
 USER_AGENT = f"uku-xero/{__version__}"
+# Sent with every request besides the bearer token and the tenant.
+DEFAULT_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 
@@ -122,7 +127,8 @@ class XeroClient:
     """Xero's API on behalf of one company.
 
     With `access_token` the client uses that token as is (no store, no refresh): `auth` needs
-    this for the GET /connections that comes before anything is stored.
+    this for the GET /connections that comes before anything is stored. `trace` receives every
+    exchange, refresh and wait (default: the current command's, `trace.current_trace()`).
     """
 
     def __init__(
@@ -137,6 +143,7 @@ class XeroClient:
         timeout: float = READ_TIMEOUT,
         pacer: Pacer | None = None,
         retry: RetryPolicy | None = None,
+        trace: Trace | None = None,
     ) -> None:
         import httpx
 
@@ -148,9 +155,12 @@ class XeroClient:
         self.pacer = pacer or shared_pacer(settings.limits)
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
+        # Xero's last answer on the wire, for `exchange`: one thread at a time per client.
+        self.last_answer: httpx.Response | None = None
 
         self.settings = settings
         self.company = company
+        self.trace = (trace or current_trace()).for_company(company)
         self.store = store or TokenStore(settings)
         self._identity = identity
         self._transport = transport
@@ -159,7 +169,7 @@ class XeroClient:
         self.http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers=DEFAULT_HEADERS,
         )
 
     def __enter__(self) -> XeroClient:
@@ -176,7 +186,9 @@ class XeroClient:
         if self._identity is None:
             from uku_xero_cli.oauth.flow import IdentityClient
 
-            self._identity = IdentityClient(self.settings, transport=self._transport)
+            self._identity = IdentityClient(
+                self.settings, transport=self._transport, trace=self.trace
+            )
         return self._identity
 
     # -- tokens ---------------------------------------------------------------------------
@@ -187,7 +199,11 @@ class XeroClient:
 
         # The identity client needs a client id, so it is built only when a refresh happens.
         return fresh_tokens(
-            self.store, self.company, identity=lambda: self.identity, rejected=rejected
+            self.store,
+            self.company,
+            identity=lambda: self.identity,
+            rejected=rejected,
+            trace=self.trace,
         )
 
     def _credentials(self, rejected: str | None = None) -> tuple[str, str | None]:
@@ -260,26 +276,54 @@ class XeroClient:
         import httpx
 
         tenant_id = headers.get("xero-tenant-id")
+        trace = self.trace
+        attempt = 0
+
+        def put() -> httpx.Response:
+            return traced_send(
+                trace,
+                method,
+                url,
+                lambda: self.http.request(
+                    method, url, params=params, json=json, headers=headers, content=content
+                ),
+                attempt=attempt,
+                params=params,
+            )
 
         def once() -> httpx.Response:
+            nonlocal attempt
+            attempt += 1
             self.requests_sent += 1
             if tenant_id is None:
-                return self.http.request(
-                    method, url, params=params, json=json, headers=headers, content=content
-                )
-            with self.pacer.slot(tenant_id):
-                answer = self.http.request(
-                    method, url, params=params, json=json, headers=headers, content=content
-                )
+                return put()
+            with self.pacer.slot(tenant_id, announce_pacing if trace.active else None):
+                answer = put()
             self.pacer.observe(tenant_id, answer.headers)
             return answer
+
+        def announce_pacing(reason: str, seconds: float | None) -> AbstractContextManager[None]:
+            return trace.waiting("pacing", reason, seconds)
 
         def hold(seconds: float) -> None:
             if tenant_id is not None:
                 self.pacer.hold(tenant_id, seconds)
 
+        def kept() -> httpx.Response:
+            self.last_answer = once()
+            return self.last_answer
+
         try:
-            return self.retry.run(once, hold=hold)
+            return self.retry.run(
+                kept,
+                hold=hold,
+                announce=lambda wait: trace.waiting(
+                    "retry-after" if wait.kind == "retry-after" else "backoff",
+                    wait.reason,
+                    wait.delay,
+                    attempt=wait.attempt,
+                ),
+            )
         except httpx.TimeoutException:
             raise NetworkError(
                 f"Xero did not answer {method} {_path(url)} in time",
@@ -290,6 +334,36 @@ class XeroClient:
                 f"cannot reach Xero for {method} {_path(url)} ({redact(str(exc)) or 'error'})",
                 hint="check the network and try again",
             ) from None
+
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        tenant: bool = True,
+    ) -> tuple[httpx.Response, UkuXeroError | None]:
+        """Send one request as `request` does and hand back Xero's answer whatever its
+        status, with the typed error it stands for (None when it is not an error).
+
+        For `uku-xero api`, which shows Xero's own body and still exits with the error's
+        code. Everything `request` does happens here too (refresh, marks, pacing, retries):
+        the answer is the last one Xero sent, also when the client gave up on it (the daily
+        limit, 5xx after retries, a refused refresh after a 401). An error before any answer
+        (not connected, Xero unreachable) is raised.
+        """
+        self.last_answer = None
+        try:
+            response = self.request(
+                method, url, params=params, headers=headers, content=content, tenant=tenant
+            )
+        except UkuXeroError as error:
+            if self.last_answer is None:
+                raise
+            return self.last_answer, error
+        return response, None
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code

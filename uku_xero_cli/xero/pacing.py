@@ -18,13 +18,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 DEFAULT_CONCURRENT = 5
 DEFAULT_MINUTE_LIMIT = 60
 DEFAULT_APP_MINUTE_LIMIT = 10_000
 MINUTE = 60.0
+
+# Wraps each wait of `acquire`, told why and how long (None: until a request in flight ends).
+Announce = Callable[[str, float | None], AbstractContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -123,31 +126,36 @@ class Pacer:
                 found.requests, found.waited, found.day_remaining, found.minute_remaining
             )
 
-    def _delay(self, state: _Tenant, now: float) -> float | None:
-        """0 to go now, seconds to sleep, or None to wait for a call in flight to finish."""
+    def _delay(self, state: _Tenant, now: float) -> tuple[float | None, str]:
+        """0 to go now, seconds to sleep, or None to wait for a call in flight to finish;
+        and why, for a person."""
         window = self.limits.window
         if state.blocked_until > now:
-            return state.blocked_until - now
+            return state.blocked_until - now, "Xero asked to wait (Retry-After)"
         if state.in_flight >= self.limits.concurrent:
-            return None
-        waits: list[float | None] = []
-        for booked in (state.minute, self._app):
+            return None, f"{self.limits.concurrent} requests in flight for the organisation"
+        waits: list[tuple[float | None, str]] = []
+        for booked, why in (
+            (state.minute, f"pacing under Xero's minute limit ({self.limits.per_minute} a minute)"),
+            (self._app, f"pacing under the app-wide minute limit ({self.limits.app_per_minute})"),
+        ):
             booked.prune(now, window)
             if booked.used() >= booked.limit:
                 free_at = booked.free_at(window)
-                waits.append(None if free_at is None else max(free_at - now, 0.0))
+                waits.append((None if free_at is None else max(free_at - now, 0.0), why))
         if not waits:
-            return 0.0
-        timed = [w for w in waits if w is not None]
-        return max(timed) if timed else None
+            return 0.0, ""
+        timed = [w for w in waits if w[0] is not None]
+        return max(timed, key=lambda w: w[0] or 0.0) if timed else waits[0]
 
-    def acquire(self, tenant_id: str) -> None:
-        """Block until a request for `tenant_id` may start, and book it."""
+    def acquire(self, tenant_id: str, announce: Announce | None = None) -> None:
+        """Block until a request for `tenant_id` may start, and book it. `announce(reason,
+        seconds)` wraps each wait."""
         waited = 0.0
         while True:
             with self._changed:
                 state = self._tenant(tenant_id)
-                delay = self._delay(state, self._clock())
+                delay, reason = self._delay(state, self._clock())
                 if delay == 0.0:
                     state.in_flight += 1
                     state.minute.in_flight += 1
@@ -158,11 +166,13 @@ class Pacer:
                     return
                 if delay is None:
                     started = self._clock()
-                    self._changed.wait()
+                    with announce(reason, None) if announce else nullcontext():
+                        self._changed.wait()
                     waited += self._clock() - started
                     continue
             # Sleep outside the lock so other tenants and finishing requests go on.
-            self._sleep(delay)
+            with announce(reason, delay) if announce else nullcontext():
+                self._sleep(delay)
             waited += delay
 
     def release(self, tenant_id: str) -> None:
@@ -177,9 +187,9 @@ class Pacer:
             self._changed.notify_all()
 
     @contextmanager
-    def slot(self, tenant_id: str) -> Iterator[None]:
+    def slot(self, tenant_id: str, announce: Announce | None = None) -> Iterator[None]:
         """`with pacer.slot(tenant): response = send()`: one paced request."""
-        self.acquire(tenant_id)
+        self.acquire(tenant_id, announce)
         try:
             yield
         finally:

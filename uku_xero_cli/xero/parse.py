@@ -153,17 +153,28 @@ def parse_optional_money(value: object, *, what: str = "amount") -> Decimal | No
 
 
 def _reject_constant(name: str) -> Any:
-    raise XeroValueError(f"JSON holds {name}, which is not a number")
+    raise ValueError(f"not JSON ({name} is not a number)")
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """Decode JSON with every number that has a fraction or exponent as a Decimal; the
+    ValueError says why a text is not JSON (`not JSON (Expecting value: line 1 column 1)`)."""
+    try:
+        return json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg}: line {exc.lineno} column {exc.colno})") from None
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 JSON") from None
+    except RecursionError:
+        raise ValueError("not JSON (nested too deeply)") from None
 
 
 def loads_xero(data: bytes | str) -> Any:
     """Decode a Xero JSON body; numbers with a fraction or exponent become Decimal."""
     try:
-        return json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise XeroValueError(f"Xero sent a body that is not JSON ({exc.msg})") from None
-    except UnicodeDecodeError:
-        raise XeroValueError("Xero sent a body that is not UTF-8 JSON") from None
+        return loads_exact(data)
+    except ValueError as exc:
+        raise XeroValueError(f"Xero sent a body that is {exc}") from None
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -43,6 +44,8 @@ class _Answer(Protocol):
 
 
 A = TypeVar("A", bound=_Answer)
+# Wraps each wait of one `run` (the trace reports it as it starts and ends).
+Announce = Callable[["RetryEvent"], AbstractContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class RetryEvent:
     reason: str
     delay: float
     attempt: int
+    # "retry-after" when Xero said how long, "backoff" when the delay is ours.
+    kind: str = "backoff"
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -139,22 +144,24 @@ class RetryPolicy:
         # Equal jitter: never less than half the ceiling, so retries cannot stampede at 0.
         return self.rng.uniform(ceiling / 2, ceiling)
 
-    def _wait(self, reason: str, delay: float, attempt: int) -> None:
+    def _wait(self, event: RetryEvent, announce: Announce | None) -> None:
         if self.on_wait is not None:
-            self.on_wait(RetryEvent(reason, delay, attempt))
-        if delay > 0:
-            self.sleep(delay)
+            self.on_wait(event)
+        with announce(event) if announce is not None else nullcontext():
+            if event.delay > 0:
+                self.sleep(event.delay)
 
     def run(
         self,
         send_once: Callable[[], A],
         *,
         hold: Callable[[float], None] | None = None,
+        announce: Announce | None = None,
     ) -> A:
         """Call `send_once` until it gives an answer worth returning.
 
         `hold(seconds)` is told every Retry-After so a shared pacer can stop other requests
-        for the same tenant as well.
+        for the same tenant as well; `announce(event)` wraps each wait.
         """
         failures = 0
         rate_waits = 0
@@ -175,7 +182,8 @@ class RetryPolicy:
                         f"Xero {what} ({type(exc).__name__}, {failures} attempts)",
                         hint="Check the network connection and try again.",
                     ) from None
-                self._wait(f"Xero {what}", self.backoff(failures), attempt + 1)
+                wait = RetryEvent(f"Xero {what}", self.backoff(failures), attempt + 1)
+                self._wait(wait, announce)
                 continue
 
             status = answer.status_code
@@ -198,7 +206,13 @@ class RetryPolicy:
                 delay = retry_after if retry_after is not None else self.backoff(rate_waits)
                 if hold is not None:
                     hold(delay)
-                self._wait(f"Xero's {problem or 'rate'} limit", delay, attempt + 1)
+                limit = RetryEvent(
+                    f"Xero's {problem or 'rate'} limit",
+                    delay,
+                    attempt + 1,
+                    "backoff" if retry_after is None else "retry-after",
+                )
+                self._wait(limit, announce)
                 continue
 
             if status >= 500:
@@ -212,6 +226,7 @@ class RetryPolicy:
                 retry_after = retry_after_seconds(answer.headers, self.now())
                 if retry_after is not None:
                     delay = min(max(delay, retry_after), self.max_delay)
-                self._wait(f"Xero answered HTTP {status}", delay, attempt + 1)
+                failed = RetryEvent(f"Xero answered HTTP {status}", delay, attempt + 1)
+                self._wait(failed, announce)
                 continue
             return answer
