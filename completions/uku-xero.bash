@@ -40,7 +40,7 @@ _uku_xero() {
         "clients import") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "companies") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--keep --json --help -h" -- "$cur")) ;;
-        "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
+        "disconnect") COMPREPLY=($(compgen -W "--company -c --everywhere --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
         "doctor") COMPREPLY=($(compgen -W "--company -c --all --json --verbose -v --help -h" -- "$cur")) ;;
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
         "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;

@@ -79,12 +79,17 @@ class CompanyTokens:
     tenant_name: str | None = None
     tenant_type: str | None = None
     connection_id: str | None = None
-    # The Xero sign-in (auth event) the tokens come from: revoking them ends its connections.
+    # The Xero sign-in (auth event) the tokens come from: Xero's `authEventId` of the connection.
     auth_event_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
     scopes: list[str] = field(default_factory=list)
+    # The Xero login that authorized (the id token's `xero_userid`): Xero keeps one connection
+    # per app, user and organisation, and revoking a refresh token removes every connection of
+    # its user, so this says which local companies one disconnect can reach. None: not
+    # recorded (a token file from before it was), which counts as possibly shared.
+    user_id: str | None = None
     user_name: str | None = None
     user_email: str | None = None
     connected_at: datetime | None = None
@@ -156,7 +161,9 @@ class CompanyTokens:
                 "refreshed_at": self.refreshed_at,
             }
         )
-        data["user"] = _drop_none({"name": self.user_name, "email": self.user_email})
+        data["user"] = _drop_none(
+            {"id": self.user_id, "name": self.user_name, "email": self.user_email}
+        )
         data["state"] = _drop_none(
             {
                 "connected_at": self.connected_at,
@@ -187,6 +194,7 @@ class CompanyTokens:
             expires_at=_when(token.get("expires_at")),
             scopes=[s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else [],
             refreshed_at=_when(token.get("refreshed_at")),
+            user_id=_str(user.get("id")),
             user_name=_str(user.get("name")),
             user_email=_str(user.get("email")),
             connected_at=_when(state.get("connected_at")),

@@ -32,7 +32,7 @@ COMMANDS = {
     ),
     "disconnect": LazyCommand(
         "disconnect_cmd:disconnect",
-        "Remove the organisation's connection at Xero, revoke the token, clear local tokens.",
+        "End the company's Xero connection: what only it uses at Xero, and its local tokens.",
     ),
     "doctor": LazyCommand(
         "doctor_cmd:doctor",

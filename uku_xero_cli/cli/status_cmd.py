@@ -30,13 +30,17 @@ def status(
     out = ctx.out
     with out.guard():
         from uku_xero_cli.cli.output import EveryCompany
+        from uku_xero_cli.connection.sharing import local_records
         from uku_xero_cli.connection.status import company_status, configured_companies
         from uku_xero_cli.tokens import TokenStore
 
         store = TokenStore(ctx.settings, warn=out.warn)
         names = configured_companies(ctx.settings) if all_companies else [ctx.company]
+        others = local_records(store)
         reports = [
-            company_status(ctx.settings, name, offline=offline, verbose=verbose > 0, store=store)
+            company_status(
+                ctx.settings, name, offline=offline, verbose=verbose > 0, store=store, others=others
+            )
             for name in names
         ]
     if all_companies:

@@ -29,6 +29,8 @@ from uku_xero_cli.tokens import (
 if TYPE_CHECKING:
     import httpx
 
+    from uku_xero_cli.connection.sharing import Sharing
+
 CONNECTED = "connected"
 NEEDS_REAUTH = "needs_reauth"
 NOT_CONNECTED = "not_connected"
@@ -81,6 +83,8 @@ class StatusReport:
     reloads: dict[str, dict[str, Any]] | None = None
     awaiting_payment: dict[str, Any] | None = None
     store_note: str | None = None
+    # Other local companies sharing its Xero user or connection (None: not connected).
+    sharing: Sharing | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -142,6 +146,7 @@ class StatusReport:
             "refreshed_at": self.refreshed_at,
             "last_reload": self.reloads,
             "awaiting_payment": self.awaiting_payment,
+            "sharing": None if self.sharing is None else self.sharing.to_json(),
         }
         if self.fingerprints is not None:
             data["fingerprints"] = self.fingerprints
@@ -172,6 +177,7 @@ def _report_from(
     verbose: bool,
     *,
     damaged: DamagedTokenFile | None = None,
+    others: list[CompanyTokens] | None = None,
 ) -> StatusReport:
     if damaged is not None:
         return StatusReport(company, NEEDS_REAUTH, reason=DAMAGED_REASON, damaged=damaged)
@@ -196,6 +202,10 @@ def _report_from(
         refreshed_at=record.refreshed_at,
         features=check_features(record.scopes),
     )
+    if others is not None:
+        from uku_xero_cli.connection.sharing import sharing_of
+
+        report.sharing = sharing_of(record, others)
     if verbose:
         report.fingerprints = {
             name: fingerprint(value)
@@ -236,11 +246,19 @@ def company_status(
     verbose: bool = False,
     store: TokenStore | None = None,
     transport: httpx.BaseTransport | None = None,
+    others: list[CompanyTokens] | None = None,
 ) -> StatusReport:
-    """The company's connection health; live (GET /connections) unless `offline`."""
+    """The company's connection health; live (GET /connections) unless `offline`.
+
+    `others`: every company's token record (`sharing.local_records`), read here if not given.
+    """
+    from uku_xero_cli.connection.sharing import local_records
+
     store = store or TokenStore(settings)
+    if others is None:
+        others = local_records(store)
     record, damaged = _load(store, company)
-    report = _report_from(record, company, verbose, damaged=damaged)
+    report = _report_from(record, company, verbose, damaged=damaged, others=others)
     _add_store_facts(report, settings)
     if offline or report.state != CONNECTED:
         return report
@@ -263,7 +281,7 @@ def company_status(
         report.error = exc
         return report
     fresh, damaged = _load(store, company)
-    checked = _report_from(fresh, company, verbose, damaged=damaged)
+    checked = _report_from(fresh, company, verbose, damaged=damaged, others=others)
     checked.live = True
     checked.reloads, checked.awaiting_payment = report.reloads, report.awaiting_payment
     checked.store_note = report.store_note
@@ -280,6 +298,7 @@ class CompanySummary:
     has_store: bool
     default: bool  # the company commands use without --company
     current: bool = False  # the one --company named (else the default)
+    sharing: Sharing | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -292,6 +311,7 @@ class CompanySummary:
             "has_store": self.has_store,
             "default": self.default,
             "current": self.current,
+            "sharing": None if self.sharing is None else self.sharing.to_json(),
         }
 
 
@@ -318,12 +338,15 @@ def companies(
     store: TokenStore | None = None,
 ) -> list[CompanySummary]:
     """Every configured company; `default` and `current` (--company, else the default) marked."""
+    from uku_xero_cli.connection.sharing import local_records
+
     store = store or TokenStore(settings)
     current = current or default
+    others = local_records(store)
     found = []
     for name in configured_companies(settings):
         record, damaged = _load(store, name)
-        report = _report_from(record, name, verbose=False, damaged=damaged)
+        report = _report_from(record, name, verbose=False, damaged=damaged, others=others)
         found.append(
             CompanySummary(
                 company=name,
@@ -334,6 +357,7 @@ def companies(
                 has_store=settings.store_file(name).exists(),
                 default=name == default,
                 current=name == current,
+                sharing=report.sharing,
             )
         )
     return found

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from uku_xero_cli.cli.output import EveryCompany
     from uku_xero_cli.connection.connect import AuthOutcome, OrgsReport
     from uku_xero_cli.connection.disconnect import DisconnectOutcome
+    from uku_xero_cli.connection.sharing import Sharing
     from uku_xero_cli.connection.status import CompanySummary, StatusReport
     from uku_xero_cli.xero.client import XeroConnection
 
@@ -117,6 +118,23 @@ def _state_text(report: StatusReport) -> Text:
     return Text("not connected", style="yellow")
 
 
+def sharing_text(sharing: Sharing | None) -> str | None:
+    """Who shares the company's Xero user or connection, in a line; None when nobody does."""
+    if sharing is None or sharing.alone:
+        return None
+    connection = set(sharing.same_connection)
+    parts = [
+        f"{name} (same Xero user{' and connection' if name in connection else ''})"
+        for name in sharing.same_user
+    ]
+    parts += [
+        f"{name} (possibly the same Xero user{' and connection' if name in connection else ''}"
+        ": not on file)"
+        for name in sharing.maybe_same_user
+    ]
+    return ", ".join(parts)
+
+
 def render_status(report: StatusReport) -> RenderableType:
     """One company's connection health in detail."""
     from uku_xero_cli.connection.status import NOT_CONNECTED
@@ -152,6 +170,9 @@ def render_status(report: StatusReport) -> RenderableType:
         if report.user_email:
             who = f"{who} <{report.user_email}>"
         rows.append(("authorized by", who))
+        shared = sharing_text(report.sharing)
+        if shared is not None:
+            rows.append(("shared with", shared))
         rows.append(("connected", when(report.connected_at)))
         rows.append(("scopes", " ".join(report.scopes) or "-"))
     table = Table.grid(padding=(0, 2))
@@ -235,6 +256,7 @@ def render_companies(every: EveryCompany[CompanySummary]) -> RenderableType:
     table.add_column("tenant id")
     table.add_column("state")
     table.add_column("local data")
+    table.add_column("shares its Xero login with")
     for company in companies:
         state = company.state.replace("_", " ")
         if company.reason:
@@ -245,21 +267,35 @@ def render_companies(every: EveryCompany[CompanySummary]) -> RenderableType:
             company.tenant_id or "-",
             state,
             "yes" if company.has_store else "no",
+            sharing_text(company.sharing) or "-",
         )
     return table
 
 
 def render_disconnect(outcome: DisconnectOutcome) -> View:
-    from uku_xero_cli.connection.disconnect import ALREADY_GONE, KEPT, REMOVED, REVOKED
+    from uku_xero_cli.connection.disconnect import (
+        ALREADY_GONE,
+        CONNECTION,
+        KEPT,
+        REFRESH_TOKEN,
+        REMOVED,
+        REVOKED,
+    )
 
     name = outcome.tenant_name or outcome.tenant_id or "Xero"
+    kept = {item.what: item.companies for item in outcome.left_in_place}
+
+    def who(what: str) -> str:
+        return ", ".join(f"'{company}'" for company in kept.get(what, ()))
+
     connection = {
         REMOVED: "removed at Xero",
         ALREADY_GONE: "was already removed at Xero",
+        KEPT: f"left in place at Xero: also used by {who(CONNECTION)}",
     }.get(outcome.connection, "NOT confirmed at Xero")
     token = {
         REVOKED: "revoked at Xero",
-        KEPT: "kept (shared with another company)",
+        KEPT: f"not revoked: it would also cut off {who(REFRESH_TOKEN)}",
     }.get(outcome.token, "NOT confirmed revoked at Xero")
     rows = [
         ("connection", connection),
@@ -267,9 +303,21 @@ def render_disconnect(outcome: DisconnectOutcome) -> View:
         ("local tokens", "cleared"),
         ("Uku-side data", f"kept ({outcome.store_kept})" if outcome.store_kept else "none"),
     ]
+    if outcome.cut_off:
+        rows.append(("cut off", ", ".join(f"'{c}' (needs auth)" for c in outcome.cut_off)))
     view = View().data(
         Group(Text(f"Disconnected company '{outcome.company}' from {name}."), _fields(rows))
     )
+    for item in outcome.left_in_place:
+        view.info(f"Left in place: {item.reason}.")
+    if outcome.left_in_place:
+        view.info(
+            f"`uku-xero disconnect -c {outcome.company} --everywhere` ends them at Xero anyway "
+            "(the companies named will need `uku-xero auth` again)."
+        )
+    if outcome.possibly_cut_off:
+        names = ", ".join(f"'{c}'" for c in outcome.possibly_cut_off)
+        view.info(f"Possibly cut off too: {names} (check with `uku-xero status --all`).")
     for note in outcome.notes:
         view.warn(note)
     return view
