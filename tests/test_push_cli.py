@@ -178,7 +178,7 @@ def test_pushing_for_a_company_never_connected_exits_3_and_creates_no_store(
 
     result = cli("push-invoice", "-c", "nowhere", write(tmp_path, "inv.json", invoice()))
     assert result.exit_code == 3 and "not connected" in result.stderr
-    assert not load_settings().store_file("nowhere").exists()
+    assert not load_settings().company_data_dir("nowhere").exists()
 
 
 def test_a_dry_run_shows_the_exact_xero_json_and_sends_nothing(
@@ -277,8 +277,7 @@ def test_check_paid_of_a_company_not_connected_exits_3_and_creates_no_store(cli:
 
     result = cli("check-paid", "-c", "nowhere")
     assert result.exit_code == 3 and "not connected" in result.stderr
-    store_file = load_settings().store_file("nowhere")
-    assert not store_file.exists() and not store_file.parent.exists()
+    assert not load_settings().stores_dir.exists()
 
 
 def test_check_paid_of_an_unknown_number_exits_2(cli: Cli, xero: Sandbox) -> None:

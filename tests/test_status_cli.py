@@ -447,7 +447,8 @@ def test_disconnect_removes_the_connection_revokes_and_keeps_the_store(
 
     record = connect_company(sandbox)
     settings = load_settings()
-    open_company_store(settings, "acme").close()
+    with open_company_store(settings, "acme") as store:
+        kept = store.path
     result = cli("disconnect", "-c", "acme", "--yes", "--json")
     assert result.exit_code == 0, result.stderr
     data = document(result)
@@ -456,7 +457,7 @@ def test_disconnect_removes_the_connection_revokes_and_keeps_the_store(
     assert record.connection_id not in sandbox.state.connections
     assert sandbox.log.last("DELETE", "/connections/").status == 204
     assert sandbox.state.refresh_tokens[record.refresh_token or ""].revoked
-    assert settings.store_file("acme").exists()
+    assert kept.exists() and data["store_kept"] == str(settings.company_data_dir("acme"))
     after = stored()
     assert after.tenant_id is None and after.refresh_token is None
     assert cli("status", "-c", "acme").exit_code == 3

@@ -219,15 +219,18 @@ def _report_from(
 
 
 def _add_store_facts(report: StatusReport, settings: Settings) -> None:
-    path = settings.store_file(report.company)
-    if not path.exists():
-        return
+    """The last reloads and invoices awaiting payment of the organisation the company works
+    with (store/opening.py); nothing when no store holds any."""
     import sqlite3
 
-    try:
-        from uku_xero_cli.store import open_company_store
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.store.opening import current_store_path
 
-        with open_company_store(settings, report.company) as store:
+    try:
+        path = current_store_path(settings, report.company)
+        if path is None:
+            return
+        with Store.open(path, company=report.company) as store:
             report.reloads = {name: run.to_json() for name, run in store.last_runs().items()}
             awaiting = store.awaiting_payment()
             report.awaiting_payment = {
@@ -316,15 +319,18 @@ class CompanySummary:
 
 
 def configured_companies(settings: Settings) -> list[str]:
-    """Companies with a token file or an Uku-side store."""
+    """Companies with a token file or Uku-side stores (or a store of the earlier layout)."""
     from uku_xero_cli.errors import InvalidCompanyName
     from uku_xero_cli.settings import validate_company
 
     names = set(TokenStore(settings).companies())
     if settings.stores_dir.is_dir():
-        for path in settings.stores_dir.glob("*.sqlite"):
+        for path in settings.stores_dir.iterdir():
+            name = path.name if path.is_dir() else path.name.removesuffix(".sqlite")
+            if not path.is_dir() and name == path.name:
+                continue  # neither a company's directory nor a store of the earlier layout
             try:
-                names.add(validate_company(path.stem))
+                names.add(validate_company(name))
             except InvalidCompanyName:
                 continue
     return sorted(names)
@@ -339,6 +345,7 @@ def companies(
 ) -> list[CompanySummary]:
     """Every configured company; `default` and `current` (--company, else the default) marked."""
     from uku_xero_cli.connection.sharing import local_records
+    from uku_xero_cli.store.layout import CompanyFiles
 
     store = store or TokenStore(settings)
     current = current or default
@@ -354,7 +361,7 @@ def companies(
                 tenant_id=report.tenant_id,
                 tenant_name=report.tenant_name,
                 reason=report.reason if report.state == NEEDS_REAUTH else None,
-                has_store=settings.store_file(name).exists(),
+                has_store=CompanyFiles(settings, name).has_stores,
                 default=name == default,
                 current=name == current,
                 sharing=report.sharing,
