@@ -60,6 +60,16 @@ def not_connected(company: str) -> NotConnected:
     )
 
 
+def unknown_company(company: str) -> NotConnected:
+    """The error of a company with no token file and no Uku-side data here (a mistyped name,
+    most likely): what read-only commands and `companies remove` raise."""
+    return NotConnected(
+        f"company '{company}' has no data and no Xero connection",
+        hint="check the name with `uku-xero companies`, or connect it with "
+        f"`uku-xero auth -c {company}`",
+    )
+
+
 def reauthorization_required(
     company: str, reason: str | None, *, tenant_gone: bool = False
 ) -> ReauthorizationRequired:

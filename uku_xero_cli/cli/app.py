@@ -39,7 +39,7 @@ COMMANDS = {
         "Check a company's set-up end to end; each failed check names the command that fixes it.",
     ),
     "companies": LazyCommand(
-        "companies_cmd:companies",
+        "companies_cmd:companies_app",
         "List the companies with a Xero connection or Uku-side data, from local files only.",
     ),
     "reload": LazyCommand(

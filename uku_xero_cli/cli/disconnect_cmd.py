@@ -7,9 +7,7 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.exit_codes import ExitCode
 from uku_xero_cli.cli.options import Company, Json, Verbose
-from uku_xero_cli.errors import UsageError
 
 
 def disconnect(
@@ -39,7 +37,7 @@ def disconnect(
     ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.cli.prompts import confirm
+        from uku_xero_cli.cli.prompts import confirm_or_require_yes
         from uku_xero_cli.connection.disconnect import disconnect as run_disconnect
         from uku_xero_cli.connection.disconnect import plan_disconnect
         from uku_xero_cli.tokens import TokenStore
@@ -51,16 +49,16 @@ def disconnect(
         if warning is not None:
             out.warn(warning)
         if not yes:
-            if not out.interactive:
-                raise UsageError("disconnect asks for confirmation on a terminal; pass --yes")
             name = plan.tenant_name or "Xero"
             if plan.record is None:
                 name = "Xero (its token file is damaged)"
             question = f"Disconnect company '{ctx.company}' from {name}"
             if warning is not None:
                 question += " and cut off the companies above"
-            if not confirm(out, question + "?"):
-                out.info("Nothing was changed.")
-                raise typer.Exit(ExitCode.ERROR)
+            confirm_or_require_yes(
+                out,
+                question + "?",
+                without_terminal="disconnect asks for confirmation on a terminal; pass --yes",
+            )
         outcome = run_disconnect(ctx.settings, ctx.company, plan=plan, store=store)
     out.emit(outcome, "connection:render_disconnect")

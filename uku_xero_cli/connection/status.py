@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import httpx
 
     from uku_xero_cli.connection.sharing import Sharing
+    from uku_xero_cli.store.inventory import OrganisationData
 
 CONNECTED = "connected"
 NEEDS_REAUTH = "needs_reauth"
@@ -85,6 +86,9 @@ class StatusReport:
     store_note: str | None = None
     # Other local companies sharing its Xero user or connection (None: not connected).
     sharing: Sharing | None = None
+    disconnected_at: datetime | None = None  # not connected because `disconnect` was run
+    # Disconnected on purpose is not a failure here (`status --all` without --strict).
+    disconnected_ok: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -114,6 +118,8 @@ class StatusReport:
         if self.state == NEEDS_REAUTH:
             return reauthorization_required(self.company, self.reason, tenant_gone=self.tenant_gone)
         if self.state == NOT_CONNECTED:
+            if self.disconnected_ok and self.disconnected_at is not None:
+                return None
             return not_connected(self.company)
         return None
 
@@ -144,6 +150,7 @@ class StatusReport:
             "user": {"name": self.user_name, "email": self.user_email},
             "connected_at": self.connected_at,
             "refreshed_at": self.refreshed_at,
+            "disconnected_at": self.disconnected_at,
             "last_reload": self.reloads,
             "awaiting_payment": self.awaiting_payment,
             "sharing": None if self.sharing is None else self.sharing.to_json(),
@@ -182,6 +189,14 @@ def _report_from(
     if damaged is not None:
         return StatusReport(company, NEEDS_REAUTH, reason=DAMAGED_REASON, damaged=damaged)
     if record is None or not record.connected:
+        if record is not None and record.disconnected_at is not None:
+            return StatusReport(
+                company,
+                NOT_CONNECTED,
+                reason="disconnected on purpose (`uku-xero disconnect`); `uku-xero auth` "
+                "connects it again",
+                disconnected_at=record.disconnected_at,
+            )
         return StatusReport(
             company, NOT_CONNECTED, reason="no Xero connection: run `uku-xero auth`"
         )
@@ -250,10 +265,12 @@ def company_status(
     store: TokenStore | None = None,
     transport: httpx.BaseTransport | None = None,
     others: list[CompanyTokens] | None = None,
+    disconnected_ok: bool = False,
 ) -> StatusReport:
     """The company's connection health; live (GET /connections) unless `offline`.
 
     `others`: every company's token record (`sharing.local_records`), read here if not given.
+    `disconnected_ok`: a company disconnected on purpose is reported without an error.
     """
     from uku_xero_cli.connection.sharing import local_records
 
@@ -262,6 +279,7 @@ def company_status(
         others = local_records(store)
     record, damaged = _load(store, company)
     report = _report_from(record, company, verbose, damaged=damaged, others=others)
+    report.disconnected_ok = disconnected_ok
     _add_store_facts(report, settings)
     if offline or report.state != CONNECTED:
         return report
@@ -302,6 +320,8 @@ class CompanySummary:
     default: bool  # the company commands use without --company
     current: bool = False  # the one --company named (else the default)
     sharing: Sharing | None = None
+    # Each organisation's store: the current one and those kept from earlier organisations.
+    organisations: list[OrganisationData] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -315,6 +335,7 @@ class CompanySummary:
             "default": self.default,
             "current": self.current,
             "sharing": None if self.sharing is None else self.sharing.to_json(),
+            "organisations": [o.to_json() for o in self.organisations],
         }
 
 
@@ -345,6 +366,7 @@ def companies(
 ) -> list[CompanySummary]:
     """Every configured company; `default` and `current` (--company, else the default) marked."""
     from uku_xero_cli.connection.sharing import local_records
+    from uku_xero_cli.store.inventory import organisation_data
     from uku_xero_cli.store.layout import CompanyFiles
 
     store = store or TokenStore(settings)
@@ -354,6 +376,7 @@ def companies(
     for name in configured_companies(settings):
         record, damaged = _load(store, name)
         report = _report_from(record, name, verbose=False, damaged=damaged, others=others)
+        files = CompanyFiles(settings, name)
         found.append(
             CompanySummary(
                 company=name,
@@ -361,10 +384,11 @@ def companies(
                 tenant_id=report.tenant_id,
                 tenant_name=report.tenant_name,
                 reason=report.reason if report.state == NEEDS_REAUTH else None,
-                has_store=CompanyFiles(settings, name).has_stores,
+                has_store=files.has_stores,
                 default=name == default,
                 current=name == current,
                 sharing=report.sharing,
+                organisations=organisation_data(files, record.tenant_id if record else None),
             )
         )
     return found

@@ -109,19 +109,15 @@ def open_existing_store(settings: Settings, company: str) -> Store | None:
     A company with neither a store nor a token file is not one uku-xero knows: NotConnected
     (exit 3), whose hint covers the likely typo.
     """
-    from uku_xero_cli.errors import NotConnected
     from uku_xero_cli.store import Store
+    from uku_xero_cli.tokens import unknown_company
 
     path = current_store_path(settings, company)
     if path is not None:
         return Store.open(path, company=company)
     if settings.token_file(company).exists():
         return None
-    raise NotConnected(
-        f"company '{company}' has no data and no Xero connection",
-        hint="check the name with `uku-xero companies`, or connect it with "
-        f"`uku-xero auth -c {company}`",
-    )
+    raise unknown_company(company)
 
 
 def _token_record(settings: Settings, company: str) -> CompanyTokens | None:

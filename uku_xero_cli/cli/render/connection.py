@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from uku_xero_cli.cli.output import EveryCompany
     from uku_xero_cli.connection.connect import AuthOutcome, OrgsReport
     from uku_xero_cli.connection.disconnect import DisconnectOutcome
+    from uku_xero_cli.connection.lifecycle import Removal, Renaming
     from uku_xero_cli.connection.sharing import Sharing
     from uku_xero_cli.connection.status import CompanySummary, StatusReport
     from uku_xero_cli.xero.client import XeroConnection
@@ -115,6 +116,8 @@ def _state_text(report: StatusReport) -> Text:
         return Text(label, style="green" if report.error is None else "yellow")
     if report.state == NEEDS_REAUTH:
         return Text(f"needs re-authorization: {report.reason or 'unknown reason'}", style="red")
+    if report.disconnected_at is not None:
+        return Text(f"not connected: disconnected on purpose {when(report.disconnected_at)}")
     return Text("not connected", style="yellow")
 
 
@@ -269,7 +272,61 @@ def render_companies(every: EveryCompany[CompanySummary]) -> RenderableType:
             "yes" if company.has_store else "no",
             sharing_text(company.sharing) or "-",
         )
-    return table
+    kept = [(c.company, org) for c in companies for org in c.organisations if not org.current]
+    if not kept:
+        return table
+    others = Table(title="Data of organisations not current", title_justify="left")
+    others.add_column("company")
+    others.add_column("organisation")
+    others.add_column("tenant id")
+    others.add_column("size", justify="right")
+    others.add_column("last reload")
+    for name, org in kept:
+        others.add_row(
+            name,
+            org.tenant_name or "-",
+            org.tenant_id,
+            _size(org.size_bytes),
+            when(org.last_reload),
+        )
+    return Group(
+        table,
+        others,
+        Text(
+            "It comes back when the company switches to that organisation again; "
+            "`uku-xero companies remove NAME --org TENANT` deletes it."
+        ),
+    )
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    scaled = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        scaled /= 1024
+        if scaled < 1024 or unit == "GiB":
+            break
+    return f"{scaled:.1f} {unit}"
+
+
+def render_removal(removal: Removal) -> RenderableType:
+    org = removal.organisation
+    if org is None:
+        head = f"Removed company '{removal.company}': {len(removal.files)} file(s)."
+    else:
+        name = org.tenant_name or org.tenant_id
+        head = f"Removed the data of '{name}' from company '{removal.company}'."
+    return Group(Text(head), *(Text(f"  {path}") for path in removal.files))
+
+
+def render_renaming(renaming: Renaming) -> View:
+    view = View().data(Text(f"Renamed company '{renaming.old}' to '{renaming.new}'."))
+    for source, target in renaming.moved:
+        view.data(Text(f"  {source} -> {target}"))
+    for note in renaming.notes:
+        view.warn(note)
+    return view
 
 
 def render_disconnect(outcome: DisconnectOutcome) -> View:
