@@ -248,6 +248,10 @@ class TokenStore:
         self._warn = warn
         self.warnings: list[str] = []
         self._directory_checked = False
+        # The last record read of each company, by the file's identity: every request reads
+        # the token file (another process may have rotated the tokens), and parsing it again
+        # only when it was replaced keeps that to a stat (a file is never rewritten in place).
+        self._parsed: dict[str, tuple[tuple[int, ...], CompanyTokens]] = {}
 
     def path(self, company: str) -> Path:
         return self.settings.token_file(company)
@@ -283,7 +287,10 @@ class TokenStore:
             return None
         with os.fdopen(fd, "rb") as fh:
             self._tighten_directory()
-            self._tighten(path, fh.fileno())
+            version = self._tighten(path, fh.fileno())
+            known = self._parsed.get(company)
+            if known is not None and known[0] == version:
+                return replace(known[1])
             raw = fh.read()
         try:
             data = tomllib.loads(raw.decode("utf-8"))
@@ -296,7 +303,8 @@ class TokenStore:
         record = CompanyTokens.from_toml(company, data)
         register_secret(record.access_token)
         register_secret(record.refresh_token)
-        return record
+        self._parsed[company] = (version, record)
+        return replace(record)
 
     def load_connected(self, company: str, *, tenant_gone_ok: bool = False) -> CompanyTokens:
         """The record of a connected company; NotConnected or ReauthorizationRequired if not.
@@ -365,11 +373,16 @@ class TokenStore:
             self.directory.chmod(0o700)
             self.warn(f"{self.directory} was open to other users (mode {mode:04o}); it is now 0700")
 
-    def _tighten(self, path: Path, fd: int) -> None:
-        mode = os.fstat(fd).st_mode
+    def _tighten(self, path: Path, fd: int) -> tuple[int, ...]:
+        """Make the open token file 0600 (with a warning) if others could read it; returns
+        what identifies this version of the file."""
+        found = os.fstat(fd)
+        mode = found.st_mode
+        version = (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
         if mode & 0o077:
             os.fchmod(fd, stat.S_IMODE(mode) & 0o600)
             self.warn(
                 f"{path} was readable by other users (mode {stat.S_IMODE(mode):04o}); "
                 "it is now 0600. Treat its tokens as exposed if others used this machine"
             )
+        return version

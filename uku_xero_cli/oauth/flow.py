@@ -289,6 +289,8 @@ class IdentityClient:
         import httpx
         from authlib.oauth2.auth import ClientAuth
 
+        from uku_xero_cli.tls import tls_context
+
         method = "client_secret_basic" if self.client_secret else "none"
         auth = ClientAuth(self.client_id, self.client_secret, method)
         headers = {**headers, "Accept": "application/json", "User-Agent": USER_AGENT}
@@ -309,7 +311,9 @@ class IdentityClient:
             )
 
         try:
-            with httpx.Client(transport=self._transport, timeout=self._timeout) as client:
+            with httpx.Client(
+                transport=self._transport, verify=tls_context(), timeout=self._timeout
+            ) as client:
                 response = self._retry.run(
                     lambda: once(client),
                     announce=lambda wait: trace.waiting(
