@@ -131,7 +131,7 @@ def test_two_companies_one_user_one_organisation_disconnect_either_the_other_kee
     assert set(kept) == {"connection", "refresh_token"}
     assert kept["connection"]["companies"] == [staying]
     assert kept["refresh_token"]["companies"] == [staying]
-    assert f"'{staying}' use it too" in kept["connection"]["reason"]
+    assert f"'{staying}' uses it too" in kept["connection"]["reason"]
     assert "same Xero user" in kept["refresh_token"]["reason"]
     # Nothing at all was asked of Xero, and its connection and tokens are as they were.
     assert sandbox.log.count(path_prefix="/connections") == 0
@@ -152,7 +152,7 @@ def test_disconnect_says_in_words_what_it_left_in_place_and_why(
     out, err = flat(result.stdout), flat(result.stderr)
     assert "connection left in place at Xero: also used by 'beta'" in out
     assert "refresh token not revoked: it would also cut off 'beta'" in out
-    assert "Left in place: the connection to Uku Demo Ltd, because 'beta' use it too" in err
+    assert "Left in place: the connection to Uku Demo Ltd, because 'beta' uses it too" in err
     assert "Left in place: the refresh token, because the same Xero user connected 'beta'" in err
     assert "`uku-xero disconnect -c acme --everywhere` ends them at Xero anyway" in err
 

@@ -239,9 +239,9 @@ def _connection_kept(record: CompanyTokens, sharing: Sharing) -> LeftInPlace:
     return LeftInPlace(
         CONNECTION,
         sharing.same_connection,
-        f"the connection to {organisation}, because {_names(sharing.same_connection)} use it too "
-        "(Xero keeps one connection per user and organisation) and deleting it would disconnect "
-        "them",
+        f"the connection to {organisation}, because {_names(sharing.same_connection)} "
+        f"{'uses' if len(sharing.same_connection) == 1 else 'use'} it too (Xero keeps one "
+        "connection per user and organisation) and deleting it would disconnect them",
     )
 
 
