@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from tests.conftest import CliResult
 from uku_xero_cli.sandbox import environment
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
@@ -80,3 +82,10 @@ def refreshes(sandbox: Sandbox) -> list[int]:
         for entry in sandbox.log.entries("POST", "/connect/token")
         if isinstance(entry.body, dict) and entry.body.get("grant_type") == "refresh_token"
     ]
+
+
+def document(result: CliResult) -> dict[str, Any]:
+    """A command's --json output, which is one object."""
+    data = result.json()
+    assert isinstance(data, dict)
+    return data

@@ -7,12 +7,11 @@ import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import CliResult
-from tests.connected import connect_company, point_at, stored
+from tests.connected import connect_company, document, point_at, stored
 from uku_xero_cli.cli.output import Output
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
@@ -26,12 +25,6 @@ Cli = Callable[..., CliResult]
 def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
     point_at(sandbox_server, monkeypatch)
     return sandbox_server
-
-
-def document(result: CliResult) -> dict[str, Any]:
-    data = result.json()
-    assert isinstance(data, dict)
-    return data
 
 
 def every_file(isolated_dirs: dict[str, Path]) -> list[str]:

@@ -11,12 +11,11 @@ import io
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
 from tests.conftest import CliResult
-from tests.connected import connect_company, point_at, stored
+from tests.connected import connect_company, document, point_at, stored
 from uku_xero_cli.cli.output import Output
 from uku_xero_cli.sandbox import control
 from uku_xero_cli.sandbox.app import Sandbox
@@ -34,12 +33,6 @@ def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> Runn
     return sandbox_server
 
 
-def document(result: CliResult) -> dict[str, Any]:
-    data = result.json()
-    assert isinstance(data, dict)
-    return data
-
-
 def flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -49,6 +42,15 @@ def forget_user(company: str) -> CompanyTokens:
     record = replace(stored(company), user_id=None)
     TokenStore(load_settings()).save(record)
     return record
+
+
+def other_login_not_on_file(sandbox: Sandbox, org_index: int) -> None:
+    """acme connected by the emulator's first user, beta by another one whose token file does
+    not record who (as an earlier uku-xero wrote it)."""
+    connect_company(sandbox, "acme", org_index=0)
+    alex = control.add_user(sandbox, "Alex", "Other")
+    connect_company(sandbox, "beta", org_index=org_index, user=alex.email)
+    forget_user("beta")
 
 
 def still_works(cli: Cli, company: str) -> None:
@@ -102,10 +104,7 @@ def test_companies_and_status_name_who_shares_the_login_and_the_connection(
 def test_a_token_file_without_the_xero_user_is_possibly_shared(
     cli: Cli, xero: RunningServer, sandbox: Sandbox
 ) -> None:
-    connect_company(sandbox, "acme", org_index=0)
-    alex = control.add_user(sandbox, "Alex", "Other")
-    connect_company(sandbox, "beta", org_index=1, user=alex.email)
-    forget_user("beta")
+    other_login_not_on_file(sandbox, org_index=1)
     rows = {c["company"]: c for c in document(cli("companies", "--json"))["companies"]}
     assert rows["acme"]["sharing"]["possibly_same_xero_user"] == ["beta"]
     assert rows["beta"]["sharing"]["xero_user_id"] is None
@@ -265,10 +264,7 @@ def test_everywhere_without_a_terminal_needs_yes(
 def test_everywhere_counts_a_company_without_its_xero_user_as_possibly_cut_off(
     cli: Cli, xero: RunningServer, sandbox: Sandbox
 ) -> None:
-    connect_company(sandbox, "acme", org_index=0)
-    alex = control.add_user(sandbox, "Alex", "Other")
-    connect_company(sandbox, "beta", org_index=0, user=alex.email)
-    forget_user("beta")
+    other_login_not_on_file(sandbox, org_index=0)
     result = cli("disconnect", "-c", "acme", "--everywhere", "--yes", "--json")
     assert result.exit_code == 0, result.stderr
     assert "'beta' may too (their Xero user is not on file)" in flat(result.stderr)
