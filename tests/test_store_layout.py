@@ -4,6 +4,7 @@ of a store of the earlier single-file layout into it without losing anything."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sqlite3
 import stat
@@ -65,8 +66,9 @@ def connect(company: str, tenant: str | None) -> None:
             company=company,
             tenant_id=tenant,
             tenant_name=None if tenant is None else f"Org {tenant[:4]}",
-            refresh_token=None if tenant is None else "refresh",
-            access_token=None if tenant is None else "access",
+            # Random: the redaction of secrets would hide any word used as a token.
+            refresh_token=None if tenant is None else secrets.token_hex(16),
+            access_token=None if tenant is None else secrets.token_hex(16),
         )
     )
 
