@@ -129,6 +129,10 @@ def test_a_single_file_store_moves_in_with_every_row_and_the_copies_set_aside() 
             older.name,
         ]
     )
+    open_company_store(settings(), "acme").close()  # the older copy is not moved again
+    assert listing(stores) == sorted(
+        ["acme", f"acme/{A}.sqlite", f"acme/{B}.sqlite", "acme/company.sqlite", older.name]
+    )
     with Store.open(files().company_store) as own:
         assert [c.id for c in own.uku_client_list()] == ["U-1", "U-2"]
         assert own.current_organisation() == (A, f"Org {A[:4]}")

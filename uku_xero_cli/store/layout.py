@@ -114,7 +114,10 @@ class CompanyFiles:
 
     @property
     def has_legacy_store(self) -> bool:
-        return self.legacy_store.exists() or bool(self.legacy_backups())
+        """A store of the earlier layout is still to be moved in. Its `.bak` copies move with
+        it (store/legacy.py); older copies left behind do not count, and a stat, unlike a
+        listing of the directory every company shares, costs the same for 1 or 1,000."""
+        return self.legacy_store.exists()
 
     @property
     def has_stores(self) -> bool:
