@@ -12,6 +12,8 @@ _uku_xero() {
             "clients") cmdpath="clients" ;;
             "clients import") cmdpath="clients import" ;;
             "companies") cmdpath="companies" ;;
+            "companies remove") cmdpath="companies remove" ;;
+            "companies rename") cmdpath="companies rename" ;;
             "demo") cmdpath="demo" ;;
             "disconnect") cmdpath="disconnect" ;;
             "doctor") cmdpath="doctor" ;;
@@ -38,16 +40,18 @@ _uku_xero() {
         "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
         "clients import") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
-        "companies") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
+        "companies") COMPREPLY=($(compgen -W "remove rename --company -c --json --verbose -v --help -h" -- "$cur")) ;;
+        "companies remove") COMPREPLY=($(compgen -o default -W "--org --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
+        "companies rename") COMPREPLY=($(compgen -o default -W "--json --verbose -v --help -h" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--keep --json --help -h" -- "$cur")) ;;
-        "disconnect") COMPREPLY=($(compgen -W "--company -c --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
+        "disconnect") COMPREPLY=($(compgen -W "--company -c --everywhere --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
         "doctor") COMPREPLY=($(compgen -W "--company -c --all --json --verbose -v --help -h" -- "$cur")) ;;
         "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
         "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "reload") COMPREPLY=($(compgen -W "--company -c --all --parallel --full --only --months --page-size --wait --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "sandbox") COMPREPLY=($(compgen -W "--host --port --seed --orgs --contacts --items --invoices --strict --no-strict --redirect-uri --minute-limit --day-limit --concurrent-limit --app-minute-limit --latency --error-rate --ignore-page-size --no-ignore-page-size --max-query-length --id-filters-carry-lines --no-id-filters-carry-lines --idempotency-ttl --idempotency-mismatch --users --revoke-ends-other-sign-ins --no-revoke-ends-other-sign-ins --secret --no-secret --consent --help -h" -- "$cur")) ;;
         "stats") COMPREPLY=($(compgen -W "--company -c --months --json --verbose -v --help -h" -- "$cur")) ;;
-        "status") COMPREPLY=($(compgen -W "--company -c --offline --all --json --verbose -v --help -h" -- "$cur")) ;;
+        "status") COMPREPLY=($(compgen -W "--company -c --offline --all --strict --json --verbose -v --help -h" -- "$cur")) ;;
         "token") COMPREPLY=($(compgen -W "--company -c --tenant --json --verbose -v --help -h" -- "$cur")) ;;
     esac
 }

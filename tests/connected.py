@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from tests.conftest import CliResult
 from uku_xero_cli.sandbox import environment
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
@@ -31,11 +33,19 @@ def connect_company(
     expires_in: float = 1800.0,
     scopes: str = SCOPES,
     org_index: int = 0,
+    user: str | None = None,
 ) -> CompanyTokens:
-    """Grant tokens at the emulator and store them as `auth` would have."""
-    answer = grant_for_tests(sandbox, scopes)
-    tenant = sandbox.state.default_user().tenant_ids[org_index]
-    connection = next(c for c in sandbox.state.connections.values() if c.tenant_id == tenant)
+    """Grant tokens at the emulator and store them as `auth` would have, signed in as `user`
+    (id or email; the emulator's first user by default)."""
+    login = sandbox.state.find_user(user)
+    assert login is not None, user
+    answer = grant_for_tests(sandbox, scopes, user=login.user_id)
+    tenant = login.tenant_ids[org_index]
+    connection = next(
+        c
+        for c in sandbox.state.connections.values()
+        if c.tenant_id == tenant and c.user_id == login.user_id
+    )
     now = datetime.now(UTC).replace(microsecond=0)
     record = CompanyTokens(
         company=company,
@@ -48,6 +58,7 @@ def connect_company(
         refresh_token=answer["refresh_token"],
         expires_at=now + timedelta(seconds=expires_in),
         scopes=answer["scope"].split(),
+        user_id=login.user_id,
         user_name="Kadri Tamm",
         user_email="kadri@example.com",
         connected_at=now - timedelta(days=3),
@@ -69,3 +80,10 @@ def refreshes(sandbox: Sandbox) -> list[int]:
         for entry in sandbox.log.entries("POST", "/connect/token")
         if isinstance(entry.body, dict) and entry.body.get("grant_type") == "refresh_token"
     ]
+
+
+def document(result: CliResult) -> dict[str, Any]:
+    """A command's --json output, which is one object."""
+    data = result.json()
+    assert isinstance(data, dict)
+    return data

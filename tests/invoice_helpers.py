@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -93,6 +94,15 @@ def ready(sandbox: Sandbox, company: str = COMPANY) -> None:
 
 def store(company: str = COMPANY) -> Store:
     return open_company_store(load_settings(), company)
+
+
+def store_path(company: str = COMPANY) -> Path:
+    """The file of the store the company's jobs use (its organisation's)."""
+    from uku_xero_cli.store.opening import current_store_path
+
+    path = current_store_path(load_settings(), company)
+    assert path is not None, f"company {company!r} has no store yet"
+    return path
 
 
 def settings() -> Settings:

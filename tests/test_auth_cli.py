@@ -146,6 +146,20 @@ def test_auth_with_pkce_connects_the_only_organisation(
     assert browser.pages[0].status_code == 200 and "Sign-in finished" in browser.pages[0].text
 
 
+def test_auth_records_the_xero_login_that_signed_in(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    """The id token's `xero_userid` (not its `sub`): what says which companies share a login."""
+    from uku_xero_cli.sandbox import control
+
+    alex = control.add_user(sandbox, "Alex", "Other")
+    control.set_consent(sandbox, "auto", tenants=[alex.tenant_ids[0]], user=alex.email)
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    assert stored().user_id == alex.user_id
+    assert stored().user_id != sandbox.state.default_user().user_id
+
+
 def test_auth_with_a_client_secret_uses_basic_authentication(
     cli: Cli,
     xero: RunningServer,

@@ -135,7 +135,7 @@ def test_clients_of_a_connected_company_before_any_reload_is_an_empty_list(
     shown = cli("clients", "-c", "acme")
     assert shown.exit_code == 0
     assert "No clients yet" in shown.stderr
-    assert not (isolated_dirs["data"] / "companies" / "acme.sqlite").exists()
+    assert not (isolated_dirs["data"] / "companies").exists()
 
 
 def test_import_quiet_prints_nothing_even_when_contacts_match(

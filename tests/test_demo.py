@@ -142,7 +142,8 @@ def test_demo_json_summary_lists_each_step_with_its_exit_code_and_keep_keeps_the
     assert all(s["exit_code"] == 0 and s["ok"] for s in steps)
     workdir = Path(document["workdir"])
     try:
-        assert (workdir / "data" / "companies" / "default.sqlite").exists()
+        stores = workdir / "data" / "companies" / "default"
+        assert (stores / "company.sqlite").exists() and len(list(stores.glob("*.sqlite"))) == 2
         assert (workdir / "invoices" / "UKU-DEMO-0001.json").exists()
         assert (
             (workdir / "clients.csv")

@@ -22,6 +22,7 @@ from uku_xero_cli.sandbox import control
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
+from uku_xero_cli.store.opening import current_store_path
 from uku_xero_cli.tokens import TokenStore
 
 Cli = Callable[..., CliResult]
@@ -201,7 +202,8 @@ def test_files_others_can_read_fail_with_the_chmod_that_fixes_them(cli: Cli, acm
 
 
 def test_a_damaged_store_fails_with_the_commands_that_rebuild_it(cli: Cli, acme: Sandbox) -> None:
-    path = load_settings().store_file("acme")
+    path = current_store_path(load_settings(), "acme")
+    assert path is not None
     data = bytearray(path.read_bytes())
     data[4096 : 4096 * 3] = b"\xff" * 8192  # pages after the header: structure, not just data
     path.write_bytes(bytes(data))

@@ -351,7 +351,7 @@ def test_an_account_code_must_be_an_active_account_of_the_imported_chart(store: 
 
 
 def test_without_an_imported_chart_an_account_code_says_how_to_import_it(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "acme.sqlite") as old:
+    with Store.open(tmp_path / "acme.sqlite", company="acme") as old:
         old.replace_currencies([Currency("GBP")])
         old.replace_tax_rates([TaxRate("OUTPUT2", "20%", "ACTIVE", Decimal(20))])
         assert check(old, invoice(lines=[line(), line(account_code=None)])) == [

@@ -24,8 +24,8 @@ Cli = Callable[..., CliResult]
 Lock = Callable[[Settings, str], AbstractContextManager[None]]
 
 KINDS: list[tuple[Lock, str, str]] = [
-    (reload_lock, "acme.reload.lock", "a reload of company 'acme' is already running"),
-    (push_lock, "acme.push.lock", "another push-invoice for company 'acme' is running"),
+    (reload_lock, "reload.lock", "a reload of company 'acme' is already running"),
+    (push_lock, "push.lock", "another push-invoice for company 'acme' is running"),
 ]
 
 
@@ -35,7 +35,7 @@ def test_a_held_lock_refuses_a_second_holder_at_once_with_its_message(
 ) -> None:
     settings = load_settings()
     with lock(settings, "acme"):
-        assert (settings.store_file("acme").parent / file_name).exists()
+        assert (settings.company_data_dir("acme") / file_name).exists()
         started = time.monotonic()
         with pytest.raises(LockHeld) as caught, lock(settings, "acme"):
             pass
@@ -84,4 +84,4 @@ def test_a_company_never_connected_gets_no_lock_or_store_file(
     name, *files = command
     result = cli(name, "-c", "nowhere", *(str(tmp_path / f) for f in files))
     assert result.exit_code == 3 and "not connected" in result.stderr
-    assert not load_settings().store_file("nowhere").parent.exists()
+    assert not load_settings().stores_dir.exists()

@@ -1,13 +1,17 @@
-"""Moving a company to another Xero organisation: the store sets the old one's data aside.
+"""An organisation's data comes back with it: each organisation a company works with has a
+store of its own, so switching organisation and back makes the earlier data, cursors and
+pushed-invoice records current again.
 
-Against the emulator: reload, `orgs --use`, reload again (over loopback HTTP, as a user runs
-it); check-paid and push-invoice after a switch; and the store's `bind_organisation` itself.
+Against the emulator over loopback HTTP (reload, `orgs --use`, push-invoice, check-paid as a
+user runs them), then the library for check-paid and push-invoice after a switch, and the
+store's organisation record.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,13 +21,13 @@ import pytest
 from tests import invoice_helpers as helpers
 from tests.conftest import CliResult
 from tests.connected import connect_company, point_at
-from uku_xero_cli.errors import StoreError, UsageError
+from uku_xero_cli.errors import InvalidInvoice, StoreError, UsageError
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.sandbox.state import Organisation
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.store import Store
-from uku_xero_cli.store.models import XeroContact
+from uku_xero_cli.store.layout import CompanyFiles
 from uku_xero_cli.sync.paid import check_paid
 from uku_xero_cli.sync.push.file import parse_documents
 from uku_xero_cli.sync.push.invoice import InvoiceDocument
@@ -61,8 +65,8 @@ def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
         conn.close()
 
 
-def store_path() -> Path:
-    return load_settings().store_file("acme")
+def store_of(org: Organisation) -> Path:
+    return CompanyFiles(load_settings(), "acme").organisation_store(org.tenant_id)
 
 
 def reload_json(cli: Cli) -> tuple[dict[str, Any], str]:
@@ -73,19 +77,27 @@ def reload_json(cli: Cli) -> tuple[dict[str, Any], str]:
     return data, result.stderr
 
 
+def modes(data: dict[str, Any]) -> dict[str, str]:
+    return {d["data_set"]: d["mode"] for d in data["data_sets"]}
+
+
+def uku_links(org: Organisation) -> dict[str, str | None]:
+    return dict(rows(store_of(org), "SELECT id, xero_contact_id FROM clients WHERE origin='uku'"))
+
+
 def assert_holds_only(org: Organisation, other: Organisation) -> None:
-    stored = {r[0] for r in rows(store_path(), "SELECT contact_id FROM xero_contacts")}
+    path = store_of(org)
+    stored = {r[0] for r in rows(path, "SELECT contact_id FROM xero_contacts")}
     assert contact_ids(org, active_only=True) <= stored <= contact_ids(org)
     assert not stored & contact_ids(other)
-    assert org.data is not None and other.data is not None
-    invoices = {r[0] for r in rows(store_path(), "SELECT invoice_id FROM invoices")}
+    assert org.data is not None
+    invoices = {r[0] for r in rows(path, "SELECT invoice_id FROM invoices")}
     assert invoices and invoices <= set(org.data.invoices)
-    # Every client linked to a contact is linked to one of this organisation's.
-    links = {r[0] for r in rows(store_path(), "SELECT xero_contact_id FROM clients")}
+    links = {r[0] for r in rows(path, "SELECT xero_contact_id FROM clients")}
     assert links - {None} <= stored
 
 
-def test_a_reload_after_orgs_use_sets_the_old_organisation_aside(
+def test_switching_organisation_and_back_makes_the_earlier_data_current_again(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     first, second = orgs(sandbox)
@@ -99,66 +111,98 @@ def test_a_reload_after_orgs_use_sets_the_old_organisation_aside(
 
     data, stderr = reload_json(cli)
     assert data["organisation_changed"] is None and "organisation changed" not in stderr
-    linked = dict(rows(store_path(), "SELECT id, xero_contact_id FROM clients WHERE origin='uku'"))
+    linked = uku_links(first)
     assert linked == {"U-0": pick[0]["ContactID"], "U-1": pick[1]["ContactID"]}
     assert_holds_only(first, second)
+    first_before = {
+        table: rows(store_of(first), f"SELECT * FROM {table} ORDER BY 1")
+        for table in ("xero_contacts", "clients", "invoices", "sync_cursors", "work_stats")
+    }
 
     assert cli("orgs", "-c", "acme", "--use", second.name).exit_code == 0
     data, stderr = reload_json(cli)
-    backup = store_path().with_name(f"acme.sqlite.{first.tenant_id}.bak")
-    assert (
-        f"warning: organisation changed from '{first.name}' to '{second.name}': data imported "
-        f"from '{first.name}' was set aside in {backup}; Uku clients kept (links cleared)"
-    ) in " ".join(stderr.split())
     change = data["organisation_changed"]
-    assert change["from"] == {"tenant_id": first.tenant_id, "tenant_name": first.name}
-    assert change["to"] == {"tenant_id": second.tenant_id, "tenant_name": second.name}
-    assert change["backup"] == str(backup)
-    assert change["cleared"]["xero_contacts"] == len(
-        contact_ids(first) & set(r[0] for r in rows(backup, "SELECT contact_id FROM xero_contacts"))
-    )
-    assert change["cleared"]["links"] == 2
-    # First organisation's cursors are gone: every data set was read whole, from the start.
-    assert {d["mode"] for d in data["data_sets"]} == {"full"}
-    contacts = data["data_sets"][0]
-    assert contacts["requests"] == 1 and contacts["new"] > 0 and contacts["unchanged"] == 0
+    assert change == {
+        "from": {"tenant_id": first.tenant_id, "tenant_name": first.name},
+        "to": {"tenant_id": second.tenant_id, "tenant_name": second.name},
+        "store": str(store_of(second)),
+        "kept": str(store_of(first)),
+        "resumed": False,
+    }
+    assert (
+        f"warning: organisation changed from '{first.name}' to '{second.name}': nothing was "
+        f"imported from it yet ({store_of(second)}); the data of '{first.name}' stays as it "
+        f"was, kept in {store_of(first)}, and comes back when the company switches back"
+    ) in " ".join(stderr.split())
+    assert set(modes(data).values()) == {"full"}  # a store of its own, from the start
     assert_holds_only(second, first)
-    # The Uku clients stay, no longer linked to the first organisation's contacts.
-    uku = dict(rows(store_path(), "SELECT id, xero_contact_id FROM clients WHERE origin='uku'"))
-    assert set(uku) == {"U-0", "U-1"}
-    assert not set(uku.values()) & contact_ids(first)
-    assert rows(store_path(), "SELECT value FROM store_meta WHERE key='tenant_id'") == [
-        (second.tenant_id,)
-    ]
-    # The backup holds what was imported from the first organisation, privately.
-    assert backup.stat().st_mode & 0o777 == 0o600
-    kept = {r[0] for r in rows(backup, "SELECT contact_id FROM xero_contacts")}
-    assert contact_ids(first, active_only=True) <= kept <= contact_ids(first)
-    assert dict(rows(backup, "SELECT id, xero_contact_id FROM clients WHERE origin='uku'")) == (
-        linked
-    )
-    assert {r[0] for r in rows(backup, "SELECT data_set FROM sync_cursors")} >= {"contacts"}
+    # Uku's client list came along; its links are the second organisation's own.
+    uku = uku_links(second)
+    assert set(uku) == {"U-0", "U-1"} and not set(uku.values()) & contact_ids(first)
+    # The first organisation's store was not touched.
+    for table, before in first_before.items():
+        assert rows(store_of(first), f"SELECT * FROM {table} ORDER BY 1") == before, table
 
     again, stderr = reload_json(cli)
     assert again["organisation_changed"] is None and "organisation changed" not in stderr
-    assert {d["mode"] for d in again["data_sets"] if d["data_set"] == "contacts"} == {"incremental"}
+    assert modes(again)["contacts"] == "incremental"
 
-    # And back: the same again, the second organisation's data set aside in its own file.
+    # And back: the first organisation's data, cursors and links are current again, and the
+    # reload continues from its cursors.
     assert cli("orgs", "-c", "acme", "--use", first.tenant_id).exit_code == 0
     data, stderr = reload_json(cli)
-    assert data["organisation_changed"]["from"]["tenant_id"] == second.tenant_id
-    assert f"organisation changed from '{second.name}' to '{first.name}'" in stderr
-    assert store_path().with_name(f"acme.sqlite.{second.tenant_id}.bak").exists()
-    assert {d["mode"] for d in data["data_sets"]} == {"full"}
+    assert data["organisation_changed"]["resumed"] is True
+    assert data["organisation_changed"]["kept"] == str(store_of(second))
+    assert f"its data from before is current again ({store_of(first)})" in " ".join(stderr.split())
+    assert modes(data)["contacts"] == modes(data)["invoices"] == "incremental"
+    contacts = next(d for d in data["data_sets"] if d["data_set"] == "contacts")
+    assert contacts["requests"] == 1 and contacts["new"] == 0
     assert_holds_only(first, second)
-    # Rematched from scratch: the Uku clients find the first organisation's contacts again.
-    assert (
-        dict(rows(store_path(), "SELECT id, xero_contact_id FROM clients WHERE origin='uku'"))
-        == linked
-    )
+    assert uku_links(first) == linked
+    assert not list(store_of(first).parent.parent.glob("*.bak"))
 
 
-# -- check-paid and push-invoice (in-process emulator) ----------------------------------------
+def write_invoice(tmp_path: Path, number: str) -> str:
+    path = tmp_path / f"{number}.json"
+    path.write_text(json.dumps(helpers.invoice(number)), encoding="utf-8")
+    return str(path)
+
+
+def test_push_switch_and_back_check_paid_reports_it_and_a_second_push_is_a_no_op(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    first, second = orgs(sandbox)
+    connect_company(sandbox)
+    number = "UKU-2026-0042"
+    file = write_invoice(tmp_path, number)
+    assert cli("reload", "-c", "acme").exit_code == 0
+    pushed = cli("push-invoice", "-c", "acme", file, "--json")
+    assert pushed.exit_code == 0, pushed.stderr
+    [result] = pushed.json()["invoices"]  # type: ignore[index]
+    assert result["result"] == "created"
+
+    assert cli("orgs", "-c", "acme", "--use", second.name).exit_code == 0
+    assert cli("reload", "-c", "acme").exit_code == 0
+    elsewhere = cli("check-paid", "-c", "acme", number, "--json")
+    assert elsewhere.exit_code == 2  # never pushed to this organisation
+    assert cli("orgs", "-c", "acme", "--use", first.name).exit_code == 0
+
+    paid = cli("check-paid", "-c", "acme", number, "--json")
+    assert paid.exit_code == 0, paid.stderr
+    [row] = paid.json()["invoices"]  # type: ignore[index]
+    assert row["number"] == number and row["invoice_id"] == result["invoice_id"]
+    assert row["state"] == "unpaid"
+    sandbox.log.clear()
+    again = cli("push-invoice", "-c", "acme", file, "--json")
+    assert again.exit_code == 0, again.stderr
+    assert [r["result"] for r in again.json()["invoices"]] == ["unchanged"]  # type: ignore[index]
+    assert sandbox.log.count(method="PUT") == sandbox.log.count(method="POST") == 0
+    assert len(helpers.xero_invoices(sandbox, number)) == 1
+    assert second.data is not None
+    assert not [i for i in second.data.invoices.values() if i.get("InvoiceNumber") == number]
+
+
+# -- check-paid and push-invoice after a switch (in-process emulator) ------------------------
 
 
 def switch_tokens(sandbox: Sandbox, to: Organisation) -> CompanyTokens:
@@ -191,7 +235,7 @@ def push(sandbox: Sandbox, *bodies: dict[str, Any], dry_run: bool = False) -> An
         )
 
 
-def test_check_paid_after_a_switch_does_not_call_the_old_invoices_missing(
+def test_check_paid_after_a_switch_looks_for_nothing_of_the_other_organisation(
     sandbox: Sandbox,
 ) -> None:
     first, second = orgs(sandbox)
@@ -205,31 +249,32 @@ def test_check_paid_after_a_switch_does_not_call_the_old_invoices_missing(
         paid = check_paid(helpers.settings(), helpers.COMPANY, client=api, warn=warned.append)
     assert paid.results == [] and paid.missing == []
     assert paid.organisation_changed is not None
-    assert paid.to_json()["organisation_changed"]["cleared"]["invoices"] >= 2
+    assert paid.to_json()["organisation_changed"]["resumed"] is False
     assert warned == [paid.organisation_changed.message()]
     assert f"from '{first.name}' to '{second.name}'" in warned[0]
-    # Nothing was asked of the second organisation about the first one's invoices.
     assert sandbox.log.count(path_prefix=helpers.API) == 0
     with pytest.raises(UsageError, match="not pushed"), helpers.client_for(sandbox) as api:
         check_paid(helpers.settings(), helpers.COMPANY, ["UKU-1"], client=api)
+    # The first organisation's pushed invoices are where they were.
+    assert {r[0] for r in rows(store_of(first), "SELECT uku_number FROM invoices")} >= {
+        "UKU-1",
+        "UKU-2",
+    }
 
 
-def test_a_dry_run_refuses_a_store_of_another_organisation(sandbox: Sandbox) -> None:
-    _first, second = orgs(sandbox)
+def test_a_dry_run_after_a_switch_checks_against_the_new_organisation(sandbox: Sandbox) -> None:
+    first, second = orgs(sandbox)
     helpers.ready(sandbox)
     switch_tokens(sandbox, second)
-    with pytest.raises(UsageError) as raised:
+    with pytest.raises(InvalidInvoice) as raised:
         push(sandbox, helpers.invoice("UKU-1"), dry_run=True)
-    assert "run `uku-xero reload -c acme` first" in (raised.value.hint or "")
-    with helpers.store() as db:
-        assert db.active_contacts()  # the dry run changed nothing
+    assert "reload" in (raised.value.hint or "")
+    assert rows(store_of(first), "SELECT count(*) FROM xero_contacts")[0][0] > 0
 
 
 def test_push_invoice_after_a_switch_does_not_reuse_the_old_reference_data(
     sandbox: Sandbox,
 ) -> None:
-    from uku_xero_cli.errors import InvalidInvoice
-
     _first, second = orgs(sandbox)
     helpers.ready(sandbox)
     switch_tokens(sandbox, second)
@@ -238,99 +283,32 @@ def test_push_invoice_after_a_switch_does_not_reuse_the_old_reference_data(
     assert "reload" in (raised.value.hint or "")
     assert sandbox.log.count(method="PUT") == 0
     with helpers.store() as db:
+        assert db.path == store_of(second)
         assert db.bound_organisation() == (second.tenant_id, second.name)
         assert db.active_contacts() == [] and db.cursors() == {}
 
 
-# -- the store ----------------------------------------------------------------------------------
+# -- the store's organisation ------------------------------------------------------------------
 
 
-def seeded(path: Path) -> Store:
-    db = Store.open(path)
-    assert db.bind_organisation("tenant-a", "Org A") is None
-    db.upsert_contacts(
-        [XeroContact(contact_id=f"c{n}", name=f"Contact {n}", status="ACTIVE") for n in range(3)]
-    )
-    db._conn.execute(
-        "INSERT INTO clients (id, name, origin, created_at, updated_at) VALUES"
-        " ('U-1', 'Contact 0', 'uku', 'x', 'x'), ('U-2', 'Someone', 'uku', 'x', 'x')"
-    )
-    db.link_client("U-1", "c0", "email")
-    db.add_clients_from_contacts([db.contact("c1"), db.contact("c2")])  # type: ignore[list-item]
-    with db.transaction():
-        db.upsert_work_documents([])
-        db._conn.execute(
-            "INSERT INTO work_documents VALUES ('d1', 'invoices', '2026-01', 'invoices', '1')"
-        )
-        db._conn.execute("INSERT INTO work_stats VALUES ('2026-01', 'invoices', 1, '1')")
-        from datetime import UTC, datetime
-
-        db.set_cursor("contacts", datetime(2026, 1, 1, tzinfo=UTC))
-    db.finish_match([])
-    return db
-
-
-def test_bind_organisation_first_use_same_and_another(tmp_path: Path) -> None:
-    path = tmp_path / "acme.sqlite"
-    with seeded(path) as db:
-        assert db.bound_organisation() == ("tenant-a", "Org A")
-        assert db.bind_organisation("tenant-a", "Org A Renamed") is None
-        assert db.bound_organisation() == ("tenant-a", "Org A Renamed")
-        assert db.active_contacts() and db.cursors()
-
-        change = db.bind_organisation("tenant-b", "Org B")
-        assert change is not None
-        assert (change.old_tenant_id, change.old_tenant_name) == ("tenant-a", "Org A Renamed")
-        assert change.backup == tmp_path / "acme.sqlite.tenant-a.bak"
-        assert change.cleared["xero_contacts"] == 3
-        assert change.cleared["xero_clients"] == 2
-        assert change.cleared["links"] == 1
-        assert change.cleared["sync_cursors"] == 1
-        assert change.cleared["work_documents"] == change.cleared["work_stats"] == 1
-        assert db.active_contacts() == [] and db.cursors() == {}
-        assert [(c.id, c.xero_contact_id, c.origin) for c in db.list_clients()] == [
-            ("U-1", None, "uku"),
-            ("U-2", None, "uku"),
-        ]
-        assert db.match_every_contact()
-        assert db.bound_organisation() == ("tenant-b", "Org B")
-        assert db.bind_organisation("tenant-b", "Org B") is None
-    assert len(rows(change.backup, "SELECT * FROM xero_contacts")) == 3
-    assert rows(change.backup, "SELECT value FROM store_meta WHERE key = 'tenant_id'") == [
-        ("tenant-a",)
-    ]
-
-
-def test_a_store_from_before_binding_is_bound_to_the_first_organisation_it_sees(
-    tmp_path: Path,
-) -> None:
-    from uku_xero_cli.store.schema import MIGRATIONS
-
-    path = tmp_path / "acme.sqlite"
-    with Store.open(path, migrations=MIGRATIONS[:4]) as old:
-        old.upsert_contacts([XeroContact(contact_id="c1", name="One", status="ACTIVE")])
+def test_a_store_records_its_organisation_and_refuses_another(tmp_path: Path) -> None:
+    one, other = str(uuid.uuid4()), str(uuid.uuid4())
+    path = tmp_path / f"{one}.sqlite"
     with Store.open(path) as db:
         assert db.bound_organisation() is None
-        assert db.bind_organisation("tenant-a", None) is None
-        assert [c.contact_id for c in db.active_contacts()] == ["c1"]
-    assert not list(tmp_path.glob("*.bak"))
+        db.claim_organisation(one, "Org A")
+        db.claim_organisation(one, "Org A Renamed")
+        assert db.bound_organisation() == (one, "Org A Renamed")
+        with pytest.raises(StoreError, match="holds the data of organisation 'Org A Renamed'"):
+            db.claim_organisation(other, "Org B")
+        assert db.bound_organisation() == (one, "Org A Renamed") and not db.in_transaction
 
 
-def test_a_failure_midway_clears_nothing_but_the_backup_is_written(tmp_path: Path) -> None:
-    path = tmp_path / "acme.sqlite"
-    with seeded(path) as db:
-        db._conn.execute(
-            "CREATE TRIGGER refuse BEFORE DELETE ON work_documents"
-            " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-        )
-        with pytest.raises(StoreError, match="disk on fire") as raised:
-            db.bind_organisation("tenant-b", "Org B")
-        assert raised.value.hint == "nothing was cleared; the store is as it was"
-        # Everything before the failing DELETE was rolled back too.
-        assert len(db.active_contacts()) == 3
-        assert db.client("U-1").xero_contact_id == "c0"  # type: ignore[union-attr]
-        assert len(db.list_clients()) == 4 and db.cursors()
-        assert db.bound_organisation() == ("tenant-a", "Org A")
-        assert not db.in_transaction
-    backup = tmp_path / "acme.sqlite.tenant-a.bak"
-    assert len(rows(backup, "SELECT * FROM xero_contacts")) == 3
+def test_the_company_store_remembers_which_organisation_is_current(tmp_path: Path) -> None:
+    one, other = str(uuid.uuid4()), str(uuid.uuid4())
+    with Store.open(tmp_path / "company.sqlite") as db:
+        assert db.current_organisation() is None
+        assert db.make_current(one, "Org A") is None
+        assert db.make_current(one, "Org A") == (one, "Org A")
+        assert db.make_current(other, None) == (one, "Org A")
+        assert db.current_organisation() == (other, None)

@@ -23,6 +23,7 @@ from tests.invoice_helpers import (
     ready,
     settings,
     store,
+    store_path,
     xero_invoices,
 )
 from uku_xero_cli.cli.exit_codes import exit_code_for
@@ -171,7 +172,7 @@ class DiesWhenLinking(Store):
 def test_a_crash_between_creating_a_contact_and_linking_it_is_finished_by_a_rerun(
     xero: Sandbox,
 ) -> None:
-    dying = DiesWhenLinking.open(settings().store_file(COMPANY))
+    dying = DiesWhenLinking.open(store_path())
     with dying, pytest.raises(KeyboardInterrupt):
         push(xero, invoice(), db=dying)
     [created] = contacts_named(xero, "Brand New Client Ltd")

@@ -40,6 +40,7 @@ from uku_xero_cli.sandbox import accounting
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
+from uku_xero_cli.store.layout import CompanyFiles
 from uku_xero_cli.sync.push.file import parse_documents
 from uku_xero_cli.sync.push.invoice import InvoiceDocument
 from uku_xero_cli.sync.push.job import PushOptions, push_invoices
@@ -189,7 +190,7 @@ def test_pushing_for_a_company_never_connected_exits_3_and_creates_no_store(
 
     result = cli("push-invoice", "-c", "nowhere", write(tmp_path, "inv.json", invoice()))
     assert result.exit_code == 3 and "not connected" in result.stderr
-    assert not load_settings().store_file("nowhere").exists()
+    assert not load_settings().company_data_dir("nowhere").exists()
 
 
 def test_a_dry_run_shows_the_exact_xero_json_and_sends_nothing(
@@ -341,13 +342,19 @@ def test_a_rerun_after_a_lost_answer_records_the_invoice_xero_saved(
     assert paid.exit_code == 0 and doc(paid)["invoices"][0]["state"] == "unpaid"
 
 
+def forget_organisation_stores() -> None:
+    """What a new machine or a store restored from before the push has: no record of it."""
+    for store in CompanyFiles(load_settings(), COMPANY).organisation_stores().values():
+        store.unlink()
+
+
 def test_a_store_that_never_heard_of_an_invoice_xero_holds_adopts_it(
     xero: Sandbox, cli: Cli, tmp_path: Path
 ) -> None:
     """A store restored from a backup, or a new machine: no local record, one invoice."""
     path = write(tmp_path, "inv.json", invoice())
     assert cli("push-invoice", "-c", COMPANY, path).exit_code == 0
-    load_settings().store_file(COMPANY).unlink()
+    forget_organisation_stores()
     load_reference(xero)
     result = cli("push-invoice", "-c", COMPANY, path, "--json")
     assert result.exit_code == 0, result.stderr
@@ -360,7 +367,7 @@ def test_an_invoice_xero_holds_with_other_content_is_updated_while_xero_allows(
     xero: Sandbox, cli: Cli, tmp_path: Path
 ) -> None:
     assert cli("push-invoice", "-c", COMPANY, write(tmp_path, "a.json", invoice())).exit_code == 0
-    load_settings().store_file(COMPANY).unlink()
+    forget_organisation_stores()
     load_reference(xero)
     changed = write(tmp_path, "b.json", invoice(reference="Corrected reference"))
     result = cli("push-invoice", "-c", COMPANY, changed, "--json")
@@ -424,8 +431,7 @@ def test_check_paid_of_a_company_not_connected_exits_3_and_creates_no_store(cli:
 
     result = cli("check-paid", "-c", "nowhere")
     assert result.exit_code == 3 and "not connected" in result.stderr
-    store_file = load_settings().store_file("nowhere")
-    assert not store_file.exists() and not store_file.parent.exists()
+    assert not load_settings().stores_dir.exists()
 
 
 def test_check_paid_of_an_unknown_number_exits_2(cli: Cli, xero: Sandbox) -> None:

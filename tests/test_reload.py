@@ -22,6 +22,7 @@ from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
 from uku_xero_cli.sandbox.grants import grant_for_tests
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.store import ClientInput, Store, open_company_store
+from uku_xero_cli.store.opening import current_store_path
 from uku_xero_cli.sync.datasets import REGISTRY
 from uku_xero_cli.sync.reload import (
     DATA_SETS,
@@ -495,7 +496,8 @@ class WriteWhileDownloading(NoProgress):
     def page(self, data_set: str, page: Page, fetched: int) -> None:
         if data_set != "contacts" or page.number != 1:
             return
-        path = load_settings().store_file("acme")
+        path = current_store_path(load_settings(), "acme")
+        assert path is not None
         try:
             with Store.open(path, busy_timeout=0.2) as other:
                 other.import_clients([ClientInput("U-9", "Written During Reload OÜ")])

@@ -54,7 +54,8 @@ def contact(n: int, **changes: object) -> XeroContact:
 def test_company_store_lives_in_the_data_dir_and_is_private() -> None:
     settings = load_settings()
     with open_company_store(settings, "acme") as store:
-        assert store.path == settings.data_dir / "companies" / "acme.sqlite"
+        # Never connected: the company's own store, which holds its client list.
+        assert store.path == settings.data_dir / "companies" / "acme" / "company.sqlite"
     assert store.path.is_file()
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700

@@ -48,7 +48,7 @@ def test_a_run_uses_its_own_environment_directory_and_streams(
     listing = json.loads(around.stdout.getvalue())
     assert listing["company"] == "acme"
     assert [c["id"] for c in listing["clients"]] == ["C-1"]
-    assert (folder / "data" / "companies" / "acme.sqlite").exists()
+    assert (folder / "data" / "companies" / "acme" / "company.sqlite").exists()
     # The process's own settings, directory and streams were never used.
     assert not isolated_dirs["data"].exists()
     assert capsys.readouterr() == ("", "")

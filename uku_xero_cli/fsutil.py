@@ -9,8 +9,12 @@ from pathlib import Path
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) with mode 0700 for the leaf."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` with mode 0700 (tightening it if it exists), and any parent it lacks with
+    0700 too: a company's directory `<data>/companies/<company>` must not leave the list of
+    companies open to others. Parents that exist are left as they are."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
 

@@ -138,7 +138,9 @@ def company_lock(
 
 
 def reload_lock_path(settings: Settings, company: str) -> Path:
-    return settings.store_file(company).with_suffix(".reload.lock")
+    from uku_xero_cli.store.layout import CompanyFiles
+
+    return CompanyFiles(settings, company).reload_lock
 
 
 def reload_lock(
@@ -156,7 +158,9 @@ def reload_lock(
 
 
 def push_lock_path(settings: Settings, company: str) -> Path:
-    return settings.store_file(company).with_suffix(".push.lock")
+    from uku_xero_cli.store.layout import CompanyFiles
+
+    return CompanyFiles(settings, company).push_lock
 
 
 def push_lock(settings: Settings, company: str) -> AbstractContextManager[None]:

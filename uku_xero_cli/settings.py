@@ -81,8 +81,9 @@ class Settings:
     def token_file(self, company: str) -> Path:
         return self.companies_dir / f"{validate_company(company)}.toml"
 
-    def store_file(self, company: str) -> Path:
-        return self.stores_dir / f"{validate_company(company)}.sqlite"
+    def company_data_dir(self, company: str) -> Path:
+        """Where the company's Uku-side stores and job locks live (store/layout.py)."""
+        return self.stores_dir / validate_company(company)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

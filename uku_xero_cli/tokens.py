@@ -64,6 +64,16 @@ def not_connected(company: str) -> NotConnected:
     )
 
 
+def unknown_company(company: str) -> NotConnected:
+    """The error of a company with no token file and no Uku-side data here (a mistyped name,
+    most likely): what read-only commands and `companies remove` raise."""
+    return NotConnected(
+        f"company '{company}' has no data and no Xero connection",
+        hint="check the name with `uku-xero companies`, or connect it with "
+        f"`uku-xero auth -c {company}`",
+    )
+
+
 def reauthorization_required(
     company: str, reason: str | None, *, tenant_gone: bool = False
 ) -> ReauthorizationRequired:
@@ -83,12 +93,17 @@ class CompanyTokens:
     tenant_name: str | None = None
     tenant_type: str | None = None
     connection_id: str | None = None
-    # The Xero sign-in (auth event) the tokens come from: revoking them ends its connections.
+    # The Xero sign-in (auth event) the tokens come from: Xero's `authEventId` of the connection.
     auth_event_id: str | None = None
     access_token: str | None = field(default=None, repr=False)
     refresh_token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
     scopes: list[str] = field(default_factory=list)
+    # The Xero login that authorized (the id token's `xero_userid`): Xero keeps one connection
+    # per app, user and organisation, and revoking a refresh token removes every connection of
+    # its user, so this says which local companies one disconnect can reach. None: not
+    # recorded (a token file from before it was), which counts as possibly shared.
+    user_id: str | None = None
     user_name: str | None = None
     user_email: str | None = None
     connected_at: datetime | None = None
@@ -162,7 +177,9 @@ class CompanyTokens:
                 "refreshed_at": self.refreshed_at,
             }
         )
-        data["user"] = _drop_none({"name": self.user_name, "email": self.user_email})
+        data["user"] = _drop_none(
+            {"id": self.user_id, "name": self.user_name, "email": self.user_email}
+        )
         data["state"] = _drop_none(
             {
                 "connected_at": self.connected_at,
@@ -203,6 +220,7 @@ class CompanyTokens:
             expires_at=_when(token.get("expires_at")),
             scopes=[s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else [],
             refreshed_at=_when(token.get("refreshed_at")),
+            user_id=_str(user.get("id")),
             user_name=_str(user.get("name")),
             user_email=_str(user.get("email")),
             connected_at=_when(state.get("connected_at")),
@@ -247,6 +265,10 @@ class TokenStore:
         self._warn = warn
         self.warnings: list[str] = []
         self._directory_checked = False
+        # The last record read of each company, by the file's identity: every request reads
+        # the token file (another process may have rotated the tokens), and parsing it again
+        # only when it was replaced keeps that to a stat (a file is never rewritten in place).
+        self._parsed: dict[str, tuple[tuple[int, ...], CompanyTokens]] = {}
 
     def path(self, company: str) -> Path:
         return self.settings.token_file(company)
@@ -282,7 +304,10 @@ class TokenStore:
             return None
         with os.fdopen(fd, "rb") as fh:
             self._tighten_directory()
-            self._tighten(path, fh.fileno())
+            version = self._tighten(path, fh.fileno())
+            known = self._parsed.get(company)
+            if known is not None and known[0] == version:
+                return replace(known[1])
             raw = fh.read()
         try:
             data = tomllib.loads(raw.decode("utf-8"))
@@ -295,7 +320,8 @@ class TokenStore:
         record = CompanyTokens.from_toml(company, data)
         register_secret(record.access_token)
         register_secret(record.refresh_token)
-        return record
+        self._parsed[company] = (version, record)
+        return replace(record)
 
     def load_connected(self, company: str, *, tenant_gone_ok: bool = False) -> CompanyTokens:
         """The record of a connected company; NotConnected or ReauthorizationRequired if not.
@@ -372,11 +398,16 @@ class TokenStore:
             self.directory.chmod(0o700)
             self.warn(f"{self.directory} was open to other users (mode {mode:04o}); it is now 0700")
 
-    def _tighten(self, path: Path, fd: int) -> None:
-        mode = os.fstat(fd).st_mode
+    def _tighten(self, path: Path, fd: int) -> tuple[int, ...]:
+        """Make the open token file 0600 (with a warning) if others could read it; returns
+        what identifies this version of the file."""
+        found = os.fstat(fd)
+        mode = found.st_mode
+        version = (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
         if mode & 0o077:
             os.fchmod(fd, stat.S_IMODE(mode) & 0o600)
             self.warn(
                 f"{path} was readable by other users (mode {stat.S_IMODE(mode):04o}); "
                 "it is now 0600. Treat its tokens as exposed if others used this machine"
             )
+        return version

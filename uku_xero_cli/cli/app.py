@@ -32,14 +32,14 @@ COMMANDS = {
     ),
     "disconnect": LazyCommand(
         "disconnect_cmd:disconnect",
-        "Remove the organisation's connection at Xero, revoke the token, clear local tokens.",
+        "End the company's Xero connection: what only it uses at Xero, and its local tokens.",
     ),
     "doctor": LazyCommand(
         "doctor_cmd:doctor",
         "Check a company's set-up end to end; each failed check names the command that fixes it.",
     ),
     "companies": LazyCommand(
-        "companies_cmd:companies",
+        "companies_cmd:companies_app",
         "List the companies with a Xero connection or Uku-side data, from local files only.",
     ),
     "reload": LazyCommand(

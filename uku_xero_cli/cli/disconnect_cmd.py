@@ -7,19 +7,28 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.exit_codes import ExitCode
 from uku_xero_cli.cli.options import Company, Json, Verbose
-from uku_xero_cli.errors import UsageError
 
 
 def disconnect(
     company: Company = None,
+    everywhere: Annotated[
+        bool,
+        typer.Option(
+            "--everywhere",
+            help="Also delete a connection and revoke a sign-in other companies here share "
+            "(they are named first, and will need auth again).",
+        ),
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     json_output: Json = False,
     verbose: Verbose = 0,
 ) -> None:
-    """Remove the organisation's connection at Xero, revoke the token, clear local tokens.
+    """End the company's Xero connection: what only it uses at Xero, and its local tokens.
 
+    The organisation's connection is deleted at Xero unless another company here uses it, and
+    the refresh token revoked unless another company here was connected by the same Xero user
+    (the output says what was left in place, and for whom); --everywhere ends both anyway.
     Imported clients, invoices and statistics are kept. If Xero cannot be reached, the local
     tokens are cleared anyway and the output says what Xero did not confirm.
 
@@ -28,28 +37,28 @@ def disconnect(
     ctx = command_context(company, json_output=json_output, verbose=verbose)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.cli.prompts import confirm
+        from uku_xero_cli.cli.prompts import confirm_or_require_yes
         from uku_xero_cli.connection.disconnect import disconnect as run_disconnect
-        from uku_xero_cli.errors import DamagedTokenFile
-        from uku_xero_cli.tokens import TokenStore, not_connected
+        from uku_xero_cli.connection.disconnect import plan_disconnect
+        from uku_xero_cli.tokens import TokenStore
 
         store = TokenStore(ctx.settings, warn=out.warn)
-        damaged = False
-        try:
-            record = store.load(ctx.company)
-        except DamagedTokenFile:
-            record, damaged = None, True  # disconnect is one way to clear it
-        if not damaged and (record is None or not (record.tenant_id or record.refresh_token)):
-            raise not_connected(ctx.company)
+        plan = plan_disconnect(ctx.settings, ctx.company, everywhere=everywhere, store=store)
+        # Who will be cut off is said before anything is done, asked or not.
+        warning = plan.warning()
+        if warning is not None:
+            out.warn(warning)
         if not yes:
-            if not out.interactive:
-                raise UsageError("disconnect asks for confirmation on a terminal; pass --yes")
-            if record is None:
+            name = plan.tenant_name or "Xero"
+            if plan.record is None:
                 name = "Xero (its token file is damaged)"
-            else:
-                name = record.tenant_name or record.tenant_id or "Xero"
-            if not confirm(out, f"Disconnect company '{ctx.company}' from {name}?"):
-                out.info("Nothing was changed.")
-                raise typer.Exit(ExitCode.ERROR)
-        outcome = run_disconnect(ctx.settings, ctx.company, store=store)
+            question = f"Disconnect company '{ctx.company}' from {name}"
+            if warning is not None:
+                question += " and cut off the companies above"
+            confirm_or_require_yes(
+                out,
+                question + "?",
+                without_terminal="disconnect asks for confirmation on a terminal; pass --yes",
+            )
+        outcome = run_disconnect(ctx.settings, ctx.company, plan=plan, store=store)
     out.emit(outcome, "connection:render_disconnect")

@@ -63,3 +63,17 @@ def confirm(out: Output, question: str) -> bool:
     from rich.prompt import Confirm
 
     return _answer(lambda: Confirm.ask(question, console=out.stderr, default=False))
+
+
+def confirm_or_require_yes(out: Output, question: str, *, without_terminal: str) -> None:
+    """Ask `question` at a terminal (no: "Nothing was changed.", exit 1); off a terminal the
+    command needs --yes instead (UsageError `without_terminal`, exit 2)."""
+    import typer
+
+    from uku_xero_cli.cli.exit_codes import ExitCode
+
+    if not out.interactive:
+        raise UsageError(without_terminal)
+    if not confirm(out, question):
+        out.info("Nothing was changed.")
+        raise typer.Exit(ExitCode.ERROR)

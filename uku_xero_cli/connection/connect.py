@@ -220,6 +220,7 @@ def authorize(
                 refresh_token=answer.refresh_token,
                 expires_at=answer.expires_at,
                 scopes=list(answer.scopes),
+                user_id=answer.user_id,
                 user_name=answer.user_name,
                 user_email=answer.user_email,
                 connected_at=now,

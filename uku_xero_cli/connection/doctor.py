@@ -476,7 +476,16 @@ def _headroom_check(client: XeroClient, answers: _Answers) -> Check:
 
 
 def store_checks(settings: Settings, company: str, now: datetime) -> list[Check]:
-    path = settings.store_file(company)
+    """The store of the organisation the company works with (store/opening.py)."""
+    from uku_xero_cli.store.layout import CompanyFiles
+    from uku_xero_cli.store.opening import current_tenant
+
+    files = CompanyFiles(settings, company)
+    try:
+        tenant = current_tenant(settings, company)  # moves an earlier layout's store in first
+    except UkuXeroError as exc:
+        return [failed("store", exc)]  # its hint says what to move
+    path = files.company_store if tenant is None else files.organisation_store(tenant[0])
     if not path.exists():
         return [warning("store", f"{path} does not exist yet", f"uku-xero reload -c {company}")]
     problem = _quick_check(path)

@@ -29,6 +29,9 @@ from uku_xero_cli.tokens import (
 if TYPE_CHECKING:
     import httpx
 
+    from uku_xero_cli.connection.sharing import Sharing
+    from uku_xero_cli.store.inventory import OrganisationData
+
 CONNECTED = "connected"
 NEEDS_REAUTH = "needs_reauth"
 NOT_CONNECTED = "not_connected"
@@ -88,6 +91,11 @@ class StatusReport:
     reloads: dict[str, dict[str, Any]] | None = None
     awaiting_payment: dict[str, Any] | None = None
     store_note: str | None = None
+    # Other local companies sharing its Xero user or connection (None: not connected).
+    sharing: Sharing | None = None
+    disconnected_at: datetime | None = None  # not connected because `disconnect` was run
+    # Disconnected on purpose is not a failure here (`status --all` without --strict).
+    disconnected_ok: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -117,6 +125,8 @@ class StatusReport:
         if self.state == NEEDS_REAUTH:
             return reauthorization_required(self.company, self.reason, tenant_gone=self.tenant_gone)
         if self.state == NOT_CONNECTED:
+            if self.disconnected_ok and self.disconnected_at is not None:
+                return None
             return not_connected(self.company)
         return None
 
@@ -147,8 +157,10 @@ class StatusReport:
             "user": {"name": self.user_name, "email": self.user_email},
             "connected_at": self.connected_at,
             "refreshed_at": self.refreshed_at,
+            "disconnected_at": self.disconnected_at,
             "last_reload": self.reloads,
             "awaiting_payment": self.awaiting_payment,
+            "sharing": None if self.sharing is None else self.sharing.to_json(),
         }
         if self.fingerprints is not None:
             data["fingerprints"] = self.fingerprints
@@ -179,10 +191,19 @@ def _report_from(
     verbose: bool,
     *,
     damaged: DamagedTokenFile | None = None,
+    others: list[CompanyTokens] | None = None,
 ) -> StatusReport:
     if damaged is not None:
         return StatusReport(company, NEEDS_REAUTH, reason=DAMAGED_REASON, damaged=damaged)
     if record is None or not record.connected:
+        if record is not None and record.disconnected_at is not None:
+            return StatusReport(
+                company,
+                NOT_CONNECTED,
+                reason="disconnected on purpose (`uku-xero disconnect`); `uku-xero auth` "
+                "connects it again",
+                disconnected_at=record.disconnected_at,
+            )
         return StatusReport(
             company, NOT_CONNECTED, reason="no Xero connection: run `uku-xero auth`"
         )
@@ -203,6 +224,10 @@ def _report_from(
         refreshed_at=record.refreshed_at,
         features=check_features(record.scopes),
     )
+    if others is not None:
+        from uku_xero_cli.connection.sharing import sharing_of
+
+        report.sharing = sharing_of(record, others)
     if verbose:
         report.fingerprints = {
             name: fingerprint(value)
@@ -216,15 +241,18 @@ def _report_from(
 
 
 def _add_store_facts(report: StatusReport, settings: Settings) -> None:
-    path = settings.store_file(report.company)
-    if not path.exists():
-        return
+    """The last reloads and invoices awaiting payment of the organisation the company works
+    with (store/opening.py); nothing when no store holds any."""
     import sqlite3
 
-    try:
-        from uku_xero_cli.store import open_company_store
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.store.opening import current_store_path
 
-        with open_company_store(settings, report.company) as store:
+    try:
+        path = current_store_path(settings, report.company)
+        if path is None:
+            return
+        with Store.open(path, company=report.company) as store:
             report.reloads = {name: run.to_json() for name, run in store.last_runs().items()}
             awaiting = store.awaiting_payment()
             report.awaiting_payment = {
@@ -243,11 +271,22 @@ def company_status(
     verbose: bool = False,
     store: TokenStore | None = None,
     transport: httpx.BaseTransport | None = None,
+    others: list[CompanyTokens] | None = None,
+    disconnected_ok: bool = False,
 ) -> StatusReport:
-    """The company's connection health; live (GET /connections) unless `offline`."""
+    """The company's connection health; live (GET /connections) unless `offline`.
+
+    `others`: every company's token record (`sharing.local_records`), read here if not given.
+    `disconnected_ok`: a company disconnected on purpose is reported without an error.
+    """
+    from uku_xero_cli.connection.sharing import local_records
+
     store = store or TokenStore(settings)
+    if others is None:
+        others = local_records(store)
     record, damaged = _load(store, company)
-    report = _report_from(record, company, verbose, damaged=damaged)
+    report = _report_from(record, company, verbose, damaged=damaged, others=others)
+    report.disconnected_ok = disconnected_ok
     _add_store_facts(report, settings)
     if offline or report.state != CONNECTED:
         return report
@@ -270,7 +309,7 @@ def company_status(
         report.error = exc
         return report
     fresh, damaged = _load(store, company)
-    checked = _report_from(fresh, company, verbose, damaged=damaged)
+    checked = _report_from(fresh, company, verbose, damaged=damaged, others=others)
     checked.live = True
     checked.reloads, checked.awaiting_payment = report.reloads, report.awaiting_payment
     checked.store_note = report.store_note
@@ -287,6 +326,9 @@ class CompanySummary:
     has_store: bool
     default: bool  # the company commands use without --company
     current: bool = False  # the one --company named (else the default)
+    sharing: Sharing | None = None
+    # Each organisation's store: the current one and those kept from earlier organisations.
+    organisations: list[OrganisationData] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -299,19 +341,24 @@ class CompanySummary:
             "has_store": self.has_store,
             "default": self.default,
             "current": self.current,
+            "sharing": None if self.sharing is None else self.sharing.to_json(),
+            "organisations": [o.to_json() for o in self.organisations],
         }
 
 
 def configured_companies(settings: Settings) -> list[str]:
-    """Companies with a token file or an Uku-side store."""
+    """Companies with a token file or Uku-side stores (or a store of the earlier layout)."""
     from uku_xero_cli.errors import InvalidCompanyName
     from uku_xero_cli.settings import validate_company
 
     names = set(TokenStore(settings).companies())
     if settings.stores_dir.is_dir():
-        for path in settings.stores_dir.glob("*.sqlite"):
+        for path in settings.stores_dir.iterdir():
+            name = path.name if path.is_dir() else path.name.removesuffix(".sqlite")
+            if not path.is_dir() and name == path.name:
+                continue  # neither a company's directory nor a store of the earlier layout
             try:
-                names.add(validate_company(path.stem))
+                names.add(validate_company(name))
             except InvalidCompanyName:
                 continue
     return sorted(names)
@@ -325,12 +372,18 @@ def companies(
     store: TokenStore | None = None,
 ) -> list[CompanySummary]:
     """Every configured company; `default` and `current` (--company, else the default) marked."""
+    from uku_xero_cli.connection.sharing import local_records
+    from uku_xero_cli.store.inventory import organisation_data
+    from uku_xero_cli.store.layout import CompanyFiles
+
     store = store or TokenStore(settings)
     current = current or default
+    others = local_records(store)
     found = []
     for name in configured_companies(settings):
         record, damaged = _load(store, name)
-        report = _report_from(record, name, verbose=False, damaged=damaged)
+        report = _report_from(record, name, verbose=False, damaged=damaged, others=others)
+        files = CompanyFiles(settings, name)
         found.append(
             CompanySummary(
                 company=name,
@@ -338,9 +391,11 @@ def companies(
                 tenant_id=report.tenant_id,
                 tenant_name=report.tenant_name,
                 reason=report.reason if report.state == NEEDS_REAUTH else None,
-                has_store=settings.store_file(name).exists(),
+                has_store=files.has_stores,
                 default=name == default,
                 current=name == current,
+                sharing=report.sharing,
+                organisations=organisation_data(files, record.tenant_id if record else None),
             )
         )
     return found

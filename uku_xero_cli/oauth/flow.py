@@ -71,6 +71,7 @@ class TokenAnswer:
     refresh_token: str | None = field(repr=False)
     expires_at: datetime
     scopes: tuple[str, ...]
+    user_id: str | None = None  # the id token's `xero_userid`: the Xero login
     user_name: str | None = None
     user_email: str | None = None
     nonce: str | None = field(default=None, repr=False)
@@ -79,8 +80,9 @@ class TokenAnswer:
 def id_token_claims(id_token: str | None) -> dict[str, Any]:
     """The payload of a JWT, decoded without checking its signature.
 
-    Only for display (who authorized the connection): nothing is decided on these claims, and
-    the token came straight from the token endpoint over TLS.
+    Who authorized the connection (shown) and which Xero login that is (what `disconnect` may
+    end at Xero): the token came straight from the token endpoint over TLS, and nothing it
+    says grants access to anything.
     """
     if not id_token or id_token.count(".") < 2:
         return {}
@@ -91,6 +93,11 @@ def id_token_claims(id_token: str | None) -> dict[str, Any]:
     except (ValueError, json.JSONDecodeError):
         return {}
     return claims if isinstance(claims, dict) else {}
+
+
+def _claim(claims: dict[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    return value if isinstance(value, str) and value else None
 
 
 def _oauth_error_message(error: str, description: str | None, what: str) -> str:
@@ -272,6 +279,9 @@ class IdentityClient:
             refresh_token=refresh if isinstance(refresh, str) and refresh else None,
             expires_at=self._now() + timedelta(seconds=lifetime),
             scopes=scopes,
+            # Xero names its login in `xero_userid`; `sub` is another value (the claims of
+            # XeroIdToken in xero-node's src/XeroClient.ts).
+            user_id=_claim(claims, "xero_userid"),
             user_name=name or None,
             user_email=claims.get("email") or claims.get("preferred_username"),
             nonce=claims.get("nonce"),
@@ -280,6 +290,8 @@ class IdentityClient:
     def _post(self, url: str, body: str, headers: dict[str, str], what: str) -> httpx.Response:
         import httpx
         from authlib.oauth2.auth import ClientAuth
+
+        from uku_xero_cli.tls import tls_context
 
         method = "client_secret_basic" if self.client_secret else "none"
         auth = ClientAuth(self.client_id, self.client_secret, method)
@@ -301,7 +313,9 @@ class IdentityClient:
             )
 
         try:
-            with httpx.Client(transport=self._transport, timeout=self._timeout) as client:
+            with httpx.Client(
+                transport=self._transport, verify=tls_context(), timeout=self._timeout
+            ) as client:
                 response = self._retry.run(
                     lambda: once(client),
                     announce=lambda wait: trace.waiting(

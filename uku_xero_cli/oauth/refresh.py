@@ -68,6 +68,9 @@ def apply_refresh(record: CompanyTokens, answer: TokenAnswer) -> CompanyTokens:
         refresh_token=answer.refresh_token or record.refresh_token,
         expires_at=answer.expires_at,
         scopes=list(answer.scopes) or record.scopes,
+        # An id token on a refresh (the emulator sends one; Xero's documentation does not
+        # say) records the Xero login of a token file from before it was kept.
+        user_id=record.user_id or answer.user_id,
         # A mark stays: only a company whose organisation is gone (tokens fine) gets here.
         refreshed_at=datetime.now(UTC).replace(microsecond=0),
     )

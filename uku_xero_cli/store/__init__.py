@@ -1,17 +1,16 @@
-"""The Uku-side store: one SQLite file per company with everything reload and push keep.
+"""The Uku-side stores: one SQLite file per organisation of a company with everything
+reload and push keep, and one with the company's client list (store/layout.py).
 
-`Store.open(path)` (or `open_company_store(settings, company)`) opens it, creating it and
-bringing its schema up to date; use it as a context manager to close it. Writes of one data
-set go inside one `store.transaction()`. The queries live in one module per concern:
-clients (contacts, clients, matching links), match_state (what changed since the last
-match), reference (items, tax rates, currencies), invoices (imported and pushed, payments),
-runs (cursors, sync runs, work statistics), organisation (the Xero organisation the store
-holds data from).
+`Store.open(path)` opens one, creating it and bringing its schema up to date; use it as a
+context manager to close it. Which file a company uses is store/opening.py's
+(`open_company_store(settings, company)` and friends). Writes of one data set go inside one
+`store.transaction()`. The queries live in one module per concern: clients (contacts,
+clients, matching links), match_state (what changed since the last match), reference
+(items, tax rates, currencies), invoices (imported and pushed, payments), runs (cursors, sync
+runs, work statistics), organisation (the Xero organisation a store holds data of).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from uku_xero_cli.store.clients import ClientQueries
 from uku_xero_cli.store.invoices import InvoiceQueries
@@ -31,13 +30,11 @@ from uku_xero_cli.store.models import (
     WorkStat,
     XeroContact,
 )
-from uku_xero_cli.store.organisation import OrganisationChange, OrganisationQueries
+from uku_xero_cli.store.opening import open_company_store
+from uku_xero_cli.store.organisation import OrganisationQueries, OrganisationSwitch
 from uku_xero_cli.store.reference import ReferenceQueries
 from uku_xero_cli.store.runs import RunQueries
 from uku_xero_cli.store.work_documents import WorkDocument, WorkDocumentQueries
-
-if TYPE_CHECKING:
-    from uku_xero_cli.settings import Settings
 
 
 class Store(
@@ -52,11 +49,6 @@ class Store(
     """A company's store. Not for sharing between threads: open one per thread."""
 
 
-def open_company_store(settings: Settings, company: str) -> Store:
-    """Open `<data>/companies/<company>.sqlite`, creating the directory and file if needed."""
-    return Store.open(settings.store_file(company))
-
-
 __all__ = [
     "AwaitingPayment",
     "ClientInput",
@@ -64,7 +56,7 @@ __all__ = [
     "Currency",
     "Invoice",
     "Item",
-    "OrganisationChange",
+    "OrganisationSwitch",
     "Payment",
     "PushRecord",
     "Store",

@@ -161,6 +161,15 @@ class ClientQueries(StoreBase):
             if cursor.rowcount != 1:
                 raise StoreError(f"client {client_id!r} is unknown or already linked")
 
+    def uku_client_list(self) -> list[ClientInput]:
+        """Uku's own clients (origin `uku`) as `clients import` gave them, without their links:
+        what another store of the company is given (store/opening.py)."""
+        rows = self._query(
+            "SELECT id, name, email, registration_number, vat_number, extra FROM clients"
+            " WHERE origin = 'uku' ORDER BY id"
+        )
+        return [ClientInput(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
     def import_clients(
         self, clients: Sequence[ClientInput], *, now: datetime | None = None
     ) -> UpsertCounts:

@@ -1,6 +1,7 @@
 """Opening a company's SQLite store, its transactions, and the column conversions.
 
-One file per company. The connection runs in autocommit mode and `transaction()` issues
+One file per organisation of a company, and one for the company's client list
+(store/layout.py). The connection runs in autocommit mode and `transaction()` issues
 BEGIN IMMEDIATE / COMMIT itself, so a data set and its cursor are written together or not at
 all: an exception, Ctrl-C or a killed process leaves the previous data in place (WAL keeps
 readers such as `status` unblocked while a reload writes).
@@ -84,9 +85,11 @@ def _create_private(path: Path) -> None:
 class StoreBase:
     """The connection and its transactions; the query mixins build on this."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, company: str | None = None) -> None:
         self._conn = conn
         self.path = path
+        # The company the store belongs to (its directory's name in store/layout.py).
+        self.company = company or path.parent.name
         self._depth = 0
 
     @classmethod
@@ -96,6 +99,7 @@ class StoreBase:
         *,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         migrations: Sequence[str] | None = None,
+        company: str | None = None,
     ) -> Self:
         """Open (creating if needed) the store at `path` and bring its schema up to date."""
         import sqlite3
@@ -131,7 +135,7 @@ class StoreBase:
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        return cls(conn, path, company)
 
     def close(self) -> None:
         self._conn.close()

@@ -230,10 +230,10 @@ BEGIN
 END;
 """
 
-# The store is bound to one Xero organisation (store/organisation.py): `tenant_id` and
-# `tenant_name` are recorded at the first sync job, so a job for another organisation sets
-# the old one's data aside instead of mixing the two. A store older than this has no tenant
-# recorded: the next job binds it to the company's current organisation.
+# A store holds one Xero organisation's data (store/organisation.py): `tenant_id` and
+# `tenant_name` are recorded at its first use, so it is never used for another one. A store
+# older than this has no tenant recorded: store/legacy.py gives it the company's organisation.
+# The company's own store keeps the organisation it works with under `current_tenant_*`.
 _V5_STORE_META = """
 CREATE TABLE store_meta (
     key   TEXT PRIMARY KEY,
@@ -257,22 +257,6 @@ CREATE TABLE accounts (
 );
 CREATE INDEX accounts_code ON accounts (code);
 """
-
-# What the store holds from its Xero organisation, cleared whole when the company switches
-# to another (store/organisation.py), in this order (payments before their invoices). A
-# migration adding a table of Xero data adds it here.
-IMPORTED_TABLES = (
-    "payments",
-    "invoices",
-    "xero_contacts",
-    "products",
-    "tax_rates",
-    "currencies",
-    "accounts",
-    "sync_cursors",
-    "work_stats",
-    "work_documents",
-)
 
 MIGRATIONS: tuple[str, ...] = (
     _V1_CORE,

@@ -31,7 +31,7 @@ class ClientList:
 def list_clients(settings: Settings, company: str, *, unmatched_only: bool = False) -> ClientList:
     """The company's clients with their Xero contact (only those without one if asked);
     empty when nothing was stored yet. Creates no store."""
-    from uku_xero_cli.store.existing import open_existing_store
+    from uku_xero_cli.store.opening import open_existing_store
 
     existing = open_existing_store(settings, company)
     found: list[ClientRecord] = []
@@ -60,15 +60,31 @@ def import_clients(
 ) -> ImportedClients:
     """Load the company's client list from a CSV file (`path` relative to `directory`,
     default the working directory; every row checked first: any bad row and nothing is
-    written), then link the clients to the Xero contacts already imported."""
-    from uku_xero_cli.store import open_company_store
-    from uku_xero_cli.sync.clients_csv import import_clients_csv, read_clients_file
+    written), then link the clients to the Xero contacts already imported.
+
+    The list is the company's, whatever the organisation: it goes to the company's store and
+    to the store of every organisation the company has data of, each matching it to its own
+    contacts; the result shows the matching in the organisation the company works with.
+    """
+    from uku_xero_cli.store import Store
+    from uku_xero_cli.store.layout import CompanyFiles
+    from uku_xero_cli.store.opening import current_tenant
+    from uku_xero_cli.sync.clients_csv import ClientsImport, read_clients_file
     from uku_xero_cli.sync.match_store import match_in_store
 
     # Check the file before a store is created for a company that may not exist yet.
-    read_clients_file(path, directory=directory)
-    with open_company_store(settings, company) as store, store.transaction():
-        imported = import_clients_csv(store, path, directory=directory)
+    clients = read_clients_file(path, directory=directory)
+    files = CompanyFiles(settings, company)
+    current = current_tenant(settings, company)
+    with Store.open(files.company_store, company=company) as own, own.transaction():
+        counts = own.import_clients(clients)
         # Contacts already imported can be linked now, without waiting for a reload.
-        matching = match_in_store(store)
+        matching = match_in_store(own)
+    for tenant_id, store_path in files.organisation_stores().items():
+        with Store.open(store_path, company=company) as store, store.transaction():
+            store.import_clients(clients)
+            matched = match_in_store(store)
+        if current is not None and tenant_id == current[0]:
+            matching = matched
+    imported = ClientsImport(path=str(path), rows=len(clients), counts=counts)
     return ImportedClients(company, imported, matching)

@@ -26,7 +26,7 @@ class StoredListing:
 
 def stored_listing(settings: Settings, company: str, data_set: DataSet) -> StoredListing:
     """What the company's store holds of `data_set`. Creates no store."""
-    from uku_xero_cli.store.existing import open_existing_store
+    from uku_xero_cli.store.opening import open_existing_store
 
     listing = StoredListing(company, data_set)
     found = open_existing_store(settings, company)

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from uku_xero_cli.settings import Settings
     from uku_xero_cli.store import Store
-    from uku_xero_cli.store.organisation import OrganisationChange
+    from uku_xero_cli.store.organisation import OrganisationSwitch
     from uku_xero_cli.xero.client import XeroClient
     from uku_xero_cli.xero.paging import Page
 
@@ -101,8 +101,8 @@ class PaidReport:
     results: list[PaidResult]
     requests: int = 0
     method: str = "none"  # ids, modified-since, open-sweep (+ids)
-    # Set when the store held another organisation's data, set aside before this check.
-    organisation_changed: OrganisationChange | None = None
+    # Set when the company worked with another organisation before this check.
+    organisation_changed: OrganisationSwitch | None = None
 
     @property
     def missing(self) -> list[PaidResult]:
@@ -328,9 +328,9 @@ def check_paid(
 ) -> PaidReport:
     """Open the company's store and Xero client and run the check.
 
-    Invoices pushed to another organisation are not looked for in this one: if the store
-    held another organisation's data it is set aside first (`report.organisation_changed`,
-    and `warn` is told at once).
+    Only the invoices pushed to the organisation the company is connected to are looked for
+    (each organisation has its own store); if the company worked with another one before,
+    `report.organisation_changed` says so and `warn` is told at once.
     """
     from uku_xero_cli.sync.session import company_session
 

@@ -1,9 +1,12 @@
 """One company's working session with Xero, as reload, push-invoice and check-paid run it.
 
 The company's tokens must show a connection; then its lock (if the job has one) is taken,
-its store opened and bound to the organisation the tokens reach (another organisation's data
-is set aside, and `warn` is told at once), and a Xero client opened. Everything opened here
-is closed when the session ends, whatever happens.
+the store of the organisation the tokens reach opened (each organisation has its own: when
+the company worked with another one before, `warn` is told at once that this one's data is
+current now and the other's kept), and a Xero client opened. This is the one place a job's
+store is chosen, so reload, push-invoice and check-paid always see the records of the
+organisation the company is connected to. Everything opened here is closed when the session
+ends, whatever happens.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
 
     from uku_xero_cli.settings import Settings
     from uku_xero_cli.store import Store
-    from uku_xero_cli.store.organisation import OrganisationChange
+    from uku_xero_cli.store.organisation import OrganisationSwitch
     from uku_xero_cli.tokens import CompanyTokens
     from uku_xero_cli.xero.client import XeroClient
     from uku_xero_cli.xero.pacing import Pacer
@@ -32,8 +35,8 @@ class CompanySession:
     tokens: CompanyTokens
     store: Store
     client: XeroClient
-    # Set when the store held another organisation's data, set aside for this session.
-    organisation_changed: OrganisationChange | None
+    # Set when the company worked with another organisation at its previous job.
+    organisation_changed: OrganisationSwitch | None
 
     @property
     def tenant_id(self) -> str:
@@ -56,11 +59,12 @@ def company_session(
 ) -> Iterator[CompanySession]:
     """Run a job for `company` inside `with company_session(...) as session:`.
 
-    `store` and `client`, when given, are used as they are and left open. Raises
+    `store` and `client`, when given, are used as they are and left open (the store must be
+    the organisation's: StoreError if it holds another's). Raises
     NotConnected or ReauthorizationRequired before anything is written, LockHeld when `lock`
     is held elsewhere.
     """
-    from uku_xero_cli.store import open_company_store
+    from uku_xero_cli.store.opening import open_organisation_store
     from uku_xero_cli.tokens import TokenStore
     from uku_xero_cli.xero.client import XeroClient
 
@@ -73,10 +77,15 @@ def company_session(
             # Read again under the lock: a run queued behind another may have waited while
             # `orgs --use` moved the company to another organisation.
             record = tokens.load_connected(company)
-        if store is None:
-            store = stack.enter_context(open_company_store(settings, company))
         assert record.tenant_id is not None
-        change = store.bind_organisation(record.tenant_id, record.tenant_name)
+        change = None
+        if store is None:
+            opened, change = open_organisation_store(
+                settings, company, record.tenant_id, record.tenant_name
+            )
+            store = stack.enter_context(opened)
+        else:
+            store.claim_organisation(record.tenant_id, record.tenant_name)
         if change is not None and warn is not None:
             warn(change.message())
         if client is None:

@@ -106,7 +106,7 @@ def company_stats(
 ) -> CompanyStats:
     """The last `months` calendar months of the company's statistics, from its store (zeros
     where nothing was recorded; none at all before the first reload). Creates no store."""
-    from uku_xero_cli.store.existing import open_existing_store
+    from uku_xero_cli.store.opening import open_existing_store
     from uku_xero_cli.sync.datasets import DATED
     from uku_xero_cli.sync.reload import load_stats
 

@@ -169,8 +169,11 @@ class XeroClient:
         self._fixed_token = access_token
         self._glitch_mark = False  # see TokenStore.forget_glitch_mark
         register_secret(access_token)
+        from uku_xero_cli.tls import tls_context
+
         self.http = httpx.Client(
             transport=transport,
+            verify=tls_context(),
             timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
             headers=DEFAULT_HEADERS,
         )

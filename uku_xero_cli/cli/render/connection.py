@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from uku_xero_cli.cli.output import EveryCompany
     from uku_xero_cli.connection.connect import AuthOutcome, OrgsReport
     from uku_xero_cli.connection.disconnect import DisconnectOutcome
+    from uku_xero_cli.connection.lifecycle import Removal, Renaming
+    from uku_xero_cli.connection.sharing import Sharing
     from uku_xero_cli.connection.status import CompanySummary, StatusReport
     from uku_xero_cli.xero.client import XeroConnection
 
@@ -114,7 +116,26 @@ def _state_text(report: StatusReport) -> Text:
         return Text(label, style="green" if report.error is None else "yellow")
     if report.state == NEEDS_REAUTH:
         return Text(f"needs re-authorization: {report.reason or 'unknown reason'}", style="red")
+    if report.disconnected_at is not None:
+        return Text(f"not connected: disconnected on purpose {when(report.disconnected_at)}")
     return Text("not connected", style="yellow")
+
+
+def sharing_text(sharing: Sharing | None) -> str | None:
+    """Who shares the company's Xero user or connection, in a line; None when nobody does."""
+    if sharing is None or sharing.alone:
+        return None
+    connection = set(sharing.same_connection)
+    parts = [
+        f"{name} (same Xero user{' and connection' if name in connection else ''})"
+        for name in sharing.same_user
+    ]
+    parts += [
+        f"{name} (possibly the same Xero user{' and connection' if name in connection else ''}"
+        ": not on file)"
+        for name in sharing.maybe_same_user
+    ]
+    return ", ".join(parts)
 
 
 def render_status(report: StatusReport) -> RenderableType:
@@ -152,6 +173,9 @@ def render_status(report: StatusReport) -> RenderableType:
         if report.user_email:
             who = f"{who} <{report.user_email}>"
         rows.append(("authorized by", who))
+        shared = sharing_text(report.sharing)
+        if shared is not None:
+            rows.append(("shared with", shared))
         rows.append(("connected", when(report.connected_at)))
         rows.append(("scopes", " ".join(report.scopes) or "-"))
     table = Table.grid(padding=(0, 2))
@@ -240,6 +264,7 @@ def render_companies(every: EveryCompany[CompanySummary]) -> RenderableType:
     table.add_column("tenant id")
     table.add_column("state")
     table.add_column("local data")
+    table.add_column("shares its Xero login with")
     for company in companies:
         state = company.state.replace("_", " ")
         if company.reason:
@@ -250,21 +275,89 @@ def render_companies(every: EveryCompany[CompanySummary]) -> RenderableType:
             company.tenant_id or "-",
             state,
             "yes" if company.has_store else "no",
+            sharing_text(company.sharing) or "-",
         )
-    return table
+    kept = [(c.company, org) for c in companies for org in c.organisations if not org.current]
+    if not kept:
+        return table
+    others = Table(title="Data of organisations not current", title_justify="left")
+    others.add_column("company")
+    others.add_column("organisation")
+    others.add_column("tenant id")
+    others.add_column("size", justify="right")
+    others.add_column("last reload")
+    for name, org in kept:
+        others.add_row(
+            name,
+            org.tenant_name or "-",
+            org.tenant_id,
+            _size(org.size_bytes),
+            when(org.last_reload),
+        )
+    return Group(
+        table,
+        others,
+        Text(
+            "It comes back when the company switches to that organisation again; "
+            "`uku-xero companies remove NAME --org TENANT` deletes it."
+        ),
+    )
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    scaled = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        scaled /= 1024
+        if scaled < 1024 or unit == "GiB":
+            break
+    return f"{scaled:.1f} {unit}"
+
+
+def render_removal(removal: Removal) -> RenderableType:
+    org = removal.organisation
+    if org is None:
+        head = f"Removed company '{removal.company}': {len(removal.files)} file(s)."
+    else:
+        name = org.tenant_name or org.tenant_id
+        head = f"Removed the data of '{name}' from company '{removal.company}'."
+    return Group(Text(head), *(Text(f"  {path}") for path in removal.files))
+
+
+def render_renaming(renaming: Renaming) -> View:
+    view = View().data(Text(f"Renamed company '{renaming.old}' to '{renaming.new}'."))
+    for source, target in renaming.moved:
+        view.data(Text(f"  {source} -> {target}"))
+    for note in renaming.notes:
+        view.warn(note)
+    return view
 
 
 def render_disconnect(outcome: DisconnectOutcome) -> View:
-    from uku_xero_cli.connection.disconnect import ALREADY_GONE, KEPT, REMOVED, REVOKED
+    from uku_xero_cli.connection.disconnect import (
+        ALREADY_GONE,
+        CONNECTION,
+        KEPT,
+        REFRESH_TOKEN,
+        REMOVED,
+        REVOKED,
+    )
 
     name = outcome.tenant_name or outcome.tenant_id or "Xero"
+    kept = {item.what: item.companies for item in outcome.left_in_place}
+
+    def who(what: str) -> str:
+        return ", ".join(f"'{company}'" for company in kept.get(what, ()))
+
     connection = {
         REMOVED: "removed at Xero",
         ALREADY_GONE: "was already removed at Xero",
+        KEPT: f"left in place at Xero: also used by {who(CONNECTION)}",
     }.get(outcome.connection, "NOT confirmed at Xero")
     token = {
         REVOKED: "revoked at Xero",
-        KEPT: "kept (shared with another company)",
+        KEPT: f"not revoked: it would also cut off {who(REFRESH_TOKEN)}",
     }.get(outcome.token, "NOT confirmed revoked at Xero")
     rows = [
         ("connection", connection),
@@ -272,9 +365,21 @@ def render_disconnect(outcome: DisconnectOutcome) -> View:
         ("local tokens", "cleared"),
         ("Uku-side data", f"kept ({outcome.store_kept})" if outcome.store_kept else "none"),
     ]
+    if outcome.cut_off:
+        rows.append(("cut off", ", ".join(f"'{c}' (needs auth)" for c in outcome.cut_off)))
     view = View().data(
         Group(Text(f"Disconnected company '{outcome.company}' from {name}."), _fields(rows))
     )
+    for item in outcome.left_in_place:
+        view.info(f"Left in place: {item.reason}.")
+    if outcome.left_in_place:
+        view.info(
+            f"`uku-xero disconnect -c {outcome.company} --everywhere` ends them at Xero anyway "
+            "(the companies named will need `uku-xero auth` again)."
+        )
+    if outcome.possibly_cut_off:
+        names = ", ".join(f"'{c}'" for c in outcome.possibly_cut_off)
+        view.info(f"Possibly cut off too: {names} (check with `uku-xero status --all`).")
     for note in outcome.notes:
         view.warn(note)
     return view

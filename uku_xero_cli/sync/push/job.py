@@ -35,7 +35,7 @@ from uku_xero_cli.sync.push.payload import content_hash
 from uku_xero_cli.sync.push.plan import Plan, PushOptions, PushRun
 from uku_xero_cli.sync.push.report import PlannedRequest, PushReport
 from uku_xero_cli.sync.push.send import InvoiceSender
-from uku_xero_cli.sync.push.validate import refuse_other_organisation, validate
+from uku_xero_cli.sync.push.validate import validate
 from uku_xero_cli.xero.writes import WRITE_BATCH
 
 if TYPE_CHECKING:
@@ -165,8 +165,8 @@ def push_invoices(
 
     `store` is the company's store already open (it stays open); by default it is opened
     here. Raises InvalidInvoice (nothing sent) or the error that kept the run from starting;
-    a failure part-way is in `report.error` with every invoice's result. If the store held
-    another organisation's data it is set aside first (`report.organisation_changed`), and
+    a failure part-way is in `report.error` with every invoice's result. If the company
+    worked with another organisation before, `report.organisation_changed` says so, and
     `warn` is told at once, before validation may refuse the invoices.
     """
     if options.dry_run:
@@ -200,15 +200,14 @@ def _dry_run(
     *,
     store: Store | None,
 ) -> PushReport:
-    """Nothing is sent, so a company not (yet) connected can be dry-run too; nor is the
-    store bound (see `refuse_other_organisation`)."""
+    """Nothing is sent, so a company not (yet) connected can be dry-run too, against the
+    store of the organisation it works with (store/opening.py)."""
     from uku_xero_cli.store import open_company_store
     from uku_xero_cli.tokens import TokenStore
 
     opened = nullcontext(store) if store is not None else open_company_store(settings, company)
     with opened as db:
         known = TokenStore(settings).load(company)
-        refuse_other_organisation(db, company, known)
         validate(db, invoices, draft=options.draft)
         tenant_id = (known.tenant_id if known else None) or ""
         return PushJob(PushRun(db, None, company, tenant_id, options)).run(invoices)

@@ -19,7 +19,7 @@ from uku_xero_cli.errors import (
 from uku_xero_cli.sync.push.invoice import money
 
 if TYPE_CHECKING:
-    from uku_xero_cli.store.organisation import OrganisationChange
+    from uku_xero_cli.store.organisation import OrganisationSwitch
 
 # Results that count against the run (exit 6, or 2 when every invoice has one).
 FAILED = frozenset({"rejected", "refused", "failed"})
@@ -92,8 +92,8 @@ class PushReport:
     planned: list[PlannedRequest] = field(default_factory=list)
     # Set when the run stopped early (network, rate limit, re-authorization).
     error: UkuXeroError | None = None
-    # Set when the store held another organisation's data, set aside before this run.
-    organisation_changed: OrganisationChange | None = None
+    # Set when the company worked with another organisation before this run.
+    organisation_changed: OrganisationSwitch | None = None
 
     def failures(self) -> list[ItemFailure]:
         """Every invoice that did not go through, with its reasons (unconfirmed ones too)."""

@@ -16,7 +16,6 @@ from uku_xero_cli.sync.push.problems import Problems
 if TYPE_CHECKING:
     from uku_xero_cli.store import Store
     from uku_xero_cli.sync.push.invoice import UkuInvoice
-    from uku_xero_cli.tokens import CompanyTokens
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,7 @@ class ReferenceData:
         chart = {a["code"].casefold(): a["status"] for a in ACCOUNTS.stored(store) if a["code"]}
         return cls(
             accounts=chart or None,
-            # A company's store is `<company>.sqlite` (settings.store_file).
-            accounts_fix=f"uku-xero reload -c {store.path.stem} --only accounts",
+            accounts_fix=f"uku-xero reload -c {store.company} --only accounts",
             currencies=frozenset(c.code.upper() for c in store.currencies()),
             active_tax_rates={r.tax_type: r.effective_rate or Decimal(0) for r in rates},
             # A rate Xero says cannot apply to revenue would be refused on a sales invoice.
@@ -138,20 +136,3 @@ def load_reference(store: Store) -> ReferenceData | None:
 def validate(store: Store, invoices: Sequence[UkuInvoice], *, draft: bool) -> None:
     """The checks against the store's reference data; InvalidInvoice lists every problem."""
     check_references(invoices, load_reference(store), draft=draft)
-
-
-def refuse_other_organisation(store: Store, company: str, known: CompanyTokens | None) -> None:
-    """A dry run changes nothing, so it cannot set another organisation's data aside: it
-    refuses a store that holds data from an organisation other than the company's."""
-    from uku_xero_cli.errors import UsageError
-
-    bound = store.bound_organisation()
-    if bound is None or known is None or not known.tenant_id or bound[0] == known.tenant_id:
-        return
-    raise UsageError(
-        f"the store of company '{company}' holds data from organisation "
-        f"'{bound[1] or bound[0]}', but the company is now connected to "
-        f"'{known.tenant_name or known.tenant_id}'",
-        hint=f"run `uku-xero reload -c {company}` first: it sets the old organisation's data "
-        "aside and imports the new one's",
-    )

@@ -9,7 +9,7 @@ from uku_xero_cli.errors import error_document
 
 if TYPE_CHECKING:
     from uku_xero_cli.store.models import UpsertCounts
-    from uku_xero_cli.store.organisation import OrganisationChange
+    from uku_xero_cli.store.organisation import OrganisationSwitch
     from uku_xero_cli.sync.matching import MatchResult
     from uku_xero_cli.xero.paging import Page
 
@@ -83,8 +83,8 @@ class ReloadResult:
     months: list[str] = field(default_factory=list)
     error: BaseException | None = None
     seconds: float = 0.0
-    # Set when the store held another organisation's data, set aside before this reload.
-    organisation_changed: OrganisationChange | None = None
+    # Set when the company worked with another organisation before this reload.
+    organisation_changed: OrganisationSwitch | None = None
 
     @property
     def ok(self) -> bool:
