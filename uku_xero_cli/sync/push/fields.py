@@ -31,7 +31,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from uku_xero_cli.decimals import LIMITS, MAX_TEXT, bounded_decimal, decimal_places
 from uku_xero_cli.store.models import ClientInput
+from uku_xero_cli.sync.push.decode import OutOfRange
 from uku_xero_cli.sync.push.invoice import AMOUNTS_ARE, HUNDRED, InvoiceLine, UkuInvoice
 from uku_xero_cli.sync.push.problems import Problems, join_path
 
@@ -55,6 +57,9 @@ class _ObjectReader:
         self.label = label
         self.obj = obj
         self.path = path
+        # JSON keeps the last of a key given twice; which one Uku meant is not for us to guess.
+        for key in getattr(obj, "duplicates", ()):
+            self.problem(key, "given more than once")
 
     def problem(self, key: str, message: str) -> None:
         where = join_path(self.path, key)
@@ -95,16 +100,18 @@ class _ObjectReader:
             if required:
                 self.problem(key, "required")
             return None
+        if isinstance(value, OutOfRange):
+            self.problem(key, f"{value} is out of range ({LIMITS})")
+            return None
         if isinstance(value, Decimal):
-            number = value
-        elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
-            number = Decimal(value.strip())
-        else:
+            return value  # bounded already by the JSON reader
+        text = value.strip() if isinstance(value, str) else ""
+        if len(text) > MAX_TEXT or not _NUMBER_TEXT.fullmatch(text):
             self.problem(key, "not a number")
             return None
-        if not number.is_finite():
-            self.problem(key, "not a number")
-            return None
+        number = bounded_decimal(text)
+        if number is None:
+            self.problem(key, f"{OutOfRange(text)} is out of range ({LIMITS})")
         return number
 
     def day(self, key: str, *, required: bool) -> date | None:
@@ -127,11 +134,6 @@ class _ObjectReader:
         return day
 
 
-def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
 def _bounded(
     reader: _ObjectReader,
     key: str,
@@ -148,7 +150,9 @@ def _bounded(
     value = reader.number(key, required=required)
     if value is None:
         return None
-    if above is not None and value <= above:
+    if value.is_zero() and value.is_signed():
+        reader.problem(key, f"{value} is a negative zero: write 0")
+    elif above is not None and value <= above:
         reader.problem(key, f"must be greater than {above}")
     elif at_least is not None and value < at_least:
         reader.problem(key, f"must be at least {at_least}")
@@ -156,7 +160,7 @@ def _bounded(
         reader.problem(key, f"must be below {below:,}")
     elif at_most is not None and value > at_most:
         reader.problem(key, f"must be at most {at_most}")
-    elif _places(value) > places:
+    elif decimal_places(value) > places:
         reader.problem(key, f"at most {places} decimal places")
     else:
         return value

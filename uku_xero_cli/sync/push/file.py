@@ -5,11 +5,10 @@ input), decoding their JSON with every number a Decimal, and reading each invoic
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
+from uku_xero_cli.sync.push.decode import decode_json
 from uku_xero_cli.sync.push.fields import read_invoice
 from uku_xero_cli.sync.push.invoice import InvoiceDocument, UkuInvoice
 from uku_xero_cli.sync.push.problems import Problems
@@ -19,30 +18,6 @@ if TYPE_CHECKING:
 
 STDIN = "-"
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def decode_json(data: bytes) -> Any:
-    """JSON with every number as Decimal (never a float, and no cap on digits); raises
-    ValueError with a readable reason."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
-    try:
-        return json.loads(
-            text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant
-        )
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise ValueError(f"not valid JSON ({where}: {exc.msg})") from None
-    except RecursionError:
-        raise ValueError("not valid JSON (nested too deeply)") from None
-    except (InvalidOperation, OverflowError):
-        raise ValueError("not valid JSON (a number out of range)") from None
 
 
 def parse_documents(documents: Sequence[InvoiceDocument]) -> list[UkuInvoice]:
