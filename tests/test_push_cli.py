@@ -177,7 +177,7 @@ def test_pushing_for_a_company_never_connected_exits_3_and_creates_no_store(
     from uku_xero_cli.settings import load_settings
 
     result = cli("push-invoice", "-c", "nowhere", write(tmp_path, "inv.json", invoice()))
-    assert result.exit_code == 3 and "not connected" in result.stderr
+    assert result.exit_code == 3 and "no company 'nowhere'" in result.stderr
     assert not load_settings().store_file("nowhere").exists()
 
 
@@ -276,7 +276,7 @@ def test_check_paid_of_a_company_not_connected_exits_3_and_creates_no_store(cli:
     from uku_xero_cli.settings import load_settings
 
     result = cli("check-paid", "-c", "nowhere")
-    assert result.exit_code == 3 and "not connected" in result.stderr
+    assert result.exit_code == 3 and "no company 'nowhere'" in result.stderr
     store_file = load_settings().store_file("nowhere")
     assert not store_file.exists() and not store_file.parent.exists()
 

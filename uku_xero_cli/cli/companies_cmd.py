@@ -17,19 +17,26 @@ def companies(company: Company = None, json_output: Json = False, verbose: Verbo
     out = ctx.out
     with out.guard():
         from uku_xero_cli.cli.output import EveryCompany
+        from uku_xero_cli.connection.known import close_names, did_you_mean
         from uku_xero_cli.connection.status import companies as list_companies
-        from uku_xero_cli.settings import resolve_company
+        from uku_xero_cli.connection.status import configured_companies
+        from uku_xero_cli.settings import default_company
         from uku_xero_cli.tokens import TokenStore
 
+        known = configured_companies(ctx.settings)
+        # Several companies and none the default: none is marked, and that is no error here.
+        default = default_company(ctx.settings, ctx.surroundings.environ, known)
         found = list_companies(
             ctx.settings,
-            resolve_company(None, ctx.settings),
-            current=ctx.company,
+            default,
+            current=company,
             store=TokenStore(ctx.settings, warn=out.warn),
         )
         if company and not any(c.current for c in found):
+            connect = f"connect it with `uku-xero auth -c {company}`"
+            guess = did_you_mean(close_names(company, known))
             out.info(
-                f"company '{ctx.company}' has no token file or Uku-side data yet: connect it "
-                f"with `uku-xero auth -c {ctx.company}`"
+                f"company '{company}' has no token file or Uku-side data yet"
+                + (f"{guess} Or {connect}" if guess else f": {connect}")
             )
     out.emit(EveryCompany(found), "connection:render_companies")

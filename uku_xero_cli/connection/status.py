@@ -312,12 +312,13 @@ def configured_companies(settings: Settings) -> list[str]:
 
 def companies(
     settings: Settings,
-    default: str,
+    default: str | None,
     *,
     current: str | None = None,
     store: TokenStore | None = None,
 ) -> list[CompanySummary]:
-    """Every configured company; `default` and `current` (--company, else the default) marked."""
+    """Every configured company; `default` and `current` (--company, else the default) marked
+    (`default` None: there is none, and no company is marked)."""
     store = store or TokenStore(settings)
     current = current or default
     found = []

@@ -1,4 +1,4 @@
-"""Opening a company's store for what only reads it (`stats`, `clients`).
+"""Opening a company's store for what only reads it (`stats`, `clients`, a dry run).
 
 Opening a store creates it; a read-only command given a mistyped company name must not leave
 an empty store behind (that `companies` would then list as a company).
@@ -16,18 +16,13 @@ if TYPE_CHECKING:
 def open_existing_store(settings: Settings, company: str) -> Store | None:
     """The company's store, or None when nothing was stored for it yet.
 
-    A company with neither a store nor a token file is not one uku-xero knows: NotConnected
-    (exit 3), whose hint covers the likely typo.
+    A company with neither a store nor a token file is not one uku-xero knows:
+    UnknownCompany (exit 3), with the names it may be a typo of.
     """
-    from uku_xero_cli.errors import NotConnected
+    from uku_xero_cli.connection.known import require_existing_company
     from uku_xero_cli.store import open_company_store
 
     if settings.store_file(company).exists():
         return open_company_store(settings, company)
-    if settings.token_file(company).exists():
-        return None
-    raise NotConnected(
-        f"company '{company}' has no data and no Xero connection",
-        hint="check the name with `uku-xero companies`, or connect it with "
-        f"`uku-xero auth -c {company}`",
-    )
+    require_existing_company(settings, company)
+    return None

@@ -69,27 +69,29 @@ def read_documents(
     like any other, reported with the rest under the name it was given."""
     from pathlib import Path
 
+    from uku_xero_cli.fsutil import UnreadableInput, read_bounded, read_limited
+
     problems = Problems()
     documents: list[InvoiceDocument] = []
     stdin_read = False
     for name in paths:
-        if name == STDIN:
-            if stdin_read:
-                problems.add("<stdin>", "given more than once")
-                continue
-            stdin_read = True
-            data = stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
-            label = "<stdin>"
-        else:
-            label = name
-            try:
+        label = "<stdin>" if name == STDIN else name
+        try:
+            if name == STDIN:
+                if stdin_read:
+                    problems.add(label, "given more than once")
+                    continue
+                stdin_read = True
+                data = read_limited(stdin, MAX_FILE_BYTES) if stdin is not None else b""
+            else:
+                # A directory or a device (/dev/zero) is refused before a byte is read.
                 with Path(directory or "", name).open("rb") as fh:
-                    data = fh.read(MAX_FILE_BYTES + 1)
-            except OSError as exc:
-                problems.add(label, f"cannot read ({exc.strerror or exc})")
-                continue
-        if len(data) > MAX_FILE_BYTES:
-            problems.add(label, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+                    data = read_bounded(fh, MAX_FILE_BYTES)
+        except UnreadableInput as exc:
+            problems.add(label, str(exc))
+            continue
+        except OSError as exc:
+            problems.add(label, f"cannot read ({exc.strerror or exc})")
             continue
         documents.append(InvoiceDocument(label, data))
     problems.raise_if_any("cannot read the invoice input; nothing was sent")
