@@ -159,6 +159,39 @@ def test_without_reference_data_push_says_to_reload_first(
     assert error["problems"] == ["no reference data imported from Xero"]
     assert error["hint"].startswith("run `uku-xero reload` first")
     assert sandbox.log.entries() == []
+    # Neither the push nor a dry run made a store (or a lock) for it.
+    dry = cli("push-invoice", "-c", COMPANY, "--dry-run", write(tmp_path, "inv.json", invoice()))
+    assert dry.exit_code == 2 and "no reference data" in dry.stderr
+    from uku_xero_cli.settings import load_settings
+
+    assert not load_settings().stores_dir.exists()
+
+
+def test_every_problem_is_listed_at_once_fields_and_reference_data(
+    cli: Cli, xero: Sandbox, tmp_path: Path
+) -> None:
+    bad_line = {**invoice()["lines"][0], "quantity": "-1", "tax_type": "NOPE"}
+    body = [
+        invoice("UKU-1", issue_date="2026-02-30", currency="XYZ", lines=[bad_line]),
+        invoice("UKU-2", currency="JPY"),
+    ]
+    path = write(tmp_path, "inv.json", body)
+    for args in ((), ("--dry-run",)):
+        result = cli("push-invoice", "-c", COMPANY, path, "--json", *args)
+        assert result.exit_code == 2
+        error = doc(result)["error"]
+        assert error["message"] == "the invoice input is not valid; nothing was sent"
+        # Fields first, then what the imported reference data says; "(enabled: ...)" cut.
+        found = [p.removeprefix(f"{path}: ").split(" (enabled")[0] for p in error["problems"]]
+        assert found == [
+            "[0].issue_date: 2026-02-30 is not a calendar date",
+            "[0].lines[0].quantity: must be greater than 0",
+            "[0].currency: XYZ is not enabled in the Xero organisation",
+            "[0].lines[0].tax_type: NOPE is not an active Xero tax rate",
+            "[1].currency: JPY is not enabled in the Xero organisation",
+        ]
+        assert error["hint"].startswith("run `uku-xero reload` if the data changed")
+    assert xero.log.entries() == []
 
 
 def test_a_company_that_is_not_connected_exits_3(cli: Cli, xero: Sandbox, tmp_path: Path) -> None:
@@ -199,7 +232,8 @@ def test_a_dry_run_shows_the_exact_xero_json_and_sends_nothing(
     assert body["InvoiceNumber"] == "UKU-2026-0001" and body["Status"] == "AUTHORISED"
     assert body["LineItems"][0]["UnitAmount"] == Decimal("450.00")
     assert document["invoices"][0]["result"] == "would create"
-    assert xero.log.entries() == []
+    # Only reads, of what the push would read: whether the new client's name is taken.
+    assert {(e.method, e.path) for e in xero.log.entries()} == {("GET", "/api.xro/2.0/Contacts")}
 
 
 def test_a_partial_batch_exits_6_with_reasons_per_invoice(

@@ -6,11 +6,12 @@ input), decoding their JSON with every number a Decimal, and reading each invoic
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 from uku_xero_cli.sync.push.decode import decode_json
 from uku_xero_cli.sync.push.fields import read_invoice
-from uku_xero_cli.sync.push.invoice import InvoiceDocument, UkuInvoice
+from uku_xero_cli.sync.push.invoice import InvoiceDocument, InvoiceReferences, UkuInvoice
 from uku_xero_cli.sync.push.problems import Problems
 
 if TYPE_CHECKING:
@@ -20,34 +21,61 @@ STDIN = "-"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def parse_documents(documents: Sequence[InvoiceDocument]) -> list[UkuInvoice]:
-    """Every invoice of the inputs, in order; InvalidInvoice lists every problem found."""
-    problems = Problems()
-    invoices: list[UkuInvoice] = []
+INVALID_INPUT = "the invoice input is not valid; nothing was sent"
+
+
+@dataclass
+class InvoiceInput:
+    """What the inputs hold: the valid invoices, what every invoice object (valid or not)
+    names of Xero's reference data, and the problems of their fields. Nothing is raised
+    yet: the reference checks (`validate.check_input`) report theirs together with these."""
+
+    invoices: list[UkuInvoice]
+    references: list[InvoiceReferences] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+
+    @classmethod
+    def of(cls, invoices: Sequence[UkuInvoice]) -> InvoiceInput:
+        """Invoices read already (and so valid)."""
+        return cls(list(invoices), [invoice.references() for invoice in invoices])
+
+
+def read_input(documents: Sequence[InvoiceDocument]) -> InvoiceInput:
+    """Every invoice object of the inputs, in order, read field by field; problems recorded."""
+    found = InvoiceInput([])
     for document in documents:
         try:
             body = decode_json(document.data)
         except ValueError as exc:
-            problems.add(document.label, str(exc))
+            found.problems.add(document.label, str(exc))
             continue
         if isinstance(body, list):
             if not body:
-                problems.add(document.label, "an empty list: no invoices")
-            for index, obj in enumerate(body):
-                invoice = read_invoice(problems, document.label, obj, f"[{index}]")
-                if invoice is not None:
-                    invoices.append(invoice)
+                found.problems.add(document.label, "an empty list: no invoices")
+            objects = [(obj, f"[{index}]") for index, obj in enumerate(body)]
         elif isinstance(body, dict):
-            invoice = read_invoice(problems, document.label, body, "")
-            if invoice is not None:
-                invoices.append(invoice)
+            objects = [(body, "")]
         else:
-            problems.add(document.label, "not an invoice object or a list of them")
+            found.problems.add(document.label, "not an invoice object or a list of them")
+            continue
+        for obj, path in objects:
+            invoice, references = read_invoice(found.problems, document.label, obj, path)
+            if invoice is not None:
+                found.invoices.append(invoice)
+            if references is not None:
+                found.references.append(references)
     if not documents:
-        problems.add("", "no invoice files given")
-    _check_unique_numbers(invoices, problems)
-    problems.raise_if_any("the invoice input is not valid; nothing was sent")
-    return invoices
+        found.problems.add("", "no invoice files given")
+    _check_unique_numbers(found.invoices, found.problems)
+    return found
+
+
+def parse_documents(documents: Sequence[InvoiceDocument]) -> list[UkuInvoice]:
+    """Every invoice of the inputs, in order; InvalidInvoice lists every problem of their
+    fields (the reference data is not consulted: see `validate.check_input`)."""
+    found = read_input(documents)
+    found.problems.raise_if_any(INVALID_INPUT)
+    return found.invoices
 
 
 def _check_unique_numbers(invoices: Iterable[UkuInvoice], problems: Problems) -> None:

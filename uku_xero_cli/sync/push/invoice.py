@@ -51,6 +51,35 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class LineReferences:
+    """What of one line Xero's reference data must know. A code is None when the line has
+    none or when it was unusable (its own problem already says so); `needs_account` is False
+    when the account check cannot be made (the account or item code was unusable)."""
+
+    tax_type: str | None = None
+    product_code: str | None = None
+    account_code: str | None = None
+    needs_account: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceReferences:
+    """What of one invoice object Xero's reference data must know, read even when other
+    fields are bad, so that one run reports a bad date and an unknown currency together.
+    `lines` holds None for a line that is not an object."""
+
+    label: str
+    path: str
+    currency: str | None
+    due_date_missing: bool
+    lines: tuple[LineReferences | None, ...]
+
+    def where(self, key: str) -> str:
+        place = join_path(self.path, key)
+        return f"{self.label}: {place}" if self.label else place
+
+
+@dataclass(frozen=True, slots=True)
 class UkuInvoice:
     """One valid invoice of an Uku file; `source` says where it came from (for messages)."""
 
@@ -74,6 +103,17 @@ class UkuInvoice:
         """A field's place for a message: `inv.json: [2].lines[0].tax_type`."""
         place = join_path(self.path, key)
         return f"{self.label}: {place}" if self.label else place
+
+    def references(self) -> InvoiceReferences:
+        return InvoiceReferences(
+            self.label,
+            self.path,
+            self.currency,
+            self.due_date is None,
+            tuple(
+                LineReferences(li.tax_type, li.product_code, li.account_code) for li in self.lines
+            ),
+        )
 
     @property
     def line_amount_types(self) -> str:

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
     from uku_xero_cli.xero.endpoints import XeroReader
 
 
-def check_in_xero(store: Store, client: XeroReader, plans: Sequence[Plan], *, draft: bool) -> None:
+def check_in_xero(
+    store: Store, client: XeroReader, plans: Sequence[Plan], *, draft: bool, record: bool = True
+) -> None:
     """Read the invoices of `plans` (by ID when one is known, else by number) and decide
-    each plan: create, update, or finished (unchanged, recovered, refused)."""
+    each plan: create, update, or finished (unchanged, recovered, refused). Without `record`
+    (a dry run) what Xero turns out to hold is not written to the store."""
     if not plans:
         return
     by_id = [p for p in plans if p.invoice_id]
@@ -33,10 +36,10 @@ def check_in_xero(store: Store, client: XeroReader, plans: Sequence[Plan], *, dr
     for plan in by_number:
         plan.found = _pick_by_number(answers, plan.invoice.number)
     for plan in plans:
-        _decide(store, plan, draft=draft)
+        _decide(store, plan, draft=draft, record=record)
 
 
-def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
+def _decide(store: Store, plan: Plan, *, draft: bool, record: bool) -> None:
     found = plan.found
     if found is None:
         if plan.invoice_id is None:
@@ -55,7 +58,7 @@ def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
     plan.invoice_id = current.invoice_id
     wanted = xero_invoice(plan.invoice, contact_id=None, draft=draft)
     if xero_holds(wanted, found):
-        _record_found(store, plan, current)
+        _record_found(store, plan, current, record=record)
         return
     if current.status in EDITABLE_STATUSES:
         plan.action = "update"
@@ -71,12 +74,15 @@ def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
     )
 
 
-def _record_found(store: Store, plan: Plan, current: Invoice) -> None:
+def _record_found(store: Store, plan: Plan, current: Invoice, *, record: bool) -> None:
     """Xero already holds this content: an attempt whose answer was lost had worked."""
     key = (plan.record.idempotency_key if plan.record else None) or ""
-    with store.transaction():
-        store.record_push_attempt(plan.invoice.number, content_hash=plan.hash, idempotency_key=key)
-        store.record_push_result(plan.invoice.number, current)
+    if record:
+        with store.transaction():
+            store.record_push_attempt(
+                plan.invoice.number, content_hash=plan.hash, idempotency_key=key
+            )
+            store.record_push_result(plan.invoice.number, current)
     unchanged = plan.record is not None and plan.record.push_state == "pushed"
     plan.finish_with("unchanged" if unchanged else "recovered", current)
 
