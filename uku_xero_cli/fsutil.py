@@ -14,6 +14,7 @@ from typing import BinaryIO
 # A temporary file of `atomic_write` older than this was left by a process that died while
 # writing (a write takes milliseconds; the margin covers a slow fsync).
 STALE_TEMPORARY_SECONDS = 60.0
+READ_CHUNK = 64 * 1024
 
 
 class UnreadableInput(ValueError):
@@ -47,11 +48,17 @@ def read_bounded(fh: BinaryIO, limit: int) -> bytes:
 
 
 def read_limited(fh: BinaryIO, limit: int) -> bytes:
-    """At most `limit` bytes of `fh`; UnreadableInput when it holds more."""
-    data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise UnreadableInput(f"larger than {_size(limit)}")
-    return data
+    """At most `limit` bytes of `fh`; UnreadableInput when it holds more. Read in chunks:
+    `read(limit)` would set aside `limit` bytes of memory first, however small the file."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = fh.read(min(READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+    raise UnreadableInput(f"larger than {_size(limit)}")
 
 
 def _size(limit: int) -> str:
