@@ -70,7 +70,7 @@ def assert_refused_cleanly(ran: Ran, before: Snapshot, after: Snapshot, *named: 
     """Exit 2, one `error:` line naming each of `named`, no traceback, nothing unexpected,
     and no file created, changed or removed."""
     assert ran.code == 2, (ran.code, ran.stderr)
-    assert "Traceback" not in ran.stderr and "unexpected" not in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stderr and "unexpected error" not in ran.stderr, ran.stderr
     [line] = ran.error_lines
     for name in named:
         assert name in line, (name, line)

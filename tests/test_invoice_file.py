@@ -494,7 +494,8 @@ def mutated_invoices(draw: st.DrawFn) -> bytes:
 # field path (within the invoice) and how the reason begins. A group is one part of the
 # invoice; two mutations of one group would interfere (a missing `lines` hides its lines'
 # problems, an unknown product skips the line's account check), so a case takes at most one
-# from each group. Shape problems hide the reference checks, so a case is one or the other.
+# from each group. The library's parse_documents reports shape problems alone, so its cases
+# are one kind or the other; push-invoice reports both kinds at once (MIXED_BREAKS).
 MISSING = object()
 LONG = "x" * 256
 SHAPE_BREAKS: dict[str, list[tuple[tuple[Any, ...], Any, str]]] = {
@@ -616,14 +617,26 @@ def _set(body: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
         target[path[-1]] = value
 
 
+# Both kinds at once, as push-invoice checks them (validate.check_input): one group per field,
+# so the codes of a line (shape and reference breaks alike) are one group.
+MIXED_BREAKS = {
+    name: SHAPE_BREAKS.get(name, []) + REFERENCE_BREAKS.get(name, [])
+    for name in {*SHAPE_BREAKS, *REFERENCE_BREAKS} - {"tax_type", "line"}
+}
+MIXED_BREAKS["codes"] = (
+    SHAPE_BREAKS["codes"] + REFERENCE_BREAKS["tax_type"] + REFERENCE_BREAKS["line"]
+)
+
+
 @st.composite
-def broken_inputs(draw: st.DrawFn) -> BrokenInput:
-    """A valid invoice (alone, or after a valid one in a list) broken in 1-4 known ways."""
-    breaks = draw(st.sampled_from([SHAPE_BREAKS, REFERENCE_BREAKS]))
+def broken_inputs(draw: st.DrawFn, *, mixed: bool = False) -> BrokenInput:
+    """A valid invoice (alone, or after a valid one in a list) broken in 1-4 known ways: of
+    its shape or of its reference data, or (`mixed`) of both at once."""
+    breaks = MIXED_BREAKS if mixed else draw(st.sampled_from([SHAPE_BREAKS, REFERENCE_BREAKS]))
     groups = draw(st.lists(st.sampled_from(sorted(breaks)), min_size=1, max_size=4, unique=True))
     if "lines" in groups:
         # Without a usable list of lines there is no line to find problems in.
-        groups = [g for g in groups if g not in LINE_GROUPS]
+        groups = [g for g in groups if g not in LINE_GROUPS | {"tax_type", "line"}]
     in_list = draw(st.booleans())
     body = invoice("UKU-BROKEN")
     expected: dict[str, str] = {}

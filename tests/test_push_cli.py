@@ -329,7 +329,7 @@ def test_check_paid_of_an_unknown_number_exits_2(cli: Cli, xero: Sandbox) -> Non
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=broken_inputs())
+@given(case=broken_inputs(mixed=True))
 def test_known_invalid_files_report_exactly_their_problems_exit_2_and_send_nothing(
     cli: Cli, xero: Sandbox, tmp_path: Path, case: BrokenInput
 ) -> None:
