@@ -331,10 +331,19 @@ TOP_KEYS = [
 ]
 
 
-@st.composite
-def config_files(draw: st.DrawFn) -> bytes:
+def _toml(document: dict[str, Any]) -> bytes:
+    """The document as TOML bytes; a document TOML cannot hold is no example."""
     import tomli_w
 
+    try:
+        return tomli_w.dumps(document).encode("utf-8", "surrogatepass")
+    except (TypeError, ValueError):
+        assume(False)
+        raise
+
+
+@st.composite
+def config_files(draw: st.DrawFn) -> bytes:
     if draw(st.integers(0, 9)) == 0:
         return draw(st.binary(max_size=80))
     document: dict[str, Any] = {}
@@ -351,11 +360,7 @@ def config_files(draw: st.DrawFn) -> bytes:
             }
         else:
             document[key] = draw(toml_values)
-    try:
-        return tomli_w.dumps(document).encode("utf-8", "surrogatepass")
-    except (TypeError, ValueError):
-        assume(False)
-        raise
+    return _toml(document)
 
 
 @given(data=config_files())
@@ -379,8 +384,6 @@ def test_any_config_toml_is_used_or_refused_naming_the_file_and_key(
 
 @st.composite
 def token_files(draw: st.DrawFn) -> bytes:
-    import tomli_w
-
     if draw(st.booleans()):
         return draw(st.binary(max_size=120))
     record = CompanyTokens(company=COMPANY, tenant_id="t-1", refresh_token="r", access_token="a")
@@ -407,11 +410,7 @@ def token_files(draw: st.DrawFn) -> bytes:
             document[table][key] = value
         else:
             document[table] = value
-    try:
-        return tomli_w.dumps(document).encode("utf-8", "surrogatepass")
-    except (TypeError, ValueError):
-        assume(False)
-        raise
+    return _toml(document)
 
 
 @given(data=token_files())
