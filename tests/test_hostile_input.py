@@ -215,6 +215,16 @@ def test_a_control_character_in_a_csv_field_is_refused_by_line(
     assert snapshot(*dirs) == before
 
 
+def test_an_api_body_that_is_a_device_is_refused_unread(dirs: list[Path]) -> None:
+    before = snapshot(*dirs)
+    ran = run("api", "-c", "acme", "-X", "PUT", "Contacts", "--input", "/dev/zero", "--yes")
+    assert ran.code == 2
+    assert ran.error_lines == [
+        "error: --input /dev/zero: a character device, not a file; nothing was sent"
+    ]
+    assert snapshot(*dirs) == before
+
+
 def test_an_invoice_file_that_is_a_device_is_refused_unread(dirs: list[Path]) -> None:
     before = snapshot(*dirs)
     ran = run("push-invoice", "-c", "acme", "/dev/zero")
