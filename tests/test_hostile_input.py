@@ -225,6 +225,27 @@ def test_an_api_body_that_is_a_device_is_refused_unread(dirs: list[Path]) -> Non
     assert snapshot(*dirs) == before
 
 
+def test_an_api_body_with_a_number_out_of_range_is_refused_and_not_sent(
+    dirs: list[Path], tmp_path: Path
+) -> None:
+    (tmp_path / "body.json").write_text('{"Contacts": [{"Balance": 1e-999999999}]}')
+    before = snapshot(*dirs)
+    ran = run(
+        "api",
+        "-c",
+        "acme",
+        "-X",
+        "PUT",
+        "Contacts",
+        "--input",
+        str(tmp_path / "body.json"),
+        "--yes",
+    )
+    assert ran.code == 2 and "1e-999999999 is out of range" in ran.stderr
+    assert "nothing was sent" in ran.stderr
+    assert snapshot(*dirs) == before
+
+
 def test_an_invoice_file_that_is_a_device_is_refused_unread(dirs: list[Path]) -> None:
     before = snapshot(*dirs)
     ran = run("push-invoice", "-c", "acme", "/dev/zero")
