@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,10 +12,28 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import SandboxConfig
 from uku_xero_cli.sandbox.server import RunningServer, serve_in_thread
+
+# Property-based tests draw their budget from a profile: "ci" (CI=true) and "default" run a
+# fixed number of examples so the whole fuzz budget stays well under a minute;
+# HYPOTHESIS_PROFILE=deep runs many more (the README's "Set up" says how long each takes).
+# Tests that set max_examples themselves keep it.
+for _name, _examples in (("default", 100), ("ci", 100), ("deep", 2000)):
+    hypothesis_settings.register_profile(
+        _name,
+        max_examples=_examples,
+        deadline=None,
+        derandomize=_name == "ci",  # CI: the same examples every run
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "default")
+)
 
 
 @pytest.fixture(autouse=True)

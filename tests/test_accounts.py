@@ -98,7 +98,7 @@ def test_accounts_before_any_reload_says_how_to_import_them(cli: Cli, xero: Sand
 def test_an_unknown_company_has_no_accounts_exit_3(cli: Cli, xero: Sandbox) -> None:
     result = cli("accounts", "-c", "nobody", "--json")
     assert result.exit_code == 3
-    assert document(result)["error"]["code"] == "not_connected"
+    assert document(result)["error"]["code"] == "unknown_company"
 
 
 def test_an_incremental_reload_drops_an_account_and_an_item_deleted_in_xero(

@@ -472,6 +472,13 @@ def test_a_body_that_is_not_json_is_refused_before_anything_is_sent(
 
 
 def test_a_company_that_is_not_connected_exits_3(cli: Cli) -> None:
+    from uku_xero_cli.settings import load_settings
+    from uku_xero_cli.tokens import CompanyTokens, TokenStore
+
+    result = cli("api", "-c", "ghost", "Organisation")
+    assert result.exit_code == 3
+    assert "no company 'ghost'" in result.stderr
+    TokenStore(load_settings()).save(CompanyTokens(company="ghost").cleared())
     result = cli("api", "-c", "ghost", "Organisation")
     assert result.exit_code == 3
     assert "not connected" in result.stderr

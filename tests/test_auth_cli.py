@@ -397,7 +397,7 @@ def test_a_redirect_port_out_of_range_in_the_environment_is_a_usage_error(
     monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", "70000")
     result = cli("auth", "-c", "acme", "--json")
     assert result.exit_code == 2
-    assert "outside 1-65535" in result.json()["error"]["message"]  # type: ignore[index]
+    assert "from 1 to 65,535" in result.json()["error"]["message"]  # type: ignore[index]
 
 
 def test_a_port_this_user_may_not_listen_on_says_how_to_fix_it(

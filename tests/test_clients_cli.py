@@ -44,7 +44,7 @@ def test_a_bad_csv_is_rejected_whole_with_every_bad_line(cli: Cli, tmp_path: Pat
         assert line in result.stderr
     # Nothing was stored: not even an empty store for the company.
     after = cli("clients", "-c", "acme")
-    assert after.exit_code == 3 and "has no data" in after.stderr
+    assert after.exit_code == 3 and "no company 'acme'" in after.stderr
 
 
 def test_a_bad_csv_in_json_mode_lists_the_problems(cli: Cli, tmp_path: Path) -> None:
@@ -122,7 +122,7 @@ def test_clients_of_an_unknown_company_exits_3_and_creates_no_store(
     result = cli("clients", "-c", "typo", "--json")
     assert result.exit_code == 3
     error = result.json()["error"]  # type: ignore[index]
-    assert error["code"] == "not_connected"
+    assert error["code"] == "unknown_company"
     assert not (isolated_dirs["data"] / "companies" / "typo.sqlite").exists()
     assert cli("companies", "--json").json() == {"companies": []}
 

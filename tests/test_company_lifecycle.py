@@ -142,7 +142,7 @@ def test_remove_of_an_unknown_company_is_exit_3_and_creates_nothing(
     cli: Cli, isolated_dirs: dict[str, Path]
 ) -> None:
     result = cli("companies", "remove", "nobody", "--yes")
-    assert result.exit_code == 3 and "has no data and no Xero connection" in result.stderr
+    assert result.exit_code == 3 and "no company 'nobody'" in result.stderr
     assert every_file(isolated_dirs) == []
 
 

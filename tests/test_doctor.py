@@ -6,11 +6,13 @@ and then broken one way at a time, as a support engineer finds them.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +25,7 @@ from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
 from uku_xero_cli.store.opening import current_store_path
-from uku_xero_cli.tokens import TokenStore
+from uku_xero_cli.tokens import CompanyTokens, TokenStore
 
 Cli = Callable[..., CliResult]
 NARROW_SCOPES = (
@@ -162,6 +164,9 @@ def test_an_organisation_disconnected_in_xero_fails_with_the_switch_command(
 def test_a_company_never_connected_exits_3_and_still_checks_the_config(
     cli: Cli, xero: RunningServer
 ) -> None:
+    # Known (a token file, as disconnect leaves it) but not connected: a name that is no
+    # company at all is refused before any check (`no company 'beta'`).
+    TokenStore(load_settings()).save(CompanyTokens(company="beta").cleared())
     result = cli("doctor", "-c", "beta")
     assert result.exit_code == 3
     assert line(result, "connection on file") == (
@@ -189,8 +194,10 @@ def test_files_others_can_read_fail_with_the_chmod_that_fixes_them(cli: Cli, acm
     settings = load_settings()
     settings.token_file("acme").chmod(0o644)
     settings.stores_dir.chmod(0o755)
-    leftover = settings.companies_dir / ".acme.toml.x1y2z3.tmp"
+    # Named as atomic_write names them, and left a while ago (fsutil.stale_temporaries).
+    leftover = settings.companies_dir / ".acme.toml.x1y2z3a_.tmp"
     leftover.write_text("half a token file")
+    os.utime(leftover, (time.time() - 3600, time.time() - 3600))
     result = cli("doctor", "-c", "acme", "--json")
     assert result.exit_code == 1
     found = checks(result)

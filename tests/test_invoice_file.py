@@ -179,6 +179,52 @@ def test_line_values_outside_what_is_allowed_are_refused(
     assert problems_of(invoice(lines=[line(**changes)])) == [f"inv.json: lines[0].{problem}"]
 
 
+HUGE_EXPONENTS = ["1e-2000000", "1e-999999999", "1E+999999999"]
+OUT_OF_RANGE = "is out of range (at most 40 digits, between 1e-40 and 1e+40)"
+
+
+@pytest.mark.parametrize("field", ["quantity", "unit_price", "discount_percent"])
+@pytest.mark.parametrize("number", HUGE_EXPONENTS)
+def test_a_huge_exponent_is_refused_before_any_arithmetic(field: str, number: str) -> None:
+    # As a JSON number it is out of range; Decimal's normalize() would have made 0 of the
+    # first two (no decimal places, so accepted) and a gigabyte of digits of their text.
+    text = json.dumps(invoice(lines=[line(**{field: "HUGE"})])).replace('"HUGE"', number)
+    assert problems_of(text.encode()) == [f"inv.json: lines[0].{field}: {number} {OUT_OF_RANGE}"]
+    # As text it is not a number at all: text amounts are plain digits.
+    assert problems_of(invoice(lines=[line(**{field: number})])) == [
+        f"inv.json: lines[0].{field}: not a number"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"quantity": "-0"}, "quantity: -0 is a negative zero: write 0"),
+        ({"unit_price": "-0.00"}, "unit_price: -0.00 is a negative zero: write 0"),
+        ({"discount_percent": "-0"}, "discount_percent: -0 is a negative zero: write 0"),
+        # 40 digits: more than the default context's 28, so normalize() would round it to 1.
+        ({"quantity": "1." + "0" * 38 + "1"}, "quantity: at most 4 decimal places"),
+        ({"unit_price": "1" * 101}, "unit_price: not a number"),
+    ],
+)
+def test_negative_zero_and_too_many_digits_are_refused(
+    changes: dict[str, Any], problem: str
+) -> None:
+    assert problems_of(invoice(lines=[line(**changes)])) == [f"inv.json: lines[0].{problem}"]
+
+
+def test_a_key_given_twice_is_refused_by_its_path_not_last_wins() -> None:
+    text = json.dumps(invoice(lines=[line()]))
+    text = text.replace('"currency": "GBP"', '"currency": "GBP", "currency": "EUR"')
+    text = text.replace('"quantity": "1"', '"quantity": "1", "quantity": "100"')
+    text = text.replace('"name": "Brand', '"name": "x", "name": "Brand')
+    assert problems_of(text.encode()) == [
+        "inv.json: currency: given more than once",
+        "inv.json: client.name: given more than once",
+        "inv.json: lines[0].quantity: given more than once",
+    ]
+
+
 def test_the_edges_of_what_is_allowed_are_accepted() -> None:
     lines = [
         line(quantity="0.0001", unit_price="0"),
@@ -239,10 +285,12 @@ def test_a_byte_order_mark_and_huge_integers_are_fine() -> None:
     body = json.dumps(invoice(lines=[line(quantity=1)])).encode()
     [found] = parse(b"\xef\xbb\xbf" + body)
     assert found.lines[0].quantity == 1
-    # Python's int() refuses 5000 digits; the file's numbers never go through it.
+    # Python's int() refuses 5000 digits; the file's numbers never go through it, and a number
+    # that long is refused by its length before anything computes with it.
     huge = json.dumps(invoice(lines=[line(quantity="HUGE")])).replace('"HUGE"', "9" * 5000)
     assert problems_of(huge.encode()) == [
-        "inv.json: lines[0].quantity: must be below 1,000,000,000"
+        "inv.json: lines[0].quantity: 999999999999...99999999 is out of range (at most 40 "
+        "digits, between 1e-40 and 1e+40)"
     ]
 
 
@@ -446,7 +494,8 @@ def mutated_invoices(draw: st.DrawFn) -> bytes:
 # field path (within the invoice) and how the reason begins. A group is one part of the
 # invoice; two mutations of one group would interfere (a missing `lines` hides its lines'
 # problems, an unknown product skips the line's account check), so a case takes at most one
-# from each group. Shape problems hide the reference checks, so a case is one or the other.
+# from each group. The library's parse_documents reports shape problems alone, so its cases
+# are one kind or the other; push-invoice reports both kinds at once (MIXED_BREAKS).
 MISSING = object()
 LONG = "x" * 256
 SHAPE_BREAKS: dict[str, list[tuple[tuple[Any, ...], Any, str]]] = {
@@ -568,14 +617,26 @@ def _set(body: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
         target[path[-1]] = value
 
 
+# Both kinds at once, as push-invoice checks them (validate.check_input): one group per field,
+# so the codes of a line (shape and reference breaks alike) are one group.
+MIXED_BREAKS = {
+    name: SHAPE_BREAKS.get(name, []) + REFERENCE_BREAKS.get(name, [])
+    for name in {*SHAPE_BREAKS, *REFERENCE_BREAKS} - {"tax_type", "line"}
+}
+MIXED_BREAKS["codes"] = (
+    SHAPE_BREAKS["codes"] + REFERENCE_BREAKS["tax_type"] + REFERENCE_BREAKS["line"]
+)
+
+
 @st.composite
-def broken_inputs(draw: st.DrawFn) -> BrokenInput:
-    """A valid invoice (alone, or after a valid one in a list) broken in 1-4 known ways."""
-    breaks = draw(st.sampled_from([SHAPE_BREAKS, REFERENCE_BREAKS]))
+def broken_inputs(draw: st.DrawFn, *, mixed: bool = False) -> BrokenInput:
+    """A valid invoice (alone, or after a valid one in a list) broken in 1-4 known ways: of
+    its shape or of its reference data, or (`mixed`) of both at once."""
+    breaks = MIXED_BREAKS if mixed else draw(st.sampled_from([SHAPE_BREAKS, REFERENCE_BREAKS]))
     groups = draw(st.lists(st.sampled_from(sorted(breaks)), min_size=1, max_size=4, unique=True))
     if "lines" in groups:
         # Without a usable list of lines there is no line to find problems in.
-        groups = [g for g in groups if g not in LINE_GROUPS]
+        groups = [g for g in groups if g not in LINE_GROUPS | {"tax_type", "line"}]
     in_list = draw(st.booleans())
     body = invoice("UKU-BROKEN")
     expected: dict[str, str] = {}

@@ -19,6 +19,7 @@ from uku_xero_cli.locks import push_lock, reload_lock
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import Settings, load_settings
+from uku_xero_cli.tokens import CompanyTokens, TokenStore
 
 Cli = Callable[..., CliResult]
 Lock = Callable[[Settings, str], AbstractContextManager[None]]
@@ -81,6 +82,8 @@ def test_a_company_never_connected_gets_no_lock_or_store_file(
     cli: Cli, tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     write(tmp_path, "inv.json", invoice())
+    # Known (disconnect keeps its token file) but not connected.
+    TokenStore(load_settings()).save(CompanyTokens(company="nowhere").cleared())
     name, *files = command
     result = cli(name, "-c", "nowhere", *(str(tmp_path / f) for f in files))
     assert result.exit_code == 3 and "not connected" in result.stderr

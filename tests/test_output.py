@@ -17,6 +17,7 @@ from tests.conftest import CliResult
 from tests.connected import connect_company
 from tests.invoice_helpers import invoice, write
 from uku_xero_cli.cli.app import COMMANDS
+from uku_xero_cli.connection.known import unknown_company
 from uku_xero_cli.errors import error_document
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.settings import load_settings
@@ -56,7 +57,7 @@ NEEDS_CONNECTION = {
 def run(cli: Any, command: str, company: str, tmp_path: Path, *extra: str) -> CliResult:
     name = command.split()[0]
     args = ["-c", company, *extra]
-    for word in NEEDS_CONNECTION[command]:
+    for word in NEEDS_CONNECTION.get(command, []):
         args.append(write(tmp_path, "inv.json", invoice()) if word == "INVOICE" else word)
     return cli(name, *args)
 
@@ -75,18 +76,31 @@ def assert_fails_with(
     assert f"error: {expected['message']}\n{expected['hint']}\n" in human.stderr
 
 
+def disconnected(company: str) -> None:
+    """A company that exists (its token file) without a connection, as `disconnect` leaves it."""
+    TokenStore(load_settings()).save(CompanyTokens(company=company).cleared())
+
+
 @pytest.mark.parametrize("command", list(NEEDS_CONNECTION))
 def test_not_connected_is_the_same_error_and_exit_3_in_every_command(
     cli: Any, command: str, tmp_path: Path
 ) -> None:
+    disconnected("ghost")
     assert_fails_with(cli, command, "ghost", tmp_path, not_connected("ghost"), exit_code=3)
 
 
-@pytest.mark.parametrize("command", ["stats", "clients"])
-def test_reading_an_unknown_company_is_not_connected_too(cli: Any, command: str) -> None:
-    result = cli(command, "-c", "ghost", "--json")
-    assert result.exit_code == 3
-    assert one_document(result)["error"]["code"] == "not_connected"
+@pytest.mark.parametrize("command", [*NEEDS_CONNECTION, "stats", "clients", "accounts"])
+def test_an_unknown_company_is_the_same_error_and_exit_3_in_every_command(
+    cli: Any, command: str, tmp_path: Path
+) -> None:
+    disconnected("acme")
+    settings = load_settings()
+    before = sorted(settings.config_dir.rglob("*")) + sorted(settings.data_dir.rglob("*"))
+    error = unknown_company("acm", ["acme"])
+    assert error.message == "no company 'acm'; did you mean 'acme'?"
+    assert_fails_with(cli, command, "acm", tmp_path, error, exit_code=3)
+    after = sorted(settings.config_dir.rglob("*")) + sorted(settings.data_dir.rglob("*"))
+    assert after == before  # no lock, store or token file for the mistyped name
 
 
 @pytest.mark.parametrize("command", [c for c in NEEDS_CONNECTION if c != "disconnect"])
@@ -260,6 +274,7 @@ def test_a_command_imports_only_its_own_module() -> None:
 
 
 def test_json_output_never_loads_the_text_renderers() -> None:
+    disconnected("ghost")
     code, modules = loaded_modules("status", "-c", "ghost", "--offline", "--json")
     assert code == 3
     assert not {m for m in modules if m.startswith(("rich", "uku_xero_cli.cli.render"))}

@@ -236,6 +236,56 @@ def test_a_contact_of_the_same_name_marked_as_another_clients_is_not_taken(
         assert client is not None and client.xero_contact_id is None
 
 
+def dry_run_offline(*bodies: dict[str, Any]) -> PushReport:
+    """A dry run while the company cannot reach Xero (its tokens marked as refused): decided
+    from the store alone. The tokens are put back afterwards."""
+    from uku_xero_cli.tokens import TokenStore
+
+    tokens = TokenStore(settings())
+    record = tokens.load(COMPANY)
+    assert record is not None
+    tokens.mark_needs_reauth(COMPANY, "Xero refused the refresh token")
+    try:
+        found = parse_documents([InvoiceDocument("inv.json", json.dumps(list(bodies)).encode())])
+        return push_invoices(settings(), COMPANY, found, PushOptions(dry_run=True))
+    finally:
+        tokens.save(record)
+
+
+@pytest.mark.parametrize("connected", [True, False], ids=["connected", "offline"])
+def test_a_dry_run_decides_as_the_push_when_the_name_is_another_clients_contact(
+    xero: Sandbox, connected: bool
+) -> None:
+    # Client C-9's contact is made in Xero (and linked); C-1 bears the same name.
+    first = push(xero, invoice("UKU-A", client={"id": "C-9", "name": "Shared Name Ltd"}))
+    assert [r.result for r in first.results] == ["created"]
+    clash = invoice("UKU-B", client={"id": "C-1", "name": "Shared Name Ltd"})
+    xero.log.clear()
+    dry = push(xero, clash, dry_run=True) if connected else dry_run_offline(clash)
+    assert {e.method for e in xero.log.entries()} <= {"GET"}
+    real = push(xero, clash)
+    [would], [did] = dry.results, real.results
+    assert would.result == did.result == "failed"
+    [reason] = would.reasons
+    assert reason in did.reasons
+    assert "linked to client C-9" in reason and "another name" in reason
+
+
+def test_a_dry_run_links_what_the_push_would_link_and_writes_nothing(xero: Sandbox) -> None:
+    with client_for(xero) as api:
+        api.request("PUT", "Contacts", json={"Contacts": [{"Name": "Brand New Client Ltd"}]})
+    xero.log.clear()
+    dry = push(xero, invoice(), dry_run=True)
+    assert [(r.result, r.contact) for r in dry.results] == [
+        ("would create", "would link (by name)")
+    ]
+    with store() as db:
+        client = db.client("C-1")
+        assert client is None or client.xero_contact_id is None
+    real = push(xero, invoice())
+    assert [(r.result, r.contact) for r in real.results] == [("created", "found by name")]
+
+
 def test_120_invoices_go_in_three_batches(xero: Sandbox) -> None:
     report = push(xero, *invoices(120))
     assert [r.result for r in report.results] == ["created"] * 120
@@ -602,7 +652,12 @@ def test_the_idempotency_key_follows_company_tenant_numbers_and_content() -> Non
 
 def test_a_dry_run_sends_nothing_and_writes_nothing(xero: Sandbox) -> None:
     report = push(xero, *invoices(3), dry_run=True)
-    assert xero.log.entries() == [] and report.requests == 0
+    # It reads what the push would read (whether Xero holds the numbers already: one GET of
+    # /Invoices by number; whether a client's name is taken: a GET per new client) and sends
+    # nothing that changes Xero.
+    assert {e.method for e in xero.log.entries()} == {"GET"}
+    assert report.requests == len(xero.log.entries()) == 4
+    assert len(xero.log.entries("GET", "/api.xro/2.0/Invoices")) == 1
     assert [r.result for r in report.results] == ["would create"] * 3
     assert report.results[0].total == Decimal("540.00")  # from the imported 20% rate
     [planned] = report.planned

@@ -171,6 +171,39 @@ def test_without_reference_data_push_says_to_reload_first(
     assert error["problems"] == ["no reference data imported from Xero"]
     assert error["hint"].startswith("run `uku-xero reload` first")
     assert sandbox.log.entries() == []
+    # Neither the push nor a dry run made a store (or a lock) for it.
+    dry = cli("push-invoice", "-c", COMPANY, "--dry-run", write(tmp_path, "inv.json", invoice()))
+    assert dry.exit_code == 2 and "no reference data" in dry.stderr
+    from uku_xero_cli.settings import load_settings
+
+    assert not load_settings().stores_dir.exists()
+
+
+def test_every_problem_is_listed_at_once_fields_and_reference_data(
+    cli: Cli, xero: Sandbox, tmp_path: Path
+) -> None:
+    bad_line = {**invoice()["lines"][0], "quantity": "-1", "tax_type": "NOPE"}
+    body = [
+        invoice("UKU-1", issue_date="2026-02-30", currency="XYZ", lines=[bad_line]),
+        invoice("UKU-2", currency="JPY"),
+    ]
+    path = write(tmp_path, "inv.json", body)
+    for args in ((), ("--dry-run",)):
+        result = cli("push-invoice", "-c", COMPANY, path, "--json", *args)
+        assert result.exit_code == 2
+        error = doc(result)["error"]
+        assert error["message"] == "the invoice input is not valid; nothing was sent"
+        # Fields first, then what the imported reference data says; "(enabled: ...)" cut.
+        found = [p.removeprefix(f"{path}: ").split(" (enabled")[0] for p in error["problems"]]
+        assert found == [
+            "[0].issue_date: 2026-02-30 is not a calendar date",
+            "[0].lines[0].quantity: must be greater than 0",
+            "[0].currency: XYZ is not enabled in the Xero organisation",
+            "[0].lines[0].tax_type: NOPE is not an active Xero tax rate",
+            "[1].currency: JPY is not enabled in the Xero organisation",
+        ]
+        assert error["hint"].startswith("run `uku-xero reload` if the data changed")
+    assert xero.log.entries() == []
 
 
 def test_a_company_that_is_not_connected_exits_3(cli: Cli, xero: Sandbox, tmp_path: Path) -> None:
@@ -189,7 +222,7 @@ def test_pushing_for_a_company_never_connected_exits_3_and_creates_no_store(
     from uku_xero_cli.settings import load_settings
 
     result = cli("push-invoice", "-c", "nowhere", write(tmp_path, "inv.json", invoice()))
-    assert result.exit_code == 3 and "not connected" in result.stderr
+    assert result.exit_code == 3 and "no company 'nowhere'" in result.stderr
     assert not load_settings().company_data_dir("nowhere").exists()
 
 
@@ -211,7 +244,12 @@ def test_a_dry_run_shows_the_exact_xero_json_and_sends_nothing(
     assert body["InvoiceNumber"] == "UKU-2026-0001" and body["Status"] == "AUTHORISED"
     assert body["LineItems"][0]["UnitAmount"] == Decimal("450.00")
     assert document["invoices"][0]["result"] == "would create"
-    assert xero.log.entries() == []
+    # Only reads, of what the push would read: whether Xero holds the number already, and
+    # whether the new client's name is taken.
+    assert {(e.method, e.path) for e in xero.log.entries()} == {
+        ("GET", "/api.xro/2.0/Invoices"),
+        ("GET", "/api.xro/2.0/Contacts"),
+    }
 
 
 def test_a_partial_batch_exits_6_with_reasons_per_invoice(
@@ -430,7 +468,7 @@ def test_check_paid_of_a_company_not_connected_exits_3_and_creates_no_store(cli:
     from uku_xero_cli.settings import load_settings
 
     result = cli("check-paid", "-c", "nowhere")
-    assert result.exit_code == 3 and "not connected" in result.stderr
+    assert result.exit_code == 3 and "no company 'nowhere'" in result.stderr
     assert not load_settings().stores_dir.exists()
 
 
@@ -448,7 +486,7 @@ def test_check_paid_of_an_unknown_number_exits_2(cli: Cli, xero: Sandbox) -> Non
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=broken_inputs())
+@given(case=broken_inputs(mixed=True))
 def test_known_invalid_files_report_exactly_their_problems_exit_2_and_send_nothing(
     cli: Cli, xero: Sandbox, tmp_path: Path, case: BrokenInput
 ) -> None:

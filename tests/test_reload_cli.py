@@ -126,7 +126,7 @@ def test_all_reloads_every_company_and_exits_with_the_worst_code(
 def test_a_company_without_a_connection_exits_3(cli: Cli, xero: RunningServer) -> None:
     result = cli("reload", "-c", "nobody")
     assert result.exit_code == 3
-    assert "not connected" in result.stderr
+    assert "no company 'nobody'" in result.stderr
 
 
 @pytest.mark.parametrize(

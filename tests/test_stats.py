@@ -164,8 +164,8 @@ def test_stats_of_an_unknown_company_exits_3_and_creates_no_store(
 ) -> None:
     result = cli("stats", "-c", "typo")
     assert result.exit_code == 3
-    assert "company 'typo' has no data and no Xero connection" in result.stderr
-    assert "uku-xero companies" in result.stderr
+    assert "no company 'typo'" in result.stderr
+    assert "uku-xero auth -c typo" in result.stderr
     assert not (isolated_dirs["data"] / "companies" / "typo.sqlite").exists()
     listed = cli("companies", "--json")
     assert listed.exit_code == 0

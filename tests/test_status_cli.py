@@ -121,11 +121,11 @@ def test_status_shows_the_last_reload_and_invoices_awaiting_payment(
 def test_status_of_an_unknown_company_is_not_connected_exit_3(
     cli: Cli, xero: RunningServer
 ) -> None:
+    # A name with neither a token file nor a store is no company at all (issue 11): the
+    # error says so, exit code 3 as for any company without a connection.
     result = cli("status", "-c", "nobody", "--json")
     assert result.exit_code == 3
-    data = document(result)
-    assert data["state"] == "not_connected"
-    assert data["error"]["code"] == "not_connected"
+    assert document(result)["error"]["code"] == "unknown_company"
 
 
 def test_missing_invoice_scope_says_push_invoice_cannot_work(

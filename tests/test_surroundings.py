@@ -13,6 +13,14 @@ import pytest
 
 from uku_xero_cli.cli.app import main
 from uku_xero_cli.cli.surroundings import Surroundings
+from uku_xero_cli.settings import load_settings
+from uku_xero_cli.tokens import CompanyTokens, TokenStore
+
+
+def _known_company(around: Surroundings, company: str = "default") -> None:
+    """Make `company` exist in the run's config (a token file without a connection)."""
+    TokenStore(load_settings(around.environ)).save(CompanyTokens(company=company).cleared())
+
 
 CLIENTS = "id,name,email,registration_number,vat_number\nC-1,Acme Ltd,ap@acme.example,,\n"
 
@@ -63,6 +71,7 @@ def test_invoice_files_are_read_from_the_runs_directory_and_named_as_given(
     (folder / "invoices").mkdir(parents=True)
     (folder / "invoices" / "bad.json").write_text('{"number": "X-1"}', encoding="utf-8")
     read, missing = _surroundings(folder), _surroundings(folder)
+    _known_company(read)
 
     assert main(["push-invoice", "invoices/bad.json"], read) == 2
     assert main(["push-invoice", "invoices/absent.json"], missing) == 2
@@ -74,6 +83,7 @@ def test_invoice_files_are_read_from_the_runs_directory_and_named_as_given(
 
 def test_standard_input_is_the_runs(tmp_path: Path) -> None:
     piped = replace(_surroundings(tmp_path), stdin=io.StringIO('{"number": "X-1"}'))
+    _known_company(piped)
 
     assert main(["push-invoice", "-"], piped) == 2
 

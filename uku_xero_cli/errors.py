@@ -50,6 +50,13 @@ class NotConnected(UkuXeroError):
     code = "not_connected"
 
 
+class UnknownCompany(NotConnected):
+    """No company of that name: neither a token file nor an Uku-side store (most often a
+    typo). Exit code 3 like any company without a connection, and nothing is created."""
+
+    code = "unknown_company"
+
+
 class ReauthorizationRequired(UkuXeroError):
     """The refresh token is revoked or expired, or the tenant connection was removed."""
 

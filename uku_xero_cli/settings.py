@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from uku_xero_cli.errors import ConfigError, InvalidCompanyName
+from uku_xero_cli.errors import ConfigError, InvalidCompanyName, UsageError
 from uku_xero_cli.xero.pacing import PaceLimits
 from uku_xero_cli.xero.scopes import GRANULAR, requested_scopes
 
@@ -40,7 +40,15 @@ LIMIT_ENV = {
 }
 
 COMPANY_RULE = "letters, digits, '-', '_' and '.', at most 64 characters, not starting with '.'"
-_COMPANY_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
+_COMPANY_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
+# Most a config.toml can hold; anything longer is not one someone wrote by hand.
+MAX_CONFIG_BYTES = 1024 * 1024
+# A pace limit above this is no limit at all (Xero's own are 5, 60 and 10,000).
+MAX_LIMIT = 1_000_000
+# OAuth's scope-token characters (RFC 6749 §3.3): printable ASCII but space, '"' and '\'.
+_SCOPE_RE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+# Client ids and secrets as Xero issues them: printable ASCII without spaces.
+_CREDENTIAL_RE = re.compile(r"[\x21-\x7e]{1,256}")
 
 
 @dataclass(frozen=True)
@@ -89,10 +97,12 @@ class Settings:
         return replace(self, **changes)
 
 
-def validate_company(name: str) -> str:
-    """Return `name` if it is a safe company name, else raise InvalidCompanyName."""
-    if not _COMPANY_RE.match(name) or ".." in name:
-        raise InvalidCompanyName(f"invalid company name {name!r}: use {COMPANY_RULE}")
+def validate_company(name: str, source: str | None = None) -> str:
+    """Return `name` if it is a safe company name, else raise InvalidCompanyName (naming
+    `source`, the setting it came from, when given)."""
+    if not _COMPANY_RE.fullmatch(name) or ".." in name:
+        where = f"{source}: " if source else ""
+        raise InvalidCompanyName(f"{where}invalid company name {name[:80]!r}: use {COMPANY_RULE}")
     return name
 
 
@@ -111,26 +121,54 @@ def default_data_dir() -> Path:
 def _read_config(path: Path) -> dict[str, Any]:
     import tomllib
 
+    from uku_xero_cli.fsutil import UnreadableInput, read_bounded
+
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = read_bounded(fh, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnreadableInput as exc:
+        raise ConfigError(f"{path}: {exc}; config.toml must be a TOML file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); config.toml must be UTF-8 TOML"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _shown(value: Any) -> str:
+    """A setting's value in a message: short, and never a control character."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _whole_number(value: Any, source: str, low: int, high: int, what: str) -> int:
+    """A whole number from `low` to `high`: a TOML integer, or decimal digits (environment);
+    never a boolean (TOML's `true` is not 1) and never a fraction (8763.7 is not 8763)."""
+    allowed = f"{what}: a whole number from {low:,} to {high:,}"
+    if isinstance(value, str):
+        text = value.strip()
+        number = int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ConfigError(f"{source}: {_shown(value)} is not allowed; use {allowed}")
+    return number
 
 
 def _port(value: Any, source: str) -> int:
-    try:
-        port = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {value!r} is not a port number") from None
     # 0 would pick a random port, and a random redirect URI is never registered with Xero.
-    if not 1 <= port <= 65535:
-        raise ConfigError(f"{source}: {port} is outside 1-65535")
-    return port
+    return _whole_number(value, source, 1, 65535, "the redirect port")
 
 
 def _text(value: Any, source: str) -> str:
@@ -139,16 +177,74 @@ def _text(value: Any, source: str) -> str:
     return value
 
 
-def _limit(value: Any, source: str) -> int:
-    if isinstance(value, bool):
-        raise ConfigError(f"{source}: {value!r} is not a whole number")
+def _credential(value: Any, source: str) -> str | None:
+    """A client id or secret: printable ASCII without spaces, as Xero issues them (HTTP Basic
+    and form encoding take nothing else). The value itself is never shown."""
+    text = _text(value, source).strip()
+    if text and not _CREDENTIAL_RE.fullmatch(text):
+        raise ConfigError(
+            f"{source}: not a Xero credential; use the value Xero shows for the app "
+            "(printable ASCII without spaces, at most 256 characters)"
+        )
+    return text or None
+
+
+def _scopes(value: Any, source: str) -> str | None:
+    text = _text(value, source)
+    scopes = text.split()
+    bad = [scope for scope in scopes if not _SCOPE_RE.fullmatch(scope)]
+    if bad:
+        raise ConfigError(
+            f"{source}: {_shown(bad[0])} is not an OAuth scope; use space-separated scopes "
+            "such as 'offline_access accounting.contacts'"
+        )
+    return " ".join(scopes) or None
+
+
+def _url(value: Any, source: str) -> str:
+    """An http(s) URL with a host, as httpx will need it; the trailing '/' dropped."""
+    from urllib.parse import urlsplit
+
+    text = _text(value, source).strip()
+    allowed = "use an http:// or https:// URL with a host, e.g. https://api.xero.com/api.xro/2.0"
     try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {value!r} is not a whole number") from None
-    if number < 1 or (isinstance(value, float) and value != number):
-        raise ConfigError(f"{source}: {value!r} must be a whole number of at least 1")
-    return number
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        usable = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and text.isascii()
+            and text.isprintable()
+            and " " not in text
+        )
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(f"{source}: {_shown(text)} is not allowed; {allowed}")
+    return text.rstrip("/")
+
+
+def _limit(value: Any, source: str) -> int:
+    return _whole_number(value, source, 1, MAX_LIMIT, "a pace limit")
+
+
+def _directory(path: Path, source: str) -> Path:
+    """A directory uku-xero may use: one that exists, or one it can create (its nearest
+    existing parent is a directory). `/dev/null` or a file is refused here, not later."""
+    try:
+        existing = path
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        usable = existing.is_dir()
+    except OSError as exc:
+        raise ConfigError(f"{source}: {path} cannot be used ({exc.strerror})") from None
+    if not usable:
+        from uku_xero_cli.fsutil import file_kind
+
+        kind = file_kind(existing.stat().st_mode)
+        why = f"is {kind}" if existing == path else f"cannot be made: {existing} is {kind}"
+        raise ConfigError(f"{source}: {path} {why}; use the path of a directory")
+    return path
 
 
 def _limits(raw: Mapping[str, Any], env: Mapping[str, str], name: str) -> PaceLimits:
@@ -158,19 +254,24 @@ def _limits(raw: Mapping[str, Any], env: Mapping[str, str], name: str) -> PaceLi
     values: dict[str, int] = {}
     for key, env_name in LIMIT_ENV.items():
         if env.get(env_name):
-            values[key] = _limit(env[env_name].strip(), env_name)
+            values[key] = _limit(env[env_name], env_name)
         elif key in table:
             values[key] = _limit(table[key], f"{name}: limits.{key}")
     return PaceLimits(**values)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read config.toml and the environment into Settings (environment wins)."""
+    """Read config.toml and the environment into Settings (environment wins). Every value is
+    checked here, once: a bad one is a ConfigError naming the setting and what is allowed."""
     env = os.environ if env is None else env
-    config_dir = Path(env["UKU_XERO_CONFIG_DIR"]) if env.get("UKU_XERO_CONFIG_DIR") else None
-    data_dir = Path(env["UKU_XERO_DATA_DIR"]) if env.get("UKU_XERO_DATA_DIR") else None
-    config_dir = config_dir or default_config_dir()
-    data_dir = data_dir or default_data_dir()
+    if env.get("UKU_XERO_CONFIG_DIR"):
+        config_dir = _directory(Path(env["UKU_XERO_CONFIG_DIR"]), "UKU_XERO_CONFIG_DIR")
+    else:
+        config_dir = _directory(default_config_dir(), "the config directory")
+    if env.get("UKU_XERO_DATA_DIR"):
+        data_dir = _directory(Path(env["UKU_XERO_DATA_DIR"]), "UKU_XERO_DATA_DIR")
+    else:
+        data_dir = _directory(default_data_dir(), "the data directory")
     path = config_dir / "config.toml"
     raw = _read_config(path)
 
@@ -178,18 +279,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if env.get(env_name):
             return env[env_name], env_name
         if key in raw:
-            return raw[key], f"{path.name}: {key}"
+            return raw[key], f"{path}: {key}"
         return None
 
     values: dict[str, Any] = {}
-    for key, env_name in (
-        ("client_id", "XERO_CLIENT_ID"),
-        ("client_secret", "XERO_CLIENT_SECRET"),
-        ("scopes", "UKU_XERO_SCOPES"),
-    ):
-        found = pick(key, env_name)
-        if found is not None:
-            values[key] = _text(*found).strip() or None
+    for key, env_name in (("client_id", "XERO_CLIENT_ID"), ("client_secret", "XERO_CLIENT_SECRET")):
+        if (found := pick(key, env_name)) is not None:
+            values[key] = _credential(*found)
+    if (found := pick("scopes", "UKU_XERO_SCOPES")) is not None:
+        scopes = _scopes(*found)
+        if scopes is not None:
+            # A preset (`granular`, `broad`) stands for its scopes from here on.
+            values["scopes"] = " ".join(requested_scopes(scopes))
     if (found := pick("redirect_port", "UKU_XERO_REDIRECT_PORT")) is not None:
         values["redirect_port"] = _port(*found)
     if (found := pick("log_file", "UKU_XERO_LOG")) is not None:
@@ -197,48 +298,72 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if log_file:
             values["log_file"] = Path(log_file).expanduser()
     if "default_company" in raw:
-        values["default_company"] = validate_company(
-            _text(raw["default_company"], f"{path.name}: default_company")
-        )
-    if values.get("scopes") is None:
-        values.pop("scopes", None)
-    else:
-        # A preset (`granular`, `broad`) stands for its scopes from here on.
-        values["scopes"] = " ".join(requested_scopes(values["scopes"]))
+        source = f"{path}: default_company"
+        values["default_company"] = validate_company(_text(raw["default_company"], source), source)
 
     table = raw.get("endpoints", {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path.name}: [endpoints] must be a table")
+        raise ConfigError(f"{path}: [endpoints] must be a table")
     urls = {}
     for key in ENDPOINT_DEFAULTS:
         env_name = f"UKU_XERO_{key.upper()}"
         if env.get(env_name):
-            urls[key] = env[env_name]
+            urls[key] = _url(env[env_name], env_name)
         elif key in table:
-            urls[key] = _text(table[key], f"{path.name}: endpoints.{key}")
-    for key, url in urls.items():
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{key}: {url!r} is not an http(s) URL")
+            urls[key] = _url(table[key], f"{path}: endpoints.{key}")
     return Settings(
         config_dir=config_dir,
         data_dir=data_dir,
-        endpoints=Endpoints(**{k: v.rstrip("/") for k, v in urls.items()}),
-        limits=_limits(raw, env, path.name),
+        endpoints=Endpoints(**urls),
+        limits=_limits(raw, env, str(path)),
         **values,
     )
 
 
+def default_company(
+    settings: Settings, env: Mapping[str, str], configured: Sequence[str] = ()
+) -> str | None:
+    """The company a command acts on without --company: UKU_XERO_COMPANY, then
+    default_company in config.toml, then `default`, but only while `default` is configured
+    or nothing is (`configured`: the companies that exist). None: companies exist and none is
+    the default, so guessing one would act on the wrong company."""
+    if env.get("UKU_XERO_COMPANY"):
+        return validate_company(env["UKU_XERO_COMPANY"], "UKU_XERO_COMPANY")
+    if settings.default_company:
+        return settings.default_company
+    if configured and DEFAULT_COMPANY not in configured:
+        return None
+    return DEFAULT_COMPANY
+
+
 def resolve_company(
-    flag: str | None, settings: Settings, env: Mapping[str, str] | None = None
+    flag: str | None,
+    settings: Settings,
+    env: Mapping[str, str] | None = None,
+    *,
+    configured: Callable[[], Sequence[str]] | None = None,
 ) -> str:
-    """--company, then UKU_XERO_COMPANY, then default_company in config.toml, then 'default'."""
+    """--company, else `default_company(...)`; UsageError naming the companies when there is
+    no default to fall back on. `configured` lists the existing companies (asked only when
+    neither --company, UKU_XERO_COMPANY nor default_company names one)."""
     env = os.environ if env is None else env
     # An empty --company is a mistake to point out, not a request for the default.
     if flag is not None:
-        name = flag
+        return validate_company(flag, "--company")
+    if env.get("UKU_XERO_COMPANY") or settings.default_company or configured is None:
+        name = default_company(settings, env)
     else:
-        name = env.get("UKU_XERO_COMPANY") or settings.default_company or DEFAULT_COMPANY
-    return validate_company(name)
+        known = configured()
+        name = default_company(settings, env, known)
+        if name is None:
+            which = "one company" if len(known) == 1 else "several companies"
+            raise UsageError(
+                f"no company given and no default: {which} configured ({', '.join(known)})",
+                hint='pass -c NAME, or set default_company = "NAME" in config.toml '
+                "(or UKU_XERO_COMPANY)",
+            )
+    assert name is not None  # without `configured` there is always a default
+    return name
 
 
 def write_config(settings_dir: Path, values: Mapping[str, Any]) -> Path:

@@ -19,16 +19,26 @@ from pathlib import Path
 from typing import Any
 
 from uku_xero_cli.errors import (
+    ConfigError,
     DamagedTokenFile,
     InvalidCompanyName,
     NotConnected,
     ReauthorizationRequired,
 )
-from uku_xero_cli.fsutil import atomic_write, ensure_private_dir
+from uku_xero_cli.fsutil import (
+    UnreadableInput,
+    atomic_write,
+    ensure_private_dir,
+    file_kind,
+    read_limited,
+    remove_stale_temporaries,
+)
 from uku_xero_cli.redact import register_secret
 from uku_xero_cli.settings import Settings, validate_company
 
 FORMAT_VERSION = 1
+# Far more than a token file holds (a few KB); a larger one is not ours.
+MAX_TOKEN_FILE_BYTES = 1024 * 1024
 # Long enough to wait out another process's refresh (one HTTP round trip with its timeout).
 DEFAULT_LOCK_TIMEOUT = 60.0
 
@@ -61,16 +71,6 @@ def not_connected(company: str) -> NotConnected:
     return NotConnected(
         f"company '{company}' is not connected to Xero",
         hint=f"connect it with `uku-xero auth -c {company}`",
-    )
-
-
-def unknown_company(company: str) -> NotConnected:
-    """The error of a company with no token file and no Uku-side data here (a mistyped name,
-    most likely): what read-only commands and `companies remove` raise."""
-    return NotConnected(
-        f"company '{company}' has no data and no Xero connection",
-        hint="check the name with `uku-xero companies`, or connect it with "
-        f"`uku-xero auth -c {company}`",
     )
 
 
@@ -193,12 +193,21 @@ class CompanyTokens:
 
     @classmethod
     def from_toml(cls, company: str, data: dict[str, Any]) -> CompanyTokens:
+        """The record a token file holds; ValueError (saying what is wrong) for one no run of
+        uku-xero writes: a connection without its refresh token (or the reverse), or a
+        state that is not true or false."""
         tenant = _table(data, "tenant")
         token = _table(data, "token")
         user = _table(data, "user")
         state = _table(data, "state")
         scopes = token.get("scopes", [])
-        needs_reauth = bool(state.get("needs_reauth", False))
+        needs_reauth = state.get("needs_reauth", False)
+        if not isinstance(needs_reauth, bool):
+            raise ValueError("state.needs_reauth is not true or false")
+        has_tenant = _str(tenant.get("id")) is not None
+        has_refresh = _str(token.get("refresh_token")) is not None
+        if has_tenant != has_refresh:
+            raise ValueError("no refresh token" if has_tenant else "no organisation (tenant id)")
         reason = _str(state.get("reauth_reason"))
         cause = _str(state.get("reauth_cause"))
         glitch = (
@@ -296,32 +305,54 @@ class TokenStore:
         return sorted(names)
 
     def load(self, company: str) -> CompanyTokens | None:
-        """The company's record, or None when it has no token file."""
+        """The company's record, or None when it has no token file. DamagedTokenFile when
+        the file cannot be read as one; ConfigError when the path is not a file at all."""
         path = self.path(company)
         try:
-            fd = os.open(path, os.O_RDONLY)
+            # Non-blocking: a pipe put there must not hang the command (it is refused below).
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind != "a regular file":
+            os.close(fd)
+            raise ConfigError(
+                f"{path}: {kind}, not a token file; move it away: company '{company}' "
+                "keeps its tokens there"
+            )
         with os.fdopen(fd, "rb") as fh:
             self._tighten_directory()
             version = self._tighten(path, fh.fileno())
             known = self._parsed.get(company)
             if known is not None and known[0] == version:
                 return replace(known[1])
-            raw = fh.read()
+            try:
+                raw = read_limited(fh, MAX_TOKEN_FILE_BYTES)
+            except UnreadableInput as exc:
+                raise self._damaged(company, path, str(exc)) from None
         try:
             data = tomllib.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-            raise DamagedTokenFile(
-                f"the token file of company '{company}' ({path}) is damaged",
-                hint=f"{reauth_hint(company)} to replace it, or `uku-xero disconnect -c "
-                f"{company} --yes` to clear it",
-            ) from None
-        record = CompanyTokens.from_toml(company, data)
+            record = CompanyTokens.from_toml(company, data)
+        except UnicodeDecodeError:
+            raise self._damaged(company, path, "not UTF-8 text") from None
+        except tomllib.TOMLDecodeError:
+            raise self._damaged(company, path, "not valid TOML") from None
+        except ValueError as exc:
+            raise self._damaged(company, path, str(exc)) from None
         register_secret(record.access_token)
         register_secret(record.refresh_token)
         self._parsed[company] = (version, record)
         return replace(record)
+
+    @staticmethod
+    def _damaged(company: str, path: Path, why: str) -> DamagedTokenFile:
+        return DamagedTokenFile(
+            f"the token file of company '{company}' ({path}) is damaged: {why}",
+            hint=f"{reauth_hint(company)} to replace it, or `uku-xero disconnect -c "
+            f"{company} --yes` to clear it",
+        )
 
     def load_connected(self, company: str, *, tenant_gone_ok: bool = False) -> CompanyTokens:
         """The record of a connected company; NotConnected or ReauthorizationRequired if not.
@@ -346,7 +377,10 @@ class TokenStore:
         register_secret(record.refresh_token)
         ensure_private_dir(self.directory)
         payload = tomli_w.dumps(record.to_toml()).encode("utf-8")
-        atomic_write(self.path(record.company), payload, mode=0o600)
+        path = self.path(record.company)
+        atomic_write(path, payload, mode=0o600)
+        # A process killed mid-write leaves its temporary copy, refresh token and all.
+        remove_stale_temporaries(path)
 
     def mark_needs_reauth(
         self, company: str, reason: str, *, cause: str = TOKEN_REFUSED

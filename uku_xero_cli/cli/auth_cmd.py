@@ -63,7 +63,7 @@ def auth(
 
     Example:  uku-xero auth -c acme            (several organisations: --tenant "Acme Ltd")
     """
-    ctx = command_context(company, json_output=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, creates_company=True)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.connection.connect import Browser, authorize

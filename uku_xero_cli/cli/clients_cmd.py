@@ -59,11 +59,13 @@ def import_clients(
     """Load Uku's client list from a CSV file, then match it to the imported Xero contacts.
 
     Every row is checked first; any bad row (reported by line number) means nothing is
-    imported.
+    imported. A company not configured yet is created (and said to be new).
 
     Example:  uku-xero clients import -c acme clients.csv
     """
-    command = command_context(company, json_output=json_output, verbose=verbose, quiet=quiet)
+    command = command_context(
+        company, json_output=json_output, verbose=verbose, quiet=quiet, creates_company=True
+    )
     out = command.out
     with out.guard():
         from uku_xero_cli.sync.clients import import_clients

@@ -36,20 +36,27 @@ def companies(
     out = command.out
     with out.guard():
         from uku_xero_cli.cli.output import EveryCompany
+        from uku_xero_cli.connection.known import close_names, did_you_mean
         from uku_xero_cli.connection.status import companies as list_companies
-        from uku_xero_cli.settings import resolve_company
+        from uku_xero_cli.connection.status import configured_companies
+        from uku_xero_cli.settings import default_company
         from uku_xero_cli.tokens import TokenStore
 
+        known = configured_companies(command.settings)
+        # Several companies and none the default: none is marked, and that is no error here.
+        default = default_company(command.settings, command.surroundings.environ, known)
         found = list_companies(
             command.settings,
-            resolve_company(None, command.settings, command.surroundings.environ),
-            current=command.company,
+            default,
+            current=company,
             store=TokenStore(command.settings, warn=out.warn),
         )
         if company and not any(c.current for c in found):
+            connect = f"connect it with `uku-xero auth -c {company}`"
+            guess = did_you_mean(close_names(company, known))
             out.info(
-                f"company '{command.company}' has no token file or Uku-side data yet: connect "
-                f"it with `uku-xero auth -c {command.company}`"
+                f"company '{company}' has no token file or Uku-side data yet"
+                + (f"{guess} Or {connect}" if guess else f": {connect}")
             )
     out.emit(EveryCompany(found), "connection:render_companies")
 

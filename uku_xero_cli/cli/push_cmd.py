@@ -54,14 +54,16 @@ def push_invoice(
     ctx = command_context(company, json_output=json_output, verbose=verbose, quiet=quiet)
     out = ctx.out
     with out.guard():
-        from uku_xero_cli.sync.push.file import parse_documents, read_documents
+        from uku_xero_cli.sync.push.file import read_documents, read_input
         from uku_xero_cli.sync.push.job import PushOptions, push_invoices
 
+        name = ctx.company  # a mistyped company is the first thing to hear about
         around = ctx.surroundings
         documents = read_documents(files, around.stdin_bytes(), directory=around.cwd)
-        invoices = parse_documents(documents)
+        # Read whole, problems and all: they are reported with the reference data's.
+        invoices = read_input(documents)
         options = PushOptions(draft=draft, create_contacts=not no_create_contacts, dry_run=dry_run)
-        report = push_invoices(ctx.settings, ctx.company, invoices, options, warn=out.warn)
+        report = push_invoices(ctx.settings, name, invoices, options, warn=out.warn)
     out.emit(report, "invoices:push_view", to_json=_with_requests)
 
 

@@ -24,13 +24,23 @@ if TYPE_CHECKING:
 STDIN = "-"
 
 
+# Far more than any request body Xero takes; more is not read into memory.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
 def read_input(name: str, *, stdin: Callable[[], BinaryIO], directory: Path) -> tuple[bytes, str]:
     """The body named by `--input` (`-`: standard input, opened only then; a relative name
     is found in `directory`, the run's working directory) and how to name it in a message."""
-    if name == STDIN:
-        return stdin().read(), "--input -"
+    from uku_xero_cli.fsutil import UnreadableInput, read_bounded, read_limited
+
     try:
-        return Path(directory, name).read_bytes(), f"--input {name}"
+        if name == STDIN:
+            return read_limited(stdin(), MAX_INPUT_BYTES), "--input -"
+        # A directory or a device (/dev/zero) is refused before a byte is read.
+        with Path(directory, name).open("rb") as fh:
+            return read_bounded(fh, MAX_INPUT_BYTES), f"--input {name}"
+    except UnreadableInput as exc:
+        raise UsageError(f"--input {name}: {exc}; nothing was sent") from None
     except OSError as exc:
         raise UsageError(f"--input {name}: cannot read ({exc.strerror or exc})") from None
 

@@ -34,6 +34,7 @@ from uku_xero_cli.errors import (
     UkuXeroError,
     error_document,
 )
+from uku_xero_cli.fsutil import stale_temporaries
 from uku_xero_cli.settings import ENDPOINT_DEFAULTS, Settings
 from uku_xero_cli.tokens import (
     CompanyTokens,
@@ -237,11 +238,8 @@ def file_checks(settings: Settings, company: str) -> list[Check]:
     if settings.client_secret:
         found.append(_mode_check("config.toml", settings.config_file, 0o600))
     checks = [c for c in found if c is not None]
-    leftovers = (
-        sorted(settings.companies_dir.glob(f".{company}.toml.*.tmp"))
-        if settings.companies_dir.is_dir()
-        else []
-    )
+    # The same files the company's next token write removes (fsutil: older than a minute).
+    leftovers = stale_temporaries(settings.token_file(company))
     if leftovers:
         checks.append(
             warning(

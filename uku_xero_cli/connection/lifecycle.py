@@ -17,10 +17,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from uku_xero_cli.connection.known import unknown_company
+from uku_xero_cli.connection.status import configured_companies
 from uku_xero_cli.errors import DamagedTokenFile, UsageError
 from uku_xero_cli.store.inventory import OrganisationData, organisation_data
 from uku_xero_cli.store.layout import SQLITE_COMPANIONS, CompanyFiles
-from uku_xero_cli.tokens import unknown_company
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -63,7 +64,7 @@ def plan_removal(settings: Settings, company: str, *, organisation: str | None =
 
     files = CompanyFiles(settings, company)
     if not files.exists():
-        raise unknown_company(company)
+        raise unknown_company(company, configured_companies(settings))
     record = _record(settings, company)
     if organisation is None:
         _refuse_connected(company, record)
@@ -122,7 +123,7 @@ def rename_company(settings: Settings, old: str, new: str) -> Renaming:
     if old == new:
         raise UsageError(f"company '{old}' already has that name")
     if not source.exists():
-        raise unknown_company(old)
+        raise unknown_company(old, configured_companies(settings))
     if target.exists():
         raise UsageError(
             f"company '{new}' exists already: nothing was renamed",

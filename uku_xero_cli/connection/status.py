@@ -366,12 +366,13 @@ def configured_companies(settings: Settings) -> list[str]:
 
 def companies(
     settings: Settings,
-    default: str,
+    default: str | None,
     *,
     current: str | None = None,
     store: TokenStore | None = None,
 ) -> list[CompanySummary]:
-    """Every configured company; `default` and `current` (--company, else the default) marked."""
+    """Every configured company; `default` and `current` (--company, else the default) marked
+    (`default` None: there is none, and no company is marked)."""
     from uku_xero_cli.connection.sharing import local_records
     from uku_xero_cli.store.inventory import organisation_data
     from uku_xero_cli.store.layout import CompanyFiles

@@ -106,18 +106,17 @@ def open_existing_store(settings: Settings, company: str) -> Store | None:
     """The store of the organisation the company works with, or its client list; None when
     nothing was stored for it yet. Creates nothing.
 
-    A company with neither a store nor a token file is not one uku-xero knows: NotConnected
-    (exit 3), whose hint covers the likely typo.
+    A company with neither a store nor a token file is not one uku-xero knows:
+    UnknownCompany (exit 3), with the names it may be a typo of.
     """
+    from uku_xero_cli.connection.known import require_existing_company
     from uku_xero_cli.store import Store
-    from uku_xero_cli.tokens import unknown_company
 
     path = current_store_path(settings, company)
     if path is not None:
         return Store.open(path, company=company)
-    if settings.token_file(company).exists():
-        return None
-    raise unknown_company(company)
+    require_existing_company(settings, company)
+    return None
 
 
 def _token_record(settings: Settings, company: str) -> CompanyTokens | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,12 +46,16 @@ class ImportedClients:
     company: str
     imported: ClientsImport
     matching: MatchResult
+    # The import created the company (its store): existing names it may be a typo of.
+    new_company: bool = False
+    close_to: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "company": self.company,
             **self.imported.to_json(),
             "matching": self.matching.to_json(),
+            "new_company": self.new_company,
         }
 
 
@@ -65,7 +69,11 @@ def import_clients(
     The list is the company's, whatever the organisation: it goes to the company's store and
     to the store of every organisation the company has data of, each matching it to its own
     contacts; the result shows the matching in the organisation the company works with.
-    """
+
+    A company that does not exist yet is created: Uku's client list may come in before
+    anyone signs in to Xero. The result says so, with the existing names it is close to."""
+    from uku_xero_cli.connection.known import close_names
+    from uku_xero_cli.connection.status import configured_companies
     from uku_xero_cli.store import Store
     from uku_xero_cli.store.layout import CompanyFiles
     from uku_xero_cli.store.opening import current_tenant
@@ -74,6 +82,7 @@ def import_clients(
 
     # Check the file before a store is created for a company that may not exist yet.
     clients = read_clients_file(path, directory=directory)
+    known = configured_companies(settings)
     files = CompanyFiles(settings, company)
     current = current_tenant(settings, company)
     with Store.open(files.company_store, company=company) as own, own.transaction():
@@ -87,4 +96,11 @@ def import_clients(
         if current is not None and tenant_id == current[0]:
             matching = matched
     imported = ClientsImport(path=str(path), rows=len(clients), counts=counts)
-    return ImportedClients(company, imported, matching)
+    new = company not in known
+    return ImportedClients(
+        company,
+        imported,
+        matching,
+        new_company=new,
+        close_to=close_names(company, known) if new else [],
+    )

@@ -30,9 +30,27 @@ if TYPE_CHECKING:
     from uku_xero_cli.store import Store
 
 REQUIRED_COLUMNS = ("id", "name", "email", "registration_number", "vat_number")
+# Far more than any Uku client list (100,000 clients take about 20 MB).
+MAX_FILE_BYTES = 256 * 1024 * 1024
 # One address, a dot in the domain, no spaces: the shape, not deliverability.
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+")
 _MAX_PROBLEMS = 200
+# Control characters but tab and line breaks (a quoted field may span lines): a NUL in a
+# name would be cut short by C code downstream, the others are never meant.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control(cell: str) -> str | None:
+    """The first control character in `cell`, as U+0000, if it holds one."""
+    found = _CONTROL.search(cell)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _column_name(columns: dict[str, int], position: int) -> str:
+    for name, pos in columns.items():
+        if pos == position:
+            return name
+    return f"column {position + 1}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +85,11 @@ def _header(row: list[str], line: int) -> tuple[dict[str, int], list[str]]:
     for position, raw in enumerate(row):
         name = raw.strip().lower()
         if not name:
+            continue
+        if control := _control(name):
+            problems.append(
+                f"line {line}: column {position + 1} holds the control character {control}"
+            )
             continue
         if name in columns:
             problems.append(f"line {line}: column {name!r} appears twice")
@@ -130,7 +153,11 @@ def _rows(
             problems.append(f"line {start}: {len(row)} fields, the header has {width}")
             continue
         values = {name: row[pos].strip() for name, pos in columns.items()}
-        row_problems = []
+        row_problems = [
+            f"{_column_name(columns, pos)} holds the control character {control}"
+            for pos, cell in enumerate(row)
+            if (control := _control(cell))
+        ]
         client_id, name, email = values["id"], values["name"], values["email"]
         if not client_id:
             row_problems.append("id is missing")
@@ -161,10 +188,17 @@ def _rows(
 def read_clients_file(path: Path, *, directory: Path | None = None) -> list[ClientInput]:
     """The clients in `path` (relative to `directory`, default the working directory), named
     in messages as given."""
+    from uku_xero_cli.fsutil import UnreadableInput, read_bounded
+
     try:
-        data = (path if directory is None else directory / path).read_bytes()
+        with (path if directory is None else directory / path).open("rb") as fh:
+            data = read_bounded(fh, MAX_FILE_BYTES)
+    except UnreadableInput as exc:
+        raise InvalidInput(
+            f"{path}: {exc}; give the CSV file of Uku's client list", problems=[]
+        ) from None
     except OSError as exc:
-        raise InvalidInput(f"{path}: cannot be read", problems=[str(exc.strerror)]) from None
+        raise InvalidInput(f"{path}: cannot be read ({exc.strerror})", problems=[]) from None
     return parse_clients_csv(data, source=str(path))
 
 

@@ -18,6 +18,7 @@ from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any
 
+from uku_xero_cli.decimals import LIMITS, MAX_TEXT, bounded_decimal, is_bounded
 from uku_xero_cli.errors import XeroAPIError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -135,13 +136,14 @@ def parse_money(value: object, *, what: str = "amount") -> Decimal:
     elif isinstance(value, str):
         # Decimal() alone would also take "1_000", "NaN" and non-ASCII digits.
         text = value.strip()
-        if not _NUMBER.fullmatch(text):
+        if len(text) > MAX_TEXT or not _NUMBER.fullmatch(text):
             raise XeroValueError(f"{what}: {value[:40]!r} is not a number")
-        result = Decimal(text)
+        bounded = bounded_decimal(text)
+        result = Decimal("NaN") if bounded is None else bounded
     else:
         raise XeroValueError(f"{what}: expected a number, got {type(value).__name__}")
-    if not result.is_finite():
-        raise XeroValueError(f"{what}: {value!s:.40} is not a finite number")
+    if not is_bounded(result):
+        raise XeroValueError(f"{what}: {str(value)[:40]} is not a number in range ({LIMITS})")
     return result
 
 
@@ -156,11 +158,35 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"not JSON ({name} is not a number)")
 
 
+def _bounded_float(text: str) -> Decimal:
+    value = bounded_decimal(text)
+    if value is None:
+        raise ValueError(
+            f"not JSON this tool reads (the number {text[:40]} is out of range: {LIMITS})"
+        )
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # Python's int() of a long text is slow (and refused beyond 4,300 digits).
+    if len(text) > MAX_TEXT:
+        raise ValueError(
+            f"not JSON this tool reads (a number {len(text)} digits long is out of range)"
+        )
+    return int(text)
+
+
 def loads_exact(data: bytes | str) -> Any:
-    """Decode JSON with every number that has a fraction or exponent as a Decimal; the
-    ValueError says why a text is not JSON (`not JSON (Expecting value: line 1 column 1)`)."""
+    """Decode JSON with every number that has a fraction or exponent as a Decimal, each
+    bounded (`uku_xero_cli.decimals`) before anything computes with it; the ValueError says
+    why a text is not JSON (`not JSON (Expecting value: line 1 column 1)`)."""
     try:
-        return json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(
+            data,
+            parse_float=_bounded_float,
+            parse_int=_bounded_int,
+            parse_constant=_reject_constant,
+        )
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg}: line {exc.lineno} column {exc.colno})") from None
     except UnicodeDecodeError:
@@ -170,7 +196,7 @@ def loads_exact(data: bytes | str) -> Any:
 
 
 def loads_xero(data: bytes | str) -> Any:
-    """Decode a Xero JSON body; numbers with a fraction or exponent become Decimal."""
+    """Decode a Xero JSON body as `loads_exact` does; XeroValueError when it cannot be."""
     try:
         return loads_exact(data)
     except ValueError as exc:

@@ -189,6 +189,12 @@ def imported_clients_view(done: ImportedClients) -> View:
         f"'{done.company}': {counts.new} new, {counts.updated} updated, "
         f"{counts.unchanged} unchanged."
     )
+    if done.new_company:
+        from uku_xero_cli.connection.known import did_you_mean
+
+        view.info(
+            f"Company '{done.company}' is new: this import created it{did_you_mean(done.close_to)}"
+        )
     if done.matching.links or done.matching.ambiguities:
         view.data(matching_summary(done.matching))
     return view

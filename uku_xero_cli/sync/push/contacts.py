@@ -112,21 +112,21 @@ class ContactResolver:
     # -- creating --------------------------------------------------------------------------
 
     def _create(self, missing: dict[str, ClientInput], known: set[str]) -> dict[str, ContactChoice]:
-        """Contacts for clients nothing matched: one an earlier run made, else a new one.
+        """Contacts for clients nothing matched: one an earlier run made, else a new one (a
+        dry run says what the push would find or make, and does neither).
 
         `known` are the clients the store held before this run: only for them can an earlier
         run have created a contact and died before linking it (clients are stored first).
+        Without a Xero client (a dry run of a company not connected) that is not looked up.
         """
-        if self.dry_run:
-            if not self.create:
-                return {cid: self._not_creating(c) for cid, c in missing.items()}
-            return {cid: ContactChoice(cid, None, "would create") for cid in missing}
         xero = NewContacts(self.run)
         earlier = [c for cid, c in missing.items() if cid in known]
-        choices = xero.find_by_number(earlier)
+        choices = xero.find_by_number(earlier) if self.run.client is not None else {}
         pending = [c for cid, c in missing.items() if cid not in choices]
         if not self.create:
             choices.update({c.id: self._not_creating(c) for c in pending})
+        elif self.dry_run:
+            choices.update(xero.predict(pending))
         else:
             choices.update(xero.create(pending))
         return choices

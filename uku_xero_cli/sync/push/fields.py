@@ -31,8 +31,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from uku_xero_cli.decimals import LIMITS, MAX_TEXT, bounded_decimal, decimal_places
 from uku_xero_cli.store.models import ClientInput
-from uku_xero_cli.sync.push.invoice import AMOUNTS_ARE, HUNDRED, InvoiceLine, UkuInvoice
+from uku_xero_cli.sync.push.decode import OutOfRange
+from uku_xero_cli.sync.push.invoice import (
+    AMOUNTS_ARE,
+    HUNDRED,
+    InvoiceLine,
+    InvoiceReferences,
+    LineReferences,
+    UkuInvoice,
+)
 from uku_xero_cli.sync.push.problems import Problems, join_path
 
 MAX_QUANTITY = Decimal("1000000000")
@@ -55,8 +64,13 @@ class _ObjectReader:
         self.label = label
         self.obj = obj
         self.path = path
+        self.bad: set[str] = set()  # the keys a problem was recorded for
+        # JSON keeps the last of a key given twice; which one Uku meant is not for us to guess.
+        for key in getattr(obj, "duplicates", ()):
+            self.problem(key, "given more than once")
 
     def problem(self, key: str, message: str) -> None:
+        self.bad.add(key)
         where = join_path(self.path, key)
         self.problems.add(f"{self.label}: {where}" if self.label else where, message)
 
@@ -95,16 +109,18 @@ class _ObjectReader:
             if required:
                 self.problem(key, "required")
             return None
+        if isinstance(value, OutOfRange):
+            self.problem(key, f"{value} is out of range ({LIMITS})")
+            return None
         if isinstance(value, Decimal):
-            number = value
-        elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
-            number = Decimal(value.strip())
-        else:
+            return value  # bounded already by the JSON reader
+        text = value.strip() if isinstance(value, str) else ""
+        if len(text) > MAX_TEXT or not _NUMBER_TEXT.fullmatch(text):
             self.problem(key, "not a number")
             return None
-        if not number.is_finite():
-            self.problem(key, "not a number")
-            return None
+        number = bounded_decimal(text)
+        if number is None:
+            self.problem(key, f"{OutOfRange(text)} is out of range ({LIMITS})")
         return number
 
     def day(self, key: str, *, required: bool) -> date | None:
@@ -127,11 +143,6 @@ class _ObjectReader:
         return day
 
 
-def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
 def _bounded(
     reader: _ObjectReader,
     key: str,
@@ -148,7 +159,9 @@ def _bounded(
     value = reader.number(key, required=required)
     if value is None:
         return None
-    if above is not None and value <= above:
+    if value.is_zero() and value.is_signed():
+        reader.problem(key, f"{value} is a negative zero: write 0")
+    elif above is not None and value <= above:
         reader.problem(key, f"must be greater than {above}")
     elif at_least is not None and value < at_least:
         reader.problem(key, f"must be at least {at_least}")
@@ -156,7 +169,7 @@ def _bounded(
         reader.problem(key, f"must be below {below:,}")
     elif at_most is not None and value > at_most:
         reader.problem(key, f"must be at most {at_most}")
-    elif _places(value) > places:
+    elif decimal_places(value) > places:
         reader.problem(key, f"at most {places} decimal places")
     else:
         return value
@@ -180,13 +193,16 @@ def _read_client(reader: _ObjectReader) -> ClientInput | None:
         email = None
     registration = sub.text("registration_number", max_length=50)
     vat = sub.text("vat_number", max_length=50)
+    if sub.bad:
+        reader.bad.add("client")
+        return None
     if client_id is None or name is None:
         return None
     return ClientInput(client_id, name, email, registration, vat)
 
 
-def _read_line(reader: _ObjectReader) -> InvoiceLine | None:
-    before = len(reader.problems.items) + reader.problems.dropped
+def _read_line(reader: _ObjectReader) -> tuple[InvoiceLine | None, LineReferences]:
+    """The line if it is valid, and in any case what of it the reference data must know."""
     description = reader.text("description", required=True, max_length=4000)
     quantity = _bounded(
         reader, "quantity", required=True, above=ZERO, below=MAX_QUANTITY, places=MAX_PLACES
@@ -205,19 +221,25 @@ def _read_line(reader: _ObjectReader) -> InvoiceLine | None:
     product = reader.text("product_code", max_length=30)
     tax_type = reader.text("tax_type", max_length=50)
     account = reader.text("account_code", max_length=10)
-    if len(reader.problems.items) + reader.problems.dropped != before:
-        return None
+    references = LineReferences(
+        tax_type, product, account, needs_account=not {"product_code", "account_code"} & reader.bad
+    )
+    if reader.bad:
+        return None, references
     assert description is not None and quantity is not None and price is not None
-    return InvoiceLine(description, quantity, price, product, tax_type, account, discount)
+    line = InvoiceLine(description, quantity, price, product, tax_type, account, discount)
+    return line, references
 
 
-def read_invoice(problems: Problems, label: str, obj: Any, path: str) -> UkuInvoice | None:
-    """One invoice object, or None with its problems recorded."""
+def read_invoice(
+    problems: Problems, label: str, obj: Any, path: str
+) -> tuple[UkuInvoice | None, InvoiceReferences | None]:
+    """One invoice object: the invoice, or None with its problems recorded; and what of it
+    the reference data must know (None when it is not an object at all)."""
     if not isinstance(obj, dict):
         where = f"{label}: {path}" if path else label
         problems.add(where, "not an invoice object")
-        return None
-    before = len(problems.items) + problems.dropped
+        return None, None
     reader = _ObjectReader(problems, label, obj, path)
     number = reader.text("number", required=True)
     if number is not None and "," in number:
@@ -239,6 +261,8 @@ def read_invoice(problems: Problems, label: str, obj: Any, path: str) -> UkuInvo
     reference = reader.text("reference")
     raw_lines = obj.get("lines")
     lines: list[InvoiceLine] = []
+    line_references: list[LineReferences | None] = []
+    lines_ok = True
     if raw_lines is None:
         reader.problem("lines", "required")
     elif not isinstance(raw_lines, list):
@@ -250,14 +274,26 @@ def read_invoice(problems: Problems, label: str, obj: Any, path: str) -> UkuInvo
             line_path = join_path(reader.path, f"lines[{index}]")
             if not isinstance(raw, dict):
                 problems.add(f"{label}: {line_path}" if label else line_path, "not an object")
+                line_references.append(None)
+                lines_ok = False
                 continue
-            line = _read_line(_ObjectReader(problems, label, raw, line_path))
-            if line is not None:
+            line, refs = _read_line(_ObjectReader(problems, label, raw, line_path))
+            line_references.append(refs)
+            if line is None:
+                lines_ok = False
+            else:
                 lines.append(line)
-    if len(problems.items) + problems.dropped != before:
-        return None
+    references = InvoiceReferences(
+        label,
+        path,
+        currency if "currency" not in reader.bad else None,
+        due_date_missing=due is None and "due_date" not in reader.bad,
+        lines=tuple(line_references),
+    )
+    if reader.bad or not lines_ok:
+        return None, references
     assert number and client and issue and currency
-    return UkuInvoice(
+    invoice = UkuInvoice(
         number=number,
         client=client,
         issue_date=issue,
@@ -269,3 +305,4 @@ def read_invoice(problems: Problems, label: str, obj: Any, path: str) -> UkuInvo
         label=label,
         path=path,
     )
+    return invoice, references

@@ -5,13 +5,13 @@ input), decoding their JSON with every number a Decimal, and reading each invoic
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, BinaryIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO
 
+from uku_xero_cli.sync.push.decode import decode_json
 from uku_xero_cli.sync.push.fields import read_invoice
-from uku_xero_cli.sync.push.invoice import InvoiceDocument, UkuInvoice
+from uku_xero_cli.sync.push.invoice import InvoiceDocument, InvoiceReferences, UkuInvoice
 from uku_xero_cli.sync.push.problems import Problems
 
 if TYPE_CHECKING:
@@ -21,58 +21,61 @@ STDIN = "-"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+INVALID_INPUT = "the invoice input is not valid; nothing was sent"
 
 
-def decode_json(data: bytes) -> Any:
-    """JSON with every number as Decimal (never a float, and no cap on digits); raises
-    ValueError with a readable reason."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
-    try:
-        return json.loads(
-            text, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant
-        )
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise ValueError(f"not valid JSON ({where}: {exc.msg})") from None
-    except RecursionError:
-        raise ValueError("not valid JSON (nested too deeply)") from None
-    except (InvalidOperation, OverflowError):
-        raise ValueError("not valid JSON (a number out of range)") from None
+@dataclass
+class InvoiceInput:
+    """What the inputs hold: the valid invoices, what every invoice object (valid or not)
+    names of Xero's reference data, and the problems of their fields. Nothing is raised
+    yet: the reference checks (`validate.check_input`) report theirs together with these."""
+
+    invoices: list[UkuInvoice]
+    references: list[InvoiceReferences] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+
+    @classmethod
+    def of(cls, invoices: Sequence[UkuInvoice]) -> InvoiceInput:
+        """Invoices read already (and so valid)."""
+        return cls(list(invoices), [invoice.references() for invoice in invoices])
 
 
-def parse_documents(documents: Sequence[InvoiceDocument]) -> list[UkuInvoice]:
-    """Every invoice of the inputs, in order; InvalidInvoice lists every problem found."""
-    problems = Problems()
-    invoices: list[UkuInvoice] = []
+def read_input(documents: Sequence[InvoiceDocument]) -> InvoiceInput:
+    """Every invoice object of the inputs, in order, read field by field; problems recorded."""
+    found = InvoiceInput([])
     for document in documents:
         try:
             body = decode_json(document.data)
         except ValueError as exc:
-            problems.add(document.label, str(exc))
+            found.problems.add(document.label, str(exc))
             continue
         if isinstance(body, list):
             if not body:
-                problems.add(document.label, "an empty list: no invoices")
-            for index, obj in enumerate(body):
-                invoice = read_invoice(problems, document.label, obj, f"[{index}]")
-                if invoice is not None:
-                    invoices.append(invoice)
+                found.problems.add(document.label, "an empty list: no invoices")
+            objects = [(obj, f"[{index}]") for index, obj in enumerate(body)]
         elif isinstance(body, dict):
-            invoice = read_invoice(problems, document.label, body, "")
-            if invoice is not None:
-                invoices.append(invoice)
+            objects = [(body, "")]
         else:
-            problems.add(document.label, "not an invoice object or a list of them")
+            found.problems.add(document.label, "not an invoice object or a list of them")
+            continue
+        for obj, path in objects:
+            invoice, references = read_invoice(found.problems, document.label, obj, path)
+            if invoice is not None:
+                found.invoices.append(invoice)
+            if references is not None:
+                found.references.append(references)
     if not documents:
-        problems.add("", "no invoice files given")
-    _check_unique_numbers(invoices, problems)
-    problems.raise_if_any("the invoice input is not valid; nothing was sent")
-    return invoices
+        found.problems.add("", "no invoice files given")
+    _check_unique_numbers(found.invoices, found.problems)
+    return found
+
+
+def parse_documents(documents: Sequence[InvoiceDocument]) -> list[UkuInvoice]:
+    """Every invoice of the inputs, in order; InvalidInvoice lists every problem of their
+    fields (the reference data is not consulted: see `validate.check_input`)."""
+    found = read_input(documents)
+    found.problems.raise_if_any(INVALID_INPUT)
+    return found.invoices
 
 
 def _check_unique_numbers(invoices: Iterable[UkuInvoice], problems: Problems) -> None:
@@ -94,27 +97,29 @@ def read_documents(
     like any other, reported with the rest under the name it was given."""
     from pathlib import Path
 
+    from uku_xero_cli.fsutil import UnreadableInput, read_bounded, read_limited
+
     problems = Problems()
     documents: list[InvoiceDocument] = []
     stdin_read = False
     for name in paths:
-        if name == STDIN:
-            if stdin_read:
-                problems.add("<stdin>", "given more than once")
-                continue
-            stdin_read = True
-            data = stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
-            label = "<stdin>"
-        else:
-            label = name
-            try:
+        label = "<stdin>" if name == STDIN else name
+        try:
+            if name == STDIN:
+                if stdin_read:
+                    problems.add(label, "given more than once")
+                    continue
+                stdin_read = True
+                data = read_limited(stdin, MAX_FILE_BYTES) if stdin is not None else b""
+            else:
+                # A directory or a device (/dev/zero) is refused before a byte is read.
                 with Path(directory or "", name).open("rb") as fh:
-                    data = fh.read(MAX_FILE_BYTES + 1)
-            except OSError as exc:
-                problems.add(label, f"cannot read ({exc.strerror or exc})")
-                continue
-        if len(data) > MAX_FILE_BYTES:
-            problems.add(label, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+                    data = read_bounded(fh, MAX_FILE_BYTES)
+        except UnreadableInput as exc:
+            problems.add(label, str(exc))
+            continue
+        except OSError as exc:
+            problems.add(label, f"cannot read ({exc.strerror or exc})")
             continue
         documents.append(InvoiceDocument(label, data))
     problems.raise_if_any("cannot read the invoice input; nothing was sent")

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Literal
 
+from uku_xero_cli.decimals import PRECISION
 from uku_xero_cli.store.models import ClientInput
 from uku_xero_cli.sync.push.problems import join_path
 
@@ -24,6 +25,8 @@ LINE_AMOUNT_TYPES: dict[str, str] = {
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+# Enough digits for the product of three bounded numbers (quantity, price, discount).
+EXACT_PRECISION = 3 * PRECISION + 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +41,42 @@ class InvoiceLine:
 
     def net_amount(self) -> Decimal:
         """The line amount as Xero computes it: quantity × price less discount, to the cent."""
-        gross = self.quantity * self.unit_price
-        if self.discount_percent:
-            gross = gross * (HUNDRED - self.discount_percent) / HUNDRED
-        return gross.quantize(CENT, rounding=ROUND_HALF_UP)
+        # Exact up to the cent: the read numbers are bounded (decimals.PRECISION digits), and
+        # the default context's 28 digits could round a product of two of them.
+        with localcontext(prec=EXACT_PRECISION):
+            gross = self.quantity * self.unit_price
+            if self.discount_percent:
+                gross = gross * (HUNDRED - self.discount_percent) / HUNDRED
+            return gross.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class LineReferences:
+    """What of one line Xero's reference data must know. A code is None when the line has
+    none or when it was unusable (its own problem already says so); `needs_account` is False
+    when the account check cannot be made (the account or item code was unusable)."""
+
+    tax_type: str | None = None
+    product_code: str | None = None
+    account_code: str | None = None
+    needs_account: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceReferences:
+    """What of one invoice object Xero's reference data must know, read even when other
+    fields are bad, so that one run reports a bad date and an unknown currency together.
+    `lines` holds None for a line that is not an object."""
+
+    label: str
+    path: str
+    currency: str | None
+    due_date_missing: bool
+    lines: tuple[LineReferences | None, ...]
+
+    def where(self, key: str) -> str:
+        place = join_path(self.path, key)
+        return f"{self.label}: {place}" if self.label else place
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +103,17 @@ class UkuInvoice:
         """A field's place for a message: `inv.json: [2].lines[0].tax_type`."""
         place = join_path(self.path, key)
         return f"{self.label}: {place}" if self.label else place
+
+    def references(self) -> InvoiceReferences:
+        return InvoiceReferences(
+            self.label,
+            self.path,
+            self.currency,
+            self.due_date is None,
+            tuple(
+                LineReferences(li.tax_type, li.product_code, li.account_code) for li in self.lines
+            ),
+        )
 
     @property
     def line_amount_types(self) -> str:
@@ -111,11 +157,12 @@ class UkuInvoice:
         if self.amounts_are != "exclusive":
             return sum(amounts, Decimal("0.00"))
         total = Decimal("0.00")
-        for line, amount in zip(self.lines, amounts, strict=True):
-            if line.tax_type is None or line.tax_type not in rates:
-                return None
-            tax = (amount * rates[line.tax_type] / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-            total += amount + tax
+        with localcontext(prec=EXACT_PRECISION):
+            for line, amount in zip(self.lines, amounts, strict=True):
+                if line.tax_type is None or line.tax_type not in rates:
+                    return None
+                tax = amount * rates[line.tax_type] / HUNDRED
+                total += amount + tax.quantize(CENT, rounding=ROUND_HALF_UP)
         return total
 
 

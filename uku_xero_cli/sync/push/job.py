@@ -24,18 +24,19 @@ store records each attempt before the request leaves and its outcome after the a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from uku_xero_cli.errors import UkuXeroError
 from uku_xero_cli.store.models import Invoice
 from uku_xero_cli.sync.push.contacts import ContactResolver
+from uku_xero_cli.sync.push.file import InvoiceInput
 from uku_xero_cli.sync.push.lookup import check_in_xero
 from uku_xero_cli.sync.push.payload import content_hash
 from uku_xero_cli.sync.push.plan import Plan, PushOptions, PushRun
 from uku_xero_cli.sync.push.report import PlannedRequest, PushReport
 from uku_xero_cli.sync.push.send import InvoiceSender
-from uku_xero_cli.sync.push.validate import validate
+from uku_xero_cli.sync.push.validate import check_input, validate
 from uku_xero_cli.xero.writes import WRITE_BATCH
 
 if TYPE_CHECKING:
@@ -61,10 +62,7 @@ class PushJob:
     def run(self, invoices: Sequence[UkuInvoice]) -> PushReport:
         plans = [self._classify(invoice) for invoice in invoices]
         try:
-            if self.options.dry_run:
-                self._plan_dry_run(plans)
-            else:
-                self._push(plans)
+            self._push(plans)
         except UkuXeroError as exc:
             self.report.error = exc
         for plan in plans:
@@ -76,9 +74,20 @@ class PushJob:
         return self.report
 
     def _push(self, plans: list[Plan]) -> None:
+        """One path for a push and its dry run: the dry run reads what the push would read
+        (from Xero too when connected, GETs only), decides the same, and writes nothing."""
         checks = [p for p in plans if p.action == "check"]
-        check_in_xero(self.store, self.push.xero, checks, draft=self.options.draft)
+        if self.push.client is not None:
+            record = not self.options.dry_run
+            check_in_xero(
+                self.store, self.push.xero, checks, draft=self.options.draft, record=record
+            )
+        else:
+            _assume_unchecked(checks)
         self._resolve_contacts([p for p in plans if p.action in ("create", "update")])
+        if self.options.dry_run:
+            self._plan_requests(plans)
+            return
         sender = InvoiceSender(self.push)
         sender.send([p for p in plans if p.action == "create"], "PUT")
         sender.send([p for p in plans if p.action == "update"], "POST")
@@ -105,21 +114,14 @@ class PushJob:
 
     # -- dry run -----------------------------------------------------------------------------
 
-    def _plan_dry_run(self, plans: list[Plan]) -> None:
+    def _plan_requests(self, plans: list[Plan]) -> None:
+        """The requests the push would send, batched as it would, and each invoice's result."""
         from uku_xero_cli.sync.push.validate import ReferenceData
 
-        todo = [p for p in plans if p.action != "done"]
-        for plan in todo:
-            if plan.action == "check":
-                # Whether Xero still allows it is only known by asking, which a dry run won't.
-                plan.action = "update" if plan.invoice_id else "create"
-        self._resolve_contacts(todo)
         rates = ReferenceData.from_store(self.store).active_tax_rates
         for method in ("PUT", "POST"):
             wanted = "create" if method == "PUT" else "update"
-            ready = [
-                p for p in todo if p.action == wanted and p.contact is not None and p.contact.ok
-            ]
+            ready = [p for p in plans if p.action == wanted]
             for start in range(0, len(ready), WRITE_BATCH):
                 chunk = ready[start : start + WRITE_BATCH]
                 bodies = [p.body(draft=self.options.draft) for p in chunk]
@@ -129,9 +131,7 @@ class PushJob:
                         "would create" if method == "PUT" else "would update",
                         total=plan.invoice.estimated_total(rates),
                         invoice_id=plan.invoice_id,
-                        reasons=[]
-                        if method == "PUT"
-                        else ["changed since pushed: updated only if Xero still allows it"],
+                        reasons=[UNCHECKED] if plan.unchecked and method == "POST" else [],
                     )
 
     # -- contacts ----------------------------------------------------------------------------
@@ -147,13 +147,28 @@ class PushJob:
                 plan.finish("failed", invoice_id=plan.invoice_id, reasons=reasons)
 
 
+# What a dry run without a connection cannot know: only Xero says whether it allows a change.
+UNCHECKED = (
+    "changed since pushed: updated only if Xero still allows it (not checked: the company "
+    "is not connected)"
+)
+
+
+def _assume_unchecked(plans: Sequence[Plan]) -> None:
+    """A dry run of a company not connected cannot look invoices up in Xero: one pushed
+    before would be updated, any other created, if Xero agrees."""
+    for plan in plans:
+        plan.action = "update" if plan.invoice_id else "create"
+        plan.unchecked = True
+
+
 # -- running it for a company -----------------------------------------------------------------
 
 
 def push_invoices(
     settings: Settings,
     company: str,
-    invoices: Sequence[UkuInvoice],
+    invoices: InvoiceInput | Sequence[UkuInvoice],
     options: PushOptions,
     *,
     transport: httpx.BaseTransport | None = None,
@@ -161,21 +176,33 @@ def push_invoices(
     store: Store | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> PushReport:
-    """Validate `invoices` against the company's store and push them (or plan, dry run).
+    """Check `invoices` against the company's store and push them (or plan, dry run).
 
+    Every problem of the input (its fields' and the reference data's) is raised together as
+    InvalidInvoice before anything is locked, opened for writing or sent (`check_input`).
     `store` is the company's store already open (it stays open); by default it is opened
-    here. Raises InvalidInvoice (nothing sent) or the error that kept the run from starting;
-    a failure part-way is in `report.error` with every invoice's result. If the company
-    worked with another organisation before, `report.organisation_changed` says so, and
-    `warn` is told at once, before validation may refuse the invoices.
+    here. Raises the error that kept the run from starting; a failure part-way is in
+    `report.error` with every invoice's result. If the company worked with another
+    organisation before, `report.organisation_changed` says so, and `warn` is told at once,
+    before validation may refuse the invoices.
     """
+    found = invoices if isinstance(invoices, InvoiceInput) else InvoiceInput.of(invoices)
+    if not options.dry_run and not found.problems.items:
+        from uku_xero_cli.tokens import TokenStore
+
+        # A file with problems of its own hears of them first (with what the reference data
+        # says of it); a valid one, of a company that cannot push, of the connection first.
+        TokenStore(settings).load_connected(company)
+    valid = check_input(settings, company, found, draft=options.draft, store=store)
     if options.dry_run:
-        return _dry_run(settings, company, invoices, options, store=store)
+        return _dry_run(
+            settings, company, valid, options, store=store, client=client, transport=transport
+        )
     from uku_xero_cli.locks import push_lock
     from uku_xero_cli.sync.session import company_session
 
     # Contacts, links and reference data must all be the connected organisation's: the
-    # session binds the store to it before anything is validated.
+    # session binds the store to it and the invoices are checked again under the lock.
     with company_session(
         settings,
         company,
@@ -185,9 +212,9 @@ def push_invoices(
         transport=transport,
         warn=warn,
     ) as session:
-        validate(session.store, invoices, draft=options.draft)
+        validate(session.store, valid, draft=options.draft)
         run = PushRun(session.store, session.client, company, session.tenant_id, options)
-        report = PushJob(run).run(invoices)
+        report = PushJob(run).run(valid)
         report.organisation_changed = session.organisation_changed
         return report
 
@@ -199,15 +226,29 @@ def _dry_run(
     options: PushOptions,
     *,
     store: Store | None,
+    client: XeroClient | None,
+    transport: httpx.BaseTransport | None,
 ) -> PushReport:
-    """Nothing is sent, so a company not (yet) connected can be dry-run too, against the
-    store of the organisation it works with (store/opening.py)."""
-    from uku_xero_cli.store import open_company_store
+    """The push's own decisions, nothing written: no lock, the store of the organisation the
+    company works with read as it is (store/opening.py), and Xero only read, when the
+    company is connected. A company not connected is dry-run from the store alone."""
+    from uku_xero_cli.store.opening import open_existing_store
     from uku_xero_cli.tokens import TokenStore
+    from uku_xero_cli.xero.client import XeroClient
 
-    opened = nullcontext(store) if store is not None else open_company_store(settings, company)
-    with opened as db:
-        known = TokenStore(settings).load(company)
-        validate(db, invoices, draft=options.draft)
+    tokens = TokenStore(settings)
+    known = tokens.load(company)
+    connected = known is not None and known.connected and not known.needs_reauth
+    with ExitStack() as stack:
+        db = store
+        if db is None:
+            opened = open_existing_store(settings, company)
+            # check_input found reference data in it, so it exists.
+            assert opened is not None
+            db = stack.enter_context(opened)
+        if client is None and connected:
+            client = stack.enter_context(
+                XeroClient(settings, company, store=tokens, transport=transport)
+            )
         tenant_id = (known.tenant_id if known else None) or ""
-        return PushJob(PushRun(db, None, company, tenant_id, options)).run(invoices)
+        return PushJob(PushRun(db, client, company, tenant_id, options)).run(invoices)

@@ -25,10 +25,13 @@ if TYPE_CHECKING:
     from uku_xero_cli.xero.endpoints import XeroReader
 
 
-def check_in_xero(store: Store, client: XeroReader, plans: Sequence[Plan], *, draft: bool) -> None:
+def check_in_xero(
+    store: Store, client: XeroReader, plans: Sequence[Plan], *, draft: bool, record: bool = True
+) -> None:
     """Read the invoices of `plans` (by ID when one is known, else by number; batched, one
     request a batch) and decide each plan: create, update, or finished (unchanged,
-    recovered, refused)."""
+    recovered, refused). Without `record` (a dry run) what Xero turns out to hold is not
+    written to the store."""
     if not plans:
         return
     by_id = [p for p in plans if p.invoice_id]
@@ -43,10 +46,10 @@ def check_in_xero(store: Store, client: XeroReader, plans: Sequence[Plan], *, dr
     for plan in by_number:
         plan.found = _pick_by_number(answers, plan.invoice.number)
     for plan in plans:
-        _decide(store, plan, draft=draft)
+        _decide(store, plan, draft=draft, record=record)
 
 
-def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
+def _decide(store: Store, plan: Plan, *, draft: bool, record: bool) -> None:
     found = plan.found
     confirmed = plan.invoice_id is not None
     if found is None:
@@ -66,7 +69,7 @@ def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
     plan.invoice_id = current.invoice_id
     wanted = xero_invoice(plan.invoice, contact_id=None, draft=draft)
     if xero_holds(wanted, found):
-        _record_found(store, plan, current)
+        _record_found(store, plan, current, record=record)
         return
     refusal = edit_refusal(current, draft=draft)
     if refusal is None:
@@ -81,13 +84,16 @@ def _decide(store: Store, plan: Plan, *, draft: bool) -> None:
     plan.finish_with("refused", current, [f"{lead}, but {refusal}"])
 
 
-def _record_found(store: Store, plan: Plan, current: Invoice) -> None:
+def _record_found(store: Store, plan: Plan, current: Invoice, *, record: bool) -> None:
     """Xero already holds this content: an attempt whose answer was lost had worked, or the
     store did not know of an invoice Xero has."""
     key = (plan.record.idempotency_key if plan.record else None) or ""
-    with store.transaction():
-        store.record_push_attempt(plan.invoice.number, content_hash=plan.hash, idempotency_key=key)
-        store.record_push_result(plan.invoice.number, current)
+    if record:
+        with store.transaction():
+            store.record_push_attempt(
+                plan.invoice.number, content_hash=plan.hash, idempotency_key=key
+            )
+            store.record_push_result(plan.invoice.number, current)
     unchanged = plan.record is not None and plan.record.push_state == "pushed"
     plan.finish_with("unchanged" if unchanged else "recovered", current)
 

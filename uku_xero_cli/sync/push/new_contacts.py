@@ -3,6 +3,11 @@ created for the client (found by ContactNumber, the Uku client id) but died befo
 else a new one (PUT /Contacts with an Idempotency-Key). When Xero refuses to create one
 because its name is taken, the contact holding the name is linked instead, unless it is
 marked as, or linked to, another client. Every contact found or made is linked at once.
+
+A dry run takes the same decisions without creating or linking anything (`predict`): the
+contact holding a client's name, asked of Xero when the company is connected (else looked up
+among the contacts the last reload imported), is what the push would link, or the reason it
+would fail.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class NewContacts:
     def __init__(self, run: PushRun) -> None:
         self.run = run
         self.store = run.store
+        self._by_name: dict[str, list[dict[str, Any]]] | None = None
 
     def find_by_number(self, clients: Sequence[ClientInput]) -> dict[str, ContactChoice]:
         """Active contacts whose ContactNumber is the client's id (set when we create one)."""
@@ -93,28 +99,72 @@ class NewContacts:
             choices.update(self._create_batch(list(clients[start : start + WRITE_BATCH])))
         return choices
 
-    def _find_by_name(self, client: ClientInput) -> dict[str, Any] | None:
-        """The active contact holding the client's name, if it may be the client's: not
-        marked (ContactNumber) as another's, nor linked to another client in the store."""
+    def predict(self, clients: Sequence[ClientInput]) -> dict[str, ContactChoice]:
+        """What `create` would end with, for a dry run, without creating anything: Xero
+        refuses a new contact whose name an active contact holds, and then the push links
+        that contact or fails the invoice, as `_name_holder` decides for both."""
+        choices: dict[str, ContactChoice] = {}
+        for client in clients:
+            holder, problem = self._name_holder(client)
+            if problem is not None:
+                choices[client.id] = ContactChoice(client.id, problems=(problem,))
+            elif holder is not None:
+                contact_id = str(holder["ContactID"])
+                choices[client.id] = ContactChoice(client.id, contact_id, "would link (by name)")
+            else:
+                choices[client.id] = ContactChoice(client.id, None, "would create")
+        return choices
+
+    def _name_holder(self, client: ClientInput) -> tuple[dict[str, Any] | None, str | None]:
+        """The one active contact holding the client's name, and why it may not be the
+        client's: marked (ContactNumber) as another's, or linked to another client in the
+        store. (None, None) when no single contact holds the name. Xero is asked when the
+        run has a client; a dry run without one looks at what the last reload imported."""
         key = client.name.strip().casefold()
-        found = endpoints.contacts_found_by(self.run.xero, client.name)
-        same = [e for e in _active(found) if str(e.get("Name") or "").strip().casefold() == key]
+        if self.run.client is not None:
+            found = _active(endpoints.contacts_found_by(self.run.xero, client.name))
+        else:
+            found = self._stored_by_name().get(key, [])
+        same = [e for e in found if str(e.get("Name") or "").strip().casefold() == key]
         if len(same) != 1:
-            return None
+            return None, None
         contact = same[0]
-        number = contact.get("ContactNumber")
-        if number and number != client.id:
-            return None
+        named = f"client {client.id} ({client.name}): Xero's contact of that name"
+        # The store's link first: a dry run without a connection knows it, not the number.
         holder = self.store.client_for_contact(str(contact["ContactID"]))
         if holder is not None and holder.id != client.id:
-            return None
-        return contact
+            return contact, (
+                f"{named} is linked to client {holder.id} ({holder.name}); give one of them "
+                "another name in Uku or Xero"
+            )
+        number = contact.get("ContactNumber")
+        if number and number != client.id:
+            return contact, (
+                f"{named} has contact number {number!r}, which marks it as another client's; "
+                "give one of them another name in Uku or Xero"
+            )
+        return contact, None
+
+    def _stored_by_name(self) -> dict[str, list[dict[str, Any]]]:
+        """The active contacts the last reload imported, by case-folded name (read once)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for contact in self.store.active_contacts():
+                element = {"ContactID": contact.contact_id, "Name": contact.name}
+                self._by_name.setdefault(contact.name.strip().casefold(), []).append(element)
+        return self._by_name
 
     def _link(
         self, found: list[tuple[ClientInput, dict[str, Any]]], method: str, how: str
     ) -> dict[str, ContactChoice]:
         choices: dict[str, ContactChoice] = {}
         if not found:
+            return choices
+        if self.run.options.dry_run:
+            # What the push would link; a dry run writes nothing.
+            for client, element in found:
+                contact_id = str(element["ContactID"])
+                choices[client.id] = ContactChoice(client.id, contact_id, f"would link ({how})")
             return choices
         contacts = [(client, XeroContact.from_xero(element)) for client, element in found]
         with self.store.transaction():
@@ -159,13 +209,15 @@ class NewContacts:
         # made since the last reload, or by one an earlier run created but never linked.
         found: list[tuple[ClientInput, dict[str, Any]]] = []
         for client, reasons in refused:
-            holder = self._find_by_name(client) if _name_taken(reasons) else None
-            if holder is not None:
+            holder, problem = self._name_holder(client) if _name_taken(reasons) else (None, None)
+            if holder is not None and problem is None:
                 found.append((client, holder))
                 continue
             reasons = reasons or ["Xero did not create the contact"]
+            explained = [f"contact {client.name!r}: {r}" for r in reasons]
+            # The same words a dry run gives for it (`predict`), after Xero's own.
             choices[client.id] = ContactChoice(
-                client.id, problems=tuple(f"contact {client.name!r}: {r}" for r in reasons)
+                client.id, problems=(*explained, *filter(None, [problem]))
             )
         choices.update(self._link(found, "name", "found by name"))
         return choices

@@ -60,6 +60,8 @@ class Plan:
     found: dict[str, Any] | None = None
     contact: ContactChoice | None = None
     result: InvoiceResult | None = None
+    # A dry run without a connection could not look it up in Xero: its action is assumed.
+    unchecked: bool = False
 
     def body(self, *, draft: bool) -> dict[str, Any]:
         """The element of `{"Invoices": [...]}` that creates or updates this invoice."""

@@ -22,6 +22,11 @@ class Problems:
         else:
             self.dropped += 1
 
+    def extend(self, other: Problems) -> None:
+        for item in other.items:
+            self.add("", item)
+        self.dropped += other.dropped
+
     def raise_if_any(self, summary: str, hint: str | None = None) -> None:
         if not self.items:
             return
