@@ -5,32 +5,53 @@ Xero caps an app at 10,000 requests a minute over all organisations. An unchange
 costs one request per data set (an `If-Modified-Since` read, or the whole of a small unpaged
 set), so the ceiling for `reload --all` is 10,000 / (requests per unchanged company) companies
 a minute; the requests are counted from the reload's own JSON, not assumed. Target: at the
-ceiling on this machine (2 cores, the emulator sharing them).
+ceiling on this machine (2 cores, the emulator sharing them): our side must go at least that
+fast, so that Xero's cap, not uku-xero, sets the pace.
 
-Each N runs twice: with the access tokens still fresh, and with every access token expired
-first (`POST /_sandbox/tokens/expire`), which is the nightly cron case: each company then
-refreshes its token at Xero's identity service before its reads (identity calls do not count
-against the API's limit).
+Three measurements:
+
+- **Capacity.** The app-wide limit lifted on both sides (the emulator's and the client's
+  `UKU_XERO_APP_MAX_PER_MINUTE`; the per-organisation limits stay Xero's), so a run shows how
+  many companies a minute uku-xero itself manages. 1,000 unchanged companies are 9,000
+  requests, under one minute's 10,000, so with the limit in place a run this short would not
+  meet it either, and back-to-back runs would share one rolling minute of the emulator's.
+  Each N runs with the access tokens fresh, and with every one expired first (at the emulator
+  and in the token files): the nightly cron case, where each company refreshes its token at
+  Xero's identity service (which does not count against the API's limit) before its reads.
+- **At a network's latency** (`--latency SECONDS`, the emulator's standing latency added to
+  every answer): on loopback an answer takes a millisecond or two, over the internet to Xero
+  far longer, and a company's reads are one after another, so how many companies a minute
+  `--parallel N` can reach then is what decides whether a real batch meets the ceiling.
+  Xero's own answer times are not documented here: the latency is a parameter, not a claim.
+- **Held at a ceiling.** The same reload with the app-wide limit scaled down to `--scaled`
+  requests a minute on both sides, starting from an empty minute (the emulator's counted
+  calls forgotten), so that it lasts a few minutes. A minute admits at most `--scaled` calls,
+  so the last of R calls cannot start before floor((R - 1) / scaled) minutes after the first;
+  the share of the ceiling kept is that span over the span taken (first to last start, from
+  the emulator's request log), with the most calls started within any 60 s (never more than
+  the ceiling) and the 429s the emulator answered. `--held 0` leaves it out.
 
 Set-up, not timed: `uku-xero sandbox --orgs 1000 ...` (small organisations) in a subprocess;
 one sign-in per company through the emulator's authorize and token endpoints (consent to that
 company's organisation only), its tokens written with `tokens.TokenStore` as `auth` would
-write them; then one `reload --all` imports every organisation. Measured, for each N: a fresh
-`uku-xero reload --all --parallel N --json` process — wall time, companies a minute, its CPU
+write them; then one `reload --all` imports every organisation. Each run is a fresh
+`uku-xero reload --all --parallel N --json` process: wall time, companies a minute, its CPU
 seconds (user + system, from wait4) per company, its peak RSS, and the emulator's CPU in the
-same time (from /proc), and the 429s the emulator answered.
+same time (from /proc).
 
-    python benchmarks/batch.py [--companies 1000] [--parallel 1,4,8,16] [--profile N]
-                               [--tokens fresh,expired]
+    python benchmarks/batch.py [--companies 1000] [--parallel 1,4,8,16] [--tokens fresh,expired]
+                               [--held 8] [--scaled 3000] [--latency 0.1]
+                               [--latency-parallel 16,32] [--profile N]
 
-`--profile N` runs one more reload with N in parallel under cProfile and prints where its
-time went (our code only, by cumulative time).
+`--profile N` runs one more capacity run with N in parallel under cProfile and prints where
+its time went (`--profile 1`: the threads of a larger N are not profiled).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import bisect
 import hashlib
 import json
 import os
@@ -220,12 +241,88 @@ def profile_summary(path: Path, lines: int = 30) -> None:
     stats.sort_stats("tottime").print_stats(lines // 2)
 
 
+def set_app_limit(http: httpx.Client, environment: dict[str, str], per_minute: int) -> None:
+    """The app-wide limit, at the emulator and for the next reload processes."""
+    answer = http.patch("/_sandbox/limits", json={"app_minute_limit": per_minute})
+    assert answer.is_success, answer.text
+    environment["UKU_XERO_APP_MAX_PER_MINUTE"] = str(per_minute)
+
+
+def row(parallel: int, tokens: str, run: dict[str, Any], ceiling_requests: int) -> str:
+    per_company = run["requests"] / run["companies"]  # API calls (a refresh is not one)
+    ceiling = ceiling_requests / per_company
+    rate = run["companies"] / run["seconds"] * 60
+    return (
+        f"| {parallel} | {tokens} | {run['seconds']:.1f} | {rate:,.0f} | {rate / ceiling:.0%} | "
+        f"{per_company:.1f} | {run['cpu'] / run['companies'] * 1000:.1f} ms | "
+        f"{run['peak_mib']:.1f} | {run['emulator_cpu']:.1f} | {run['429s']} |"
+    )
+
+
+HEADER = (
+    "| --parallel | tokens | wall s | companies/min | of the ceiling | API requests/company | "
+    "CPU/company | peak RSS MiB | emulator CPU s | 429s |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def api_starts(http: httpx.Client) -> list[float]:
+    """When each API call the emulator logged started, in seconds, oldest first."""
+    logged = http.get("/_sandbox/requests", params={"path": "/api.xro/2.0"}).json()["requests"]
+    return sorted(datetime.fromisoformat(r["timestamp"]).timestamp() for r in logged)
+
+
+def busiest_minute(starts: list[float]) -> int:
+    """The most calls started within any 60 seconds."""
+    return max(
+        (bisect.bisect_left(starts, start + 60) - i for i, start in enumerate(starts)), default=0
+    )
+
+
+def held(
+    http: httpx.Client, environment: dict[str, str], emulator_pid: int, parallel: int, limit: int
+) -> None:
+    """One reload with the app-wide limit at `limit` a minute on both sides, from an empty
+    minute: how close to that ceiling it keeps, and that it never goes over."""
+    set_app_limit(http, environment, limit)
+    assert http.delete("/_sandbox/rate-limit").is_success  # an empty minute, as before a night
+    too_many(http)
+    run = reload_all(parallel, environment, emulator_pid)
+    starts = api_starts(http)
+    refused = too_many(http)
+    set_app_limit(http, environment, common.UNLIMITED)
+    common.header(f"held at a ceiling of {limit:,} requests a minute, --parallel {parallel}")
+    rate = run["companies"] / run["seconds"] * 60
+    print(
+        f"{run['requests']:,} API requests of {run['companies']} companies in "
+        f"{run['seconds']:.1f} s ({rate:,.0f} companies a minute, the first minute's burst "
+        f"included); busiest 60 s: {busiest_minute(starts):,}; 429s: {refused}; "
+        f"CPU {run['cpu'] / run['companies'] * 1000:.1f} ms a company; "
+        f"peak RSS {run['peak_mib']:.1f} MiB"
+    )
+    span = starts[-1] - starts[0] if starts else 0.0
+    fewest = (len(starts) - 1) // limit * 60  # seconds the ceiling allows between first and last
+    if fewest == 0 or span <= 0:
+        print(f"not held: {len(starts):,} calls fit within one minute of {limit:,}")
+        return
+    ceiling = limit / (run["requests"] / run["companies"])
+    print(
+        f"first to last call: {span:.1f} s, the fewest the ceiling allows: {fewest} s; "
+        f"share of the ceiling kept: {fewest / span:.1%} "
+        f"(the ceiling: {ceiling:,.0f} companies a minute)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=1000)
     parser.add_argument("--parallel", default="1,4,8,16", help="comma-separated N of --parallel")
-    parser.add_argument("--profile", type=int, default=0, help="N for one more, profiled run")
     parser.add_argument("--tokens", default="fresh,expired", help="fresh and/or expired")
+    parser.add_argument("--held", type=int, default=8, help="N of the run held at a ceiling")
+    parser.add_argument("--scaled", type=int, default=3000, help="that ceiling, requests/min")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
+    parser.add_argument("--latency-parallel", default="16", help="N of the runs at --latency")
+    parser.add_argument("--profile", type=int, default=0, help="N for one more, profiled run")
     args = parser.parse_args()
     runs = [int(n) for n in args.parallel.split(",") if n]
     token_states = [t for t in args.tokens.split(",") if t]
@@ -240,35 +337,40 @@ def main() -> None:
             connect_companies(http, variables["XERO_CLIENT_ID"], args.companies)
             took = time.monotonic() - started
             print(f"set-up: {args.companies} sign-ins and token files in {took:.1f} s")
+            set_app_limit(http, environment, common.UNLIMITED)
             first = reload_all(16, environment, process.pid)
             too_many(http)
             print(f"first reload (every organisation imported whole): {first['seconds']:.1f} s")
-            common.header(f"reload --all of {args.companies} unchanged companies")
-            print(
-                "| --parallel | tokens | wall s | companies/min | % of ceiling | API requests/"
-                "company | CPU/company | peak RSS MiB | emulator CPU s | 429s |"
-            )
-            print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+
+            common.header(f"capacity: reload --all of {args.companies} unchanged companies")
+            print(HEADER)
             for parallel in runs:
                 for tokens in token_states:
                     if tokens == "expired":
                         expire_tokens(http)
                     run = reload_all(parallel, environment, process.pid)
                     run["429s"] = too_many(http)
-                    per_company = run["requests"] / run["companies"]  # API calls only
-                    ceiling = XERO_CEILING / per_company
-                    rate = run["companies"] / run["seconds"] * 60
-                    print(
-                        f"| {parallel} | {tokens} | {run['seconds']:.1f} | {rate:,.0f} | "
-                        f"{rate / ceiling:.0%} | {per_company:.1f} | "
-                        f"{run['cpu'] / run['companies'] * 1000:.1f} ms | "
-                        f"{run['peak_mib']:.1f} | {run['emulator_cpu']:.1f} | {run['429s']} |",
-                        flush=True,
-                    )
-            print(
-                f"ceiling: {XERO_CEILING:,} requests a minute / {per_company:.0f} requests per "
-                f"unchanged company = {ceiling:,.0f} companies a minute"
-            )
+                    print(row(parallel, tokens, run, XERO_CEILING), flush=True)
+            if runs:
+                per_company = run["requests"] / run["companies"]
+                print(
+                    f"ceiling: {XERO_CEILING:,} requests a minute / {per_company:.0f} requests "
+                    f"per unchanged company = {XERO_CEILING / per_company:,.0f} companies a minute"
+                )
+
+            if args.latency:
+                assert http.post("/_sandbox/faults", json={"latency": args.latency}).is_success
+                common.header(f"capacity with {args.latency * 1000:.0f} ms added to every answer")
+                print(HEADER)
+                for parallel in (int(n) for n in args.latency_parallel.split(",") if n):
+                    run = reload_all(parallel, environment, process.pid)
+                    run["429s"] = too_many(http)
+                    print(row(parallel, "fresh", run, XERO_CEILING), flush=True)
+                assert http.delete("/_sandbox/faults").is_success
+
+            if args.held:
+                held(http, environment, process.pid, args.held, args.scaled)
+
             if args.profile:
                 path = root / "reload.prof"
                 run = reload_all(args.profile, environment, process.pid, profile=path)
