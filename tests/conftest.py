@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from uku_xero_cli.sandbox.app import Sandbox
-from uku_xero_cli.sandbox.config import SandboxConfig
+from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID, SandboxConfig
 from uku_xero_cli.sandbox.server import RunningServer, serve_in_thread
 
 
@@ -28,7 +28,8 @@ def fresh_pacer(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Every test gets its own config and data dir and no stray XERO_* settings."""
+    """Every test gets its own config and data dir, no stray XERO_* settings, and the
+    emulator's client id."""
     import os
 
     for name in list(os.environ):
@@ -36,6 +37,9 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
             monkeypatch.delenv(name)
     config = tmp_path / "config"
     data = tmp_path / "data"
+    # A client id, as every installation that talks to Xero has (the emulator's PKCE app):
+    # without one, every command that would talk to Xero stops at once.
+    monkeypatch.setenv("XERO_CLIENT_ID", PUBLIC_CLIENT_ID)
     monkeypatch.setenv("UKU_XERO_CONFIG_DIR", str(config))
     monkeypatch.setenv("UKU_XERO_DATA_DIR", str(data))
     monkeypatch.setenv("COLUMNS", "200")
