@@ -6,9 +6,11 @@ loopback server, as a person's browser would after consenting.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -63,8 +65,17 @@ def xero(
     return sandbox_server
 
 
+def page_text(page: httpx.Response) -> str:
+    """What a person reads on a page: its text without the markup."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", page.text))
+
+
+REFRESH = re.compile(r'<meta http-equiv="refresh" content="\d+; url=([^"]+)">')
+
+
 class Browser:
-    """Follows the authorize redirect like a browser whose user consents (or not)."""
+    """Follows the authorize redirect like a browser whose user consents (or not), and a
+    page's refresh as a browser does."""
 
     def __init__(self) -> None:
         self.visited: list[str] = []
@@ -76,7 +87,9 @@ class Browser:
         answer = httpx.get(url, follow_redirects=False, timeout=10)
         assert answer.status_code == 302, answer.text
         location = self.tamper(answer.headers["location"])
-        self.pages.append(httpx.get(location, timeout=10))
+        self.pages.append(httpx.get(location, timeout=20))
+        while (again := REFRESH.search(self.pages[-1].text)) is not None:
+            self.pages.append(httpx.get(self.pages[-1].url.join(again.group(1)), timeout=20))
         return True
 
 
@@ -142,7 +155,9 @@ def test_auth_with_pkce_connects_the_only_organisation(
     assert record.user_email == sandbox.state.default_user().email
     assert record.user_name == sandbox.state.default_user().name
     assert "accounting.invoices" in record.scopes
-    assert browser.pages[0].status_code == 200 and "Sign-in finished" in browser.pages[0].text
+    # The browser is answered once the connection is stored, with the terminal's words.
+    assert browser.pages[0].status_code == 200
+    assert f"Connected company 'acme' to {name}." in page_text(browser.pages[0])
 
 
 def test_auth_with_a_client_secret_uses_basic_authentication(
@@ -303,7 +318,7 @@ def test_wrong_state_is_refused_without_exchanging_the_code(
     browser.tamper = lambda url: url.replace("state=", "state=forged")
     result = cli("auth", "-c", "acme", "--timeout", "1")
     assert result.exit_code == 1
-    assert "state does not match" in result.stderr
+    assert "not from the sign-in uku-xero is waiting for" in result.stderr
     assert "no sign-in redirect arrived within 1 s (1 not of this sign-in ignored)" in (
         result.stderr
     )
@@ -505,3 +520,131 @@ def test_no_browser_prints_the_url_and_accepts_the_pasted_redirect(
     assert json.loads(out)["organisation"]["tenant_id"] == tenant
     assert "not the redirect URL" in err
     assert stored().tenant_id == tenant
+
+
+# -- the browser's page tells the outcome, in the terminal's words ---------------------------
+
+
+def terminal_error(stderr: str) -> list[str]:
+    """The `error:` line and the hint lines under it, as the terminal shows them."""
+    _, _, error = stderr.partition("error: ")
+    return [line.strip() for line in error.strip().splitlines() if line.strip()]
+
+
+def test_a_missing_offline_access_is_shown_in_the_browser_as_in_the_terminal(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    only_one_org(sandbox)
+    result = cli("auth", "-c", "acme", "--scopes", "openid profile email accounting.contacts")
+    assert result.exit_code == 1
+    page = browser.pages[0]
+    assert page.status_code == 400 and "<title>Not connected · uku-xero</title>" in page.text
+    shown = " ".join(page_text(page).split())
+    for line in terminal_error(result.stderr):
+        assert line in shown
+    assert "Connected company" not in shown
+
+
+def test_two_organisations_off_a_terminal_are_shown_in_the_browser_as_in_the_terminal(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    result = cli("auth", "-c", "acme-2")
+    assert result.exit_code == 2
+    page = browser.pages[0]
+    assert page.status_code == 400 and "Not connected" in page.text
+    shown = " ".join(page_text(page).split())
+    lines = terminal_error(result.stderr)
+    assert len(lines) >= 3  # the error, "choose one of them:", one line per organisation
+    for line in lines:
+        assert " ".join(line.split()) in shown
+    for org in sandbox.state.orgs.values():
+        assert f"uku-xero auth -c acme-2 --tenant '{org.name}'" in result.stderr
+
+
+def test_a_choice_at_the_terminal_is_announced_in_the_browser_then_the_outcome(
+    cli: Cli,
+    xero: RunningServer,
+    sandbox: Sandbox,
+    browser: Browser,
+    interactive: Callable[[str], None],
+) -> None:
+    interactive("2\n")
+    result = cli("auth", "-c", "acme")
+    assert result.exit_code == 0, result.stderr
+    finishing, outcome = browser.pages
+    assert "Choose the organisation in the terminal" in page_text(finishing)
+    # The page asked again by itself, and was answered once the choice was made.
+    assert "Connected company 'acme' to" in page_text(outcome)
+    assert result.stdout.splitlines()[0] in page_text(outcome)
+
+
+# -- auth never just waits -------------------------------------------------------------------
+
+
+def test_a_browser_that_cannot_be_opened_is_said_and_named_first_when_time_runs_out(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setattr("webbrowser.open", lambda url: False)
+    result = cli("auth", "-c", "acme", "--timeout", "1")
+    assert result.exit_code == 1
+    waiting, _, error = result.stderr.partition("error:")
+    assert "No browser could be opened (Python's webbrowser found no browser to run" in waiting
+    assert "uku-xero auth -c acme --no-browser" in waiting
+    causes = [error.index(f"\n{n}. ") for n in (1, 2, 3, 4)]
+    assert causes == sorted(causes)
+    assert "1. no browser could be opened" in error
+
+
+def test_no_graphical_session_and_no_browser_variable_opens_nothing(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr("sys.platform", "linux")
+    result = cli("auth", "-c", "acme", "--timeout", "1")
+    assert result.exit_code == 1
+    assert opened == []  # text browsers would take over the terminal
+    assert "No browser could be opened (no graphical session here" in result.stderr
+
+
+def test_a_browser_that_fails_to_start_is_said(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    def broken(url: str) -> bool:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setenv("BROWSER", "no-such-browser")
+    monkeypatch.setattr("webbrowser.open", broken)
+    result = cli("auth", "-c", "acme", "--timeout", "1")
+    assert result.exit_code == 1
+    assert "No browser could be opened (webbrowser: could not locate runnable browser)" in (
+        result.stderr
+    )
+
+
+def test_when_time_runs_out_an_unknown_client_id_is_the_first_cause(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XERO_CLIENT_ID", "NOT0A0XERO0APP")
+    pages: list[httpx.Response] = []
+    monkeypatch.setattr(
+        "uku_xero_cli.cli.auth_cmd.open_browser",
+        lambda url: pages.append(httpx.get(url, follow_redirects=False)),
+    )
+    result = cli("auth", "-c", "acme", "--timeout", "1", "--json")
+    assert result.exit_code == 1
+    # What the emulator's page says, as Xero's does: it never redirects back.
+    assert pages[0].status_code == 400
+    assert "unauthorized_client : Unknown client or client not enabled" in pages[0].text
+    error = result.json()["error"]  # type: ignore[index]
+    assert error["code"] == "auth_timeout"
+    first = error["hint"].splitlines()[1]
+    assert first.startswith("1. Xero's page said 'unauthorized_client : Unknown client")
+    assert "NOT0A0XERO0APP" in first and "My Apps at developer.xero.com" in first
+    assert "Invalid redirect_uri" in error["hint"].splitlines()[2]
+    assert "`uku-xero auth -c acme` again" in error["hint"].splitlines()[3]

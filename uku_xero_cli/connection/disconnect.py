@@ -96,7 +96,9 @@ def disconnect(
         )
     elif fresh.refresh_token:
         try:
-            IdentityClient(settings, transport=transport).revoke(fresh.refresh_token)
+            IdentityClient(settings, company=company, transport=transport).revoke(
+                fresh.refresh_token
+            )
             outcome.token = REVOKED
         except UkuXeroError as exc:
             outcome.notes.append(f"could not confirm the refresh token was revoked: {exc}")

@@ -191,7 +191,7 @@ class XeroClient:
             from uku_xero_cli.oauth.flow import IdentityClient
 
             self._identity = IdentityClient(
-                self.settings, transport=self._transport, trace=self.trace
+                self.settings, company=self.company, transport=self._transport, trace=self.trace
             )
         return self._identity
 

@@ -33,9 +33,8 @@ def render_auth(outcome: AuthOutcome) -> RenderableType:
     who = outcome.user_name or "-"
     if outcome.user_email:
         who = f"{who} <{outcome.user_email}>"
-    verb = "Reconnected" if outcome.reconnected else "Connected"
     return Group(
-        Text(f"{verb} company '{outcome.company}' to {outcome.tenant_name}."),
+        Text(outcome.summary),
         _fields(
             [
                 ("organisation", outcome.tenant_name),
