@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.options import Company, Json, Verbose
-from uku_xero_cli.cli.prompts import organisation_chooser
+from uku_xero_cli.cli.options import Company, Json, NoInput, Verbose
+from uku_xero_cli.cli.prompts import cannot_ask, organisation_chooser
 
 # Where Python's webbrowser finds no graphical session it falls back to text browsers (lynx,
 # w3m), which would take over the terminal while auth waits on it: there, no browser is opened.
@@ -76,6 +76,7 @@ def auth(
             show_default=False,
         ),
     ] = None,
+    no_input: NoInput = False,
     json_output: Json = False,
     verbose: Verbose = 0,
 ) -> None:
@@ -87,7 +88,7 @@ def auth(
 
     Example:  uku-xero auth -c acme            (several organisations: --tenant "Acme Ltd")
     """
-    ctx = command_context(company, json_output=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, no_input=no_input)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.connection.connect import Browser, authorize
@@ -106,7 +107,12 @@ def auth(
             # --no-browser reads a paste from a pipe too.
             paste=stdin if no_browser or stdin.isatty() else None,
             tenant=tenant,
-            choose=organisation_chooser(out) if out.interactive else None,
+            choose=organisation_chooser(out)
+            if out.interactive
+            else cannot_ask(
+                "this Xero login reaches several organisations, and which one cannot be asked "
+                f"here ({out.why_no_questions()}): nothing was stored"
+            ),
             notify=out.info,
             store=TokenStore(ctx.settings, warn=out.warn),
         )

@@ -29,7 +29,12 @@ class CommandContext:
 
 
 def command_context(
-    company: str | None, *, json_output: bool = False, verbose: int = 0, quiet: bool = False
+    company: str | None,
+    *,
+    json_output: bool = False,
+    verbose: int = 0,
+    quiet: bool = False,
+    no_input: bool = False,
 ) -> CommandContext:
     """Settings and company for a command; a bad config or company name exits cleanly.
 
@@ -40,7 +45,13 @@ def command_context(
     from uku_xero_cli.settings import load_settings, resolve_company
 
     surroundings = current_surroundings()
-    out = Output(json_mode=json_output, verbose=verbose, quiet=quiet, surroundings=surroundings)
+    out = Output(
+        json_mode=json_output,
+        verbose=verbose,
+        quiet=quiet,
+        no_input=no_input,
+        surroundings=surroundings,
+    )
     with out.guard():
         settings = load_settings(surroundings.environ)
         name = resolve_company(company, settings, surroundings.environ)

@@ -8,13 +8,15 @@ import typer
 
 from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.exit_codes import ExitCode
-from uku_xero_cli.cli.options import Company, Json, Verbose
+from uku_xero_cli.cli.options import Company, Json, NoInput, Verbose
+from uku_xero_cli.command_lines import command_line
 from uku_xero_cli.errors import UsageError
 
 
 def disconnect(
     company: Company = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    no_input: NoInput = False,
     json_output: Json = False,
     verbose: Verbose = 0,
 ) -> None:
@@ -25,7 +27,7 @@ def disconnect(
 
     Example:  uku-xero disconnect -c acme --yes
     """
-    ctx = command_context(company, json_output=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, no_input=no_input)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.cli.prompts import confirm
@@ -43,7 +45,11 @@ def disconnect(
             raise not_connected(ctx.company)
         if not yes:
             if not out.interactive:
-                raise UsageError("disconnect asks for confirmation on a terminal; pass --yes")
+                raise UsageError(
+                    "disconnect asks for confirmation at the terminal, and cannot here "
+                    f"({out.why_no_questions()}): nothing was changed",
+                    hint=f"to disconnect, run `{command_line('disconnect', ctx.company, '--yes')}`",
+                )
             if record is None:
                 name = "Xero (its token file is damaged)"
             else:

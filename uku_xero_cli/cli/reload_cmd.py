@@ -171,8 +171,7 @@ def reload(
         options = ReloadOptions(
             full=full, only=parse_only(only), months=months, page_size=page_size
         )
-        show_progress = out.interactive and not quiet
-        bar = _progress_bar(out) if show_progress else None
+        bar = _progress_bar(out) if out.live_display else None
         shown: dict[str, RichProgress] = {}
 
         def progress_for(name: str) -> RichProgress | None:

@@ -40,6 +40,16 @@ CHOOSE_IN_TERMINAL = (
 )
 
 
+class CannotAsk(Exception):
+    """Raised by a chooser that may not ask (no terminal, --no-input): `why` says so. The
+    choice then fails as a usage error listing the organisations with the command that picks
+    each."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
 class BrowserUnavailable(Exception):
     """No browser could be opened; `reason` says why, in words for the person."""
 
@@ -165,13 +175,16 @@ def pick_organisation(
         )
     if len(orgs) == 1:
         return orgs[0]
-    if choose is None:
+    try:
+        if choose is None:
+            raise CannotAsk(
+                f"this Xero login reaches {len(orgs)} organisations and none was chosen"
+            )
+        return choose(orgs)
+    except CannotAsk as exc:
         raise UsageError(
-            f"this Xero login reaches {len(orgs)} organisations and none was chosen "
-            "(--tenant names one where no question can be asked)",
-            hint=f"choose one of them:\n{describe(orgs, choose_with)}",
-        )
-    return choose(orgs)
+            exc.why, hint=f"choose one of them:\n{describe(orgs, choose_with)}"
+        ) from None
 
 
 def _no_organisation(company: str) -> AuthorizationFailed:
