@@ -152,12 +152,12 @@ def test_without_reference_data_push_says_to_reload_first(
     assert result.stderr == (
         "error: the store has no tax rates or currencies from Xero yet; nothing was sent\n"
         "  no reference data imported from Xero\n"
-        "run `uku-xero reload` first: it imports tax rates, currencies and items\n"
+        "run `uku-xero reload -c acme` first: it imports tax rates, currencies and items\n"
     )
     machine = cli("push-invoice", "-c", COMPANY, write(tmp_path, "inv.json", invoice()), "--json")
     error = doc(machine)["error"]
     assert error["problems"] == ["no reference data imported from Xero"]
-    assert error["hint"].startswith("run `uku-xero reload` first")
+    assert error["hint"].startswith("run `uku-xero reload -c acme` first")
     assert sandbox.log.entries() == []
 
 

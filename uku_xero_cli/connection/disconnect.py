@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.errors import DamagedTokenFile, UkuXeroError
-from uku_xero_cli.settings import Settings
+from uku_xero_cli.settings import Settings, require_client_id
 from uku_xero_cli.tokens import CompanyTokens, TokenStore, not_connected
 
 if TYPE_CHECKING:
@@ -70,6 +70,9 @@ def disconnect(
         return _clear_damaged(settings, store, company)
     if record is None or not (record.tenant_id or record.refresh_token):
         raise not_connected(company)
+    # A configuration that cannot talk to Xero is not Xero being unreachable: nothing is
+    # cleared here that would still be connected there.
+    require_client_id(settings)
     outcome = DisconnectOutcome(company, record.tenant_id, record.tenant_name)
     shared_grant = False
     try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from uku_xero_cli.command_lines import command_line
 from uku_xero_cli.errors import InvalidInvoice
 from uku_xero_cli.sync.push.problems import Problems
 
@@ -29,7 +30,12 @@ class ReferenceData:
     item_accounts: Mapping[str, str | None]  # item code → its sales account code
     # Casefolded account code → its status; None: the chart of accounts was never imported.
     accounts: Mapping[str, str] | None = None
-    accounts_fix: str = "uku-xero reload --only accounts"
+    # The company whose store this is: the fix commands name it (None only where a test
+    # builds reference data by hand).
+    company: str | None = None
+
+    def reload_fix(self, *args: str) -> str:
+        return command_line("reload", self.company, *args)
 
     @classmethod
     def from_store(cls, store: Store) -> ReferenceData:
@@ -39,8 +45,7 @@ class ReferenceData:
         chart = {a["code"].casefold(): a["status"] for a in ACCOUNTS.stored(store) if a["code"]}
         return cls(
             accounts=chart or None,
-            # A company's store is `<company>.sqlite` (settings.store_file).
-            accounts_fix=f"uku-xero reload -c {store.path.stem} --only accounts",
+            company=store_company(store),
             currencies=frozenset(c.code.upper() for c in store.currencies()),
             active_tax_rates={r.tax_type: r.effective_rate or Decimal(0) for r in rates},
             # A rate Xero says cannot apply to revenue would be refused on a sales invoice.
@@ -51,7 +56,15 @@ class ReferenceData:
         )
 
 
-NO_REFERENCE_HINT = "run `uku-xero reload` first: it imports tax rates, currencies and items"
+def store_company(store: Store) -> str:
+    # A company's store is `<company>.sqlite` (settings.store_file).
+    return store.path.stem
+
+
+def no_reference_hint(company: str | None) -> str:
+    return (
+        f"run `{command_line('reload', company)}` first: it imports tax rates, currencies and items"
+    )
 
 
 def _account_problem(code: str | None, reference: ReferenceData) -> str | None:
@@ -63,7 +76,7 @@ def _account_problem(code: str | None, reference: ReferenceData) -> str | None:
     if reference.accounts is None:
         return (
             f"{code} cannot be checked: Xero's chart of accounts was not imported yet "
-            f"(run `{reference.accounts_fix}`)"
+            f"(run `{reference.reload_fix('--only', 'accounts')}`)"
         )
     status = reference.accounts.get(code.casefold())
     if status is None:
@@ -72,17 +85,21 @@ def _account_problem(code: str | None, reference: ReferenceData) -> str | None:
 
 
 def check_references(
-    invoices: Sequence[UkuInvoice], reference: ReferenceData | None, *, draft: bool
+    invoices: Sequence[UkuInvoice],
+    reference: ReferenceData | None,
+    *,
+    draft: bool,
+    company: str | None = None,
 ) -> None:
     """Currency, tax types, items and accounts against what reload imported from Xero.
 
-    `reference` None means the store holds no reference data yet.
+    `reference` None means the store of `company` holds no reference data yet.
     """
     if reference is None:
         raise InvalidInvoice(
             "the store has no tax rates or currencies from Xero yet; nothing was sent",
             problems=["no reference data imported from Xero"],
-            hint=NO_REFERENCE_HINT,
+            hint=no_reference_hint(company),
         )
     problems = Problems()
     for invoice in invoices:
@@ -127,7 +144,7 @@ def check_references(
                 )
     problems.raise_if_any(
         "the invoices do not fit the Xero organisation's data; nothing was sent",
-        hint="run `uku-xero reload` if the data changed in Xero since the last reload",
+        hint=f"run `{reference.reload_fix()}` if the data changed in Xero since the last reload",
     )
 
 
@@ -137,7 +154,7 @@ def load_reference(store: Store) -> ReferenceData | None:
 
 def validate(store: Store, invoices: Sequence[UkuInvoice], *, draft: bool) -> None:
     """The checks against the store's reference data; InvalidInvoice lists every problem."""
-    check_references(invoices, load_reference(store), draft=draft)
+    check_references(invoices, load_reference(store), draft=draft, company=store_company(store))
 
 
 def refuse_other_organisation(store: Store, company: str, known: CompanyTokens | None) -> None:
@@ -152,6 +169,6 @@ def refuse_other_organisation(store: Store, company: str, known: CompanyTokens |
         f"the store of company '{company}' holds data from organisation "
         f"'{bound[1] or bound[0]}', but the company is now connected to "
         f"'{known.tenant_name or known.tenant_id}'",
-        hint=f"run `uku-xero reload -c {company}` first: it sets the old organisation's data "
-        "aside and imports the new one's",
+        hint=f"run `{command_line('reload', company)}` first: it sets the old organisation's "
+        "data aside and imports the new one's",
     )
