@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import textwrap
@@ -64,6 +65,37 @@ def small_config(**overrides: object) -> SandboxConfig:
 @pytest.fixture
 def sandbox() -> Sandbox:
     return Sandbox(small_config())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def port() -> int:
+    """A free loopback port for `auth`'s redirect server."""
+    return free_port()
+
+
+def sign_in_sandbox(port: int) -> Sandbox:
+    """The strict emulator with `auth`'s redirect URI on `port` registered for both apps (a
+    module signing in overrides `sandbox` with it)."""
+    return Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+
+
+@pytest.fixture
+def sign_in_xero(
+    sandbox_server: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
+) -> RunningServer:
+    """`sandbox` over loopback HTTP, uku-xero's settings pointing at it, redirect on `port`."""
+    from uku_xero_cli.sandbox import environment
+
+    for name, value in environment(sandbox_server.url, PUBLIC_CLIENT_ID).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
+    return sandbox_server
 
 
 @pytest.fixture

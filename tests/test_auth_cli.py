@@ -22,14 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import CliResult, small_config
+from tests.conftest import CliResult, free_port, sign_in_sandbox
 from uku_xero_cli.cli.output import Output
-from uku_xero_cli.sandbox import environment
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import (
     CONFIDENTIAL_CLIENT_ID,
     CONFIDENTIAL_CLIENT_SECRET,
-    PUBLIC_CLIENT_ID,
 )
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
@@ -38,31 +36,20 @@ from uku_xero_cli.tokens import TokenStore
 Cli = Callable[..., CliResult]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
 @pytest.fixture
 def sandbox(port: int) -> Sandbox:
-    """The strict emulator with our loopback redirect URI registered for both apps."""
-    return Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+    return sign_in_sandbox(port)
 
 
 @pytest.fixture
-def xero(
-    sandbox_server: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
-) -> RunningServer:
-    for name, value in environment(sandbox_server.url, PUBLIC_CLIENT_ID).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
-    return sandbox_server
+def xero(sign_in_xero: RunningServer) -> RunningServer:
+    return sign_in_xero
+
+
+def terminal_error(stderr: str) -> list[str]:
+    """The `error:` line and the hint lines under it, as the terminal shows them."""
+    _, _, error = stderr.partition("error: ")
+    return [line.strip() for line in error.strip().splitlines() if line.strip()]
 
 
 def page_text(page: httpx.Response) -> str:
@@ -251,6 +238,11 @@ def test_several_orgs_on_a_terminal_are_chosen_at_a_prompt(
     listed = sorted(sandbox.state.orgs.values(), key=lambda org: org.name.casefold())
     assert record.tenant_id == listed[1].tenant_id
     assert "Organisation (number 1-2 or name)" in result.stderr
+    # The browser was told to choose in the terminal, asked again by itself, and was
+    # answered once the choice was made, with the terminal's words.
+    finishing, outcome = browser.pages
+    assert "Choose the organisation in the terminal" in page_text(finishing)
+    assert result.stdout.splitlines()[0] in page_text(outcome)
 
 
 def test_several_orgs_chosen_by_tenant_name(
@@ -474,6 +466,12 @@ def test_scopes_without_offline_access_say_to_include_it(
     assert "no refresh token" in result.stderr and "nothing was stored" in result.stderr
     assert "include offline_access in --scopes" in result.stderr
     assert len(token_calls(sandbox, "authorization_code")) == 1  # the sign-in itself worked
+    # The browser is told the same, not "Connected".
+    page = browser.pages[0]
+    assert page.status_code == 400 and "<title>Not connected · uku-xero</title>" in page.text
+    shown = " ".join(page_text(page).split())
+    assert all(line in shown for line in terminal_error(result.stderr))
+    assert "Connected company" not in shown
     assert TokenStore(load_settings()).load("acme") is None
 
 
@@ -526,26 +524,6 @@ def test_no_browser_prints_the_url_and_accepts_the_pasted_redirect(
 # -- the browser's page tells the outcome, in the terminal's words ---------------------------
 
 
-def terminal_error(stderr: str) -> list[str]:
-    """The `error:` line and the hint lines under it, as the terminal shows them."""
-    _, _, error = stderr.partition("error: ")
-    return [line.strip() for line in error.strip().splitlines() if line.strip()]
-
-
-def test_a_missing_offline_access_is_shown_in_the_browser_as_in_the_terminal(
-    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
-) -> None:
-    only_one_org(sandbox)
-    result = cli("auth", "-c", "acme", "--scopes", "openid profile email accounting.contacts")
-    assert result.exit_code == 1
-    page = browser.pages[0]
-    assert page.status_code == 400 and "<title>Not connected · uku-xero</title>" in page.text
-    shown = " ".join(page_text(page).split())
-    for line in terminal_error(result.stderr):
-        assert line in shown
-    assert "Connected company" not in shown
-
-
 def test_two_organisations_off_a_terminal_are_shown_in_the_browser_as_in_the_terminal(
     cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
 ) -> None:
@@ -560,23 +538,6 @@ def test_two_organisations_off_a_terminal_are_shown_in_the_browser_as_in_the_ter
         assert " ".join(line.split()) in shown
     for org in sandbox.state.orgs.values():
         assert f"uku-xero auth -c acme-2 --tenant '{org.name}'" in result.stderr
-
-
-def test_a_choice_at_the_terminal_is_announced_in_the_browser_then_the_outcome(
-    cli: Cli,
-    xero: RunningServer,
-    sandbox: Sandbox,
-    browser: Browser,
-    interactive: Callable[[str], None],
-) -> None:
-    interactive("2\n")
-    result = cli("auth", "-c", "acme")
-    assert result.exit_code == 0, result.stderr
-    finishing, outcome = browser.pages
-    assert "Choose the organisation in the terminal" in page_text(finishing)
-    # The page asked again by itself, and was answered once the choice was made.
-    assert "Connected company 'acme' to" in page_text(outcome)
-    assert result.stdout.splitlines()[0] in page_text(outcome)
 
 
 # -- auth never just waits -------------------------------------------------------------------

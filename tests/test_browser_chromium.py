@@ -22,12 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import CliResult, small_config
-from tests.test_auth_cli import free_port, terminal_error
+from tests.conftest import CliResult, sign_in_sandbox
+from tests.test_auth_cli import terminal_error
 from uku_xero_cli.cli.output import Output
-from uku_xero_cli.sandbox import environment
 from uku_xero_cli.sandbox.app import Sandbox
-from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID
 from uku_xero_cli.sandbox.server import RunningServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -128,26 +126,16 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
 
 
 @pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
 def sandbox(port: int) -> Sandbox:
     """The emulator showing its consent page, with auth's redirect URI registered."""
-    emulator = Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+    emulator = sign_in_sandbox(port)
     emulator.config.consent = "page"
     return emulator
 
 
 @pytest.fixture
-def xero(
-    sandbox_server: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
-) -> RunningServer:
-    for name, value in environment(sandbox_server.url, PUBLIC_CLIENT_ID).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
-    return sandbox_server
+def xero(sign_in_xero: RunningServer) -> RunningServer:
+    return sign_in_xero
 
 
 @pytest.fixture

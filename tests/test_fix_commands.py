@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import uku_xero_cli
-from tests.conftest import CliResult, small_config
-from tests.connected import connect_company, point_at
+from tests.conftest import CliResult, sign_in_sandbox
+from tests.connected import connect_company
 from uku_xero_cli.cli.app import COMMANDS
 from uku_xero_cli.sandbox import control
 from uku_xero_cli.sandbox.app import Sandbox
@@ -46,25 +46,13 @@ def assert_every_command_names_the_company(result: CliResult) -> list[str]:
 
 
 @pytest.fixture
-def port() -> int:
-    from tests.test_auth_cli import free_port
-
-    return free_port()
-
-
-@pytest.fixture
 def sandbox(port: int) -> Sandbox:
-    """The emulator, with the redirect URI of `auth`'s port registered."""
-    return Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+    return sign_in_sandbox(port)
 
 
 @pytest.fixture
-def xero(
-    sandbox_server: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
-) -> RunningServer:
-    point_at(sandbox_server, monkeypatch)
-    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
-    return sandbox_server
+def xero(sign_in_xero: RunningServer) -> RunningServer:
+    return sign_in_xero
 
 
 def test_not_connected(cli: Cli, xero: RunningServer) -> None:

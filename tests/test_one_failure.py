@@ -5,12 +5,12 @@ finish with the command that completes it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from tests.conftest import CliResult
 from tests.connected import connect_company, point_at
+from tests.test_reload_cli import document
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
@@ -23,12 +23,6 @@ Cli = Callable[..., CliResult]
 def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
     point_at(sandbox_server, monkeypatch)
     return sandbox_server
-
-
-def document(result: CliResult) -> dict[str, Any]:
-    data = result.json()
-    assert isinstance(data, dict)
-    return data
 
 
 # -- no client id ----------------------------------------------------------------------------

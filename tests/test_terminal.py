@@ -7,46 +7,27 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sys
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import small_config
-from tests.connected import connect_company, point_at, stored
+from tests.conftest import sign_in_sandbox
+from tests.connected import connect_company, stored
 from uku_xero_cli.sandbox.app import Sandbox
-from uku_xero_cli.sandbox.server import RunningServer, serve_in_thread
+from uku_xero_cli.sandbox.server import RunningServer
 
 pexpect = pytest.importorskip("pexpect")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
 @pytest.fixture
 def sandbox(port: int) -> Sandbox:
-    return Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+    return sign_in_sandbox(port)
 
 
 @pytest.fixture
-def xero(sandbox: Sandbox, port: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
-    running = serve_in_thread(sandbox)
-    point_at(running, monkeypatch)
-    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
-    try:
-        yield running
-    finally:
-        running.stop()
+def xero(sign_in_xero: RunningServer) -> RunningServer:
+    return sign_in_xero
 
 
 def at_terminal(*args: str, **env: str | None) -> pexpect.spawn:
