@@ -173,3 +173,18 @@ def test_auth_without_a_browser_says_so_and_takes_the_pasted_redirect(
     assert code == 0, rest
     assert "Connected company 'acme-2' to" in rest
     assert stored("acme-2").tenant_id == tenant
+
+
+def test_auth_with_a_browser_asks_for_the_organisation_at_the_terminal(
+    xero: RunningServer, sandbox: Sandbox
+) -> None:
+    first, second = by_name(sandbox)
+    stand_in = f"{sys.executable} -m uku_xero_cli.sandbox.browser %s"
+    child = at_terminal("auth", "-c", "acme-2", NO_COLOR="1", BROWSER=stand_in)
+    child.expect(r"Organisation \(number 1-2 or name\): ")
+    assert child.before.index(first) < child.before.index(second)
+    child.sendline(second.upper())  # a whole name, in another case
+    code, rest = finished(child)
+    assert code == 0, rest
+    assert f"Connected company 'acme-2' to {second}." in rest
+    assert stored("acme-2").tenant_name == second

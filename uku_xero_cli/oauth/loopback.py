@@ -363,6 +363,10 @@ class LoopbackServer(Generic[T]):
             raise AuthorizationTimeout(
                 f"no sign-in redirect arrived within {timeout:.0f} s{ignored}"
             ) from None
+        if self._reader is not None:
+            # It stops within a poll of the end of the wait: a question asked on the same
+            # terminal next (the organisation) must not lose its answer to it.
+            self._reader.join(timeout=1)
         if error is not None:
             raise error
         assert result is not None
