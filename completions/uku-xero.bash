@@ -32,7 +32,7 @@ _uku_xero() {
     case "$cmdpath" in
         "") COMPREPLY=($(compgen -W "accounts api auth check-paid clients companies demo disconnect doctor orgs push-invoice reload sandbox stats status token --version --help -h" -- "$cur")) ;;
         "accounts") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
-        "api") COMPREPLY=($(compgen -o default -W "--method -X --field -f --header -H --input --paginate --page-size --include -i --identity --idempotency-key --yes -y --dry-run --company -c --verbose -v --help -h" -- "$cur")) ;;
+        "api") COMPREPLY=($(compgen -o default -W "--method -X --field -f --header -H --input --paginate --page-size --include -i --identity --idempotency-key --yes -y --dry-run --company -c --no-input --verbose -v --help -h" -- "$cur")) ;;
         "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --no-input --json --verbose -v --help -h" -- "$cur")) ;;
         "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;

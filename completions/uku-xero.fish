@@ -32,6 +32,7 @@ complete -c uku-xero -n '__fish_seen_subcommand_from api' -l idempotency-key -r 
 complete -c uku-xero -n '__fish_seen_subcommand_from api' -l yes -s y -d 'Send a write without asking'
 complete -c uku-xero -n '__fish_seen_subcommand_from api' -l dry-run -d 'Print the request (token masked) instead of sending it'
 complete -c uku-xero -n '__fish_seen_subcommand_from api' -l company -s c -r -d 'Uku company (default: $UKU_XERO_COMPANY, then default_company in config.toml, then \'default\')'
+complete -c uku-xero -n '__fish_seen_subcommand_from api' -l no-input -d 'Never ask at the terminal: what a question would settle must come from an option (also UKU_XERO_NO_INPUT=1)'
 complete -c uku-xero -n '__fish_seen_subcommand_from api' -l verbose -s v -d 'Trace every HTTP exchange, token refresh and wait on stderr; -vv adds headers and bodies (secrets redacted)'
 complete -c uku-xero -n '__fish_seen_subcommand_from api' -l help -s h -d 'Show help and exit'
 complete -c uku-xero -n '__fish_seen_subcommand_from api' -F

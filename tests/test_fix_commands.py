@@ -29,7 +29,10 @@ Cli = Callable[..., CliResult]
 COMPANY = "acme-2"
 # Commands about no one company: they take no -c, or -c means something else.
 WITHOUT_COMPANY = {"companies", "sandbox", "demo"}
-COMMAND = re.compile(rf"uku-xero ({'|'.join(sorted(COMMANDS, key=len, reverse=True))})\b[^`\n]*")
+# `uku-xero COMMAND` as a command line (not a heading such as "uku-xero doctor: ...").
+COMMAND = re.compile(
+    rf"uku-xero ({'|'.join(sorted(COMMANDS, key=len, reverse=True))})(?=[\s`'\"]|$)[^`\n]*"
+)
 
 
 def printed_commands(text: str) -> list[str]:

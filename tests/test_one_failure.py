@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import CliResult
-from tests.connected import connect_company, point_at
+from tests.connected import connect_company
 from tests.test_reload_cli import document
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.server import RunningServer
@@ -17,12 +17,6 @@ from uku_xero_cli.settings import load_settings
 from uku_xero_cli.store import open_company_store
 
 Cli = Callable[..., CliResult]
-
-
-@pytest.fixture
-def xero(sandbox_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
-    point_at(sandbox_server, monkeypatch)
-    return sandbox_server
 
 
 # -- no client id ----------------------------------------------------------------------------
