@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 
 import httpx
@@ -151,6 +152,16 @@ def test_progress_is_shown_at_a_terminal_even_with_no_color(
     code, out = finished(child)
     assert code == 0, out
     assert "acme: clients (contacts)" in out  # the progress bar's line, drawn then cleared
+    # Off a terminal (pipes, cron) there is no progress display at all.
+    piped = subprocess.run(
+        [sys.executable, "-m", "uku_xero_cli", "reload", "-c", "acme", "--only", "contacts"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TERM": "xterm"},
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "acme: clients (contacts)" not in piped.stderr + piped.stdout
 
 
 # -- auth at a terminal without a browser ----------------------------------------------------
