@@ -35,8 +35,8 @@ _uku_xero() {
     case "$cmdpath" in
         "") COMPREPLY=($(compgen -W "accounts api auth check-paid clients companies demo disconnect doctor orgs push-invoice reload sandbox stats status token --version --help -h" -- "$cur")) ;;
         "accounts") COMPREPLY=($(compgen -W "--company -c --json --verbose -v --help -h" -- "$cur")) ;;
-        "api") COMPREPLY=($(compgen -o default -W "--method -X --field -f --header -H --input --paginate --page-size --include -i --identity --idempotency-key --yes -y --dry-run --company -c --verbose -v --help -h" -- "$cur")) ;;
-        "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --json --verbose -v --help -h" -- "$cur")) ;;
+        "api") COMPREPLY=($(compgen -o default -W "--method -X --field -f --header -H --input --paginate --page-size --include -i --identity --idempotency-key --yes -y --dry-run --company -c --no-input --verbose -v --help -h" -- "$cur")) ;;
+        "auth") COMPREPLY=($(compgen -W "--company -c --port --timeout --no-browser --tenant --scopes --no-input --json --verbose -v --help -h" -- "$cur")) ;;
         "check-paid") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "clients") COMPREPLY=($(compgen -W "import --company -c --unmatched --json --verbose -v --help -h" -- "$cur")) ;;
         "clients import") COMPREPLY=($(compgen -o default -W "--company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
@@ -44,9 +44,9 @@ _uku_xero() {
         "companies remove") COMPREPLY=($(compgen -o default -W "--org --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
         "companies rename") COMPREPLY=($(compgen -o default -W "--json --verbose -v --help -h" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--keep --json --help -h" -- "$cur")) ;;
-        "disconnect") COMPREPLY=($(compgen -W "--company -c --everywhere --yes -y --json --verbose -v --help -h" -- "$cur")) ;;
+        "disconnect") COMPREPLY=($(compgen -W "--company -c --everywhere --yes -y --no-input --json --verbose -v --help -h" -- "$cur")) ;;
         "doctor") COMPREPLY=($(compgen -W "--company -c --all --json --verbose -v --help -h" -- "$cur")) ;;
-        "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --json --verbose -v --help -h" -- "$cur")) ;;
+        "orgs") COMPREPLY=($(compgen -W "--company -c --select --use --no-input --json --verbose -v --help -h" -- "$cur")) ;;
         "push-invoice") COMPREPLY=($(compgen -o default -W "--dry-run --draft --no-create-contacts --company -c --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "reload") COMPREPLY=($(compgen -W "--company -c --all --parallel --full --only --months --page-size --wait --json --verbose -v --quiet -q --help -h" -- "$cur")) ;;
         "sandbox") COMPREPLY=($(compgen -W "--host --port --seed --orgs --contacts --items --invoices --strict --no-strict --redirect-uri --minute-limit --day-limit --concurrent-limit --app-minute-limit --latency --error-rate --ignore-page-size --no-ignore-page-size --max-query-length --id-filters-carry-lines --no-id-filters-carry-lines --idempotency-ttl --idempotency-mismatch --users --revoke-ends-other-sign-ins --no-revoke-ends-other-sign-ins --secret --no-secret --consent --help -h" -- "$cur")) ;;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from uku_xero_cli.sandbox.app import Sandbox
-from uku_xero_cli.sandbox.config import SandboxConfig
+from uku_xero_cli.sandbox.config import PUBLIC_CLIENT_ID, SandboxConfig
 from uku_xero_cli.sandbox.server import RunningServer, serve_in_thread
 
 # Property-based tests draw their budget from a profile: "ci" (CI=true) and "default" run a
@@ -47,7 +48,8 @@ def fresh_pacer(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Every test gets its own config and data dir and no stray XERO_* settings."""
+    """Every test gets its own config and data dir, no stray XERO_* settings, and the
+    emulator's client id."""
     import os
 
     for name in list(os.environ):
@@ -55,6 +57,9 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
             monkeypatch.delenv(name)
     config = tmp_path / "config"
     data = tmp_path / "data"
+    # A client id, as every installation that talks to Xero has (the emulator's PKCE app):
+    # without one, every command that would talk to Xero stops at once.
+    monkeypatch.setenv("XERO_CLIENT_ID", PUBLIC_CLIENT_ID)
     monkeypatch.setenv("UKU_XERO_CONFIG_DIR", str(config))
     monkeypatch.setenv("UKU_XERO_DATA_DIR", str(data))
     monkeypatch.setenv("COLUMNS", "200")
@@ -79,6 +84,37 @@ def small_config(**overrides: object) -> SandboxConfig:
 @pytest.fixture
 def sandbox() -> Sandbox:
     return Sandbox(small_config())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def port() -> int:
+    """A free loopback port for `auth`'s redirect server."""
+    return free_port()
+
+
+def sign_in_sandbox(port: int) -> Sandbox:
+    """The strict emulator with `auth`'s redirect URI on `port` registered for both apps (a
+    module signing in overrides `sandbox` with it)."""
+    return Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+
+
+@pytest.fixture
+def sign_in_xero(
+    sandbox_server: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
+) -> RunningServer:
+    """`sandbox` over loopback HTTP, uku-xero's settings pointing at it, redirect on `port`."""
+    from uku_xero_cli.sandbox import environment
+
+    for name, value in environment(sandbox_server.url, PUBLIC_CLIENT_ID).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
+    return sandbox_server
 
 
 @pytest.fixture

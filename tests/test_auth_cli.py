@@ -6,9 +6,11 @@ loopback server, as a person's browser would after consenting.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -20,14 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import CliResult, small_config
+from tests.conftest import CliResult, free_port, sign_in_sandbox
 from uku_xero_cli.cli.output import Output
-from uku_xero_cli.sandbox import environment
 from uku_xero_cli.sandbox.app import Sandbox
 from uku_xero_cli.sandbox.config import (
     CONFIDENTIAL_CLIENT_ID,
     CONFIDENTIAL_CLIENT_SECRET,
-    PUBLIC_CLIENT_ID,
 )
 from uku_xero_cli.sandbox.server import RunningServer
 from uku_xero_cli.settings import load_settings
@@ -37,35 +37,33 @@ from uku_xero_cli.xero.scopes import BROAD
 Cli = Callable[..., CliResult]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
 @pytest.fixture
 def sandbox(port: int) -> Sandbox:
-    """The strict emulator with our loopback redirect URI registered for both apps."""
-    return Sandbox(small_config(redirect_uris=[f"http://localhost:{port}/callback"]))
+    return sign_in_sandbox(port)
 
 
 @pytest.fixture
-def xero(
-    sandbox_server: RunningServer, port: int, monkeypatch: pytest.MonkeyPatch
-) -> RunningServer:
-    for name, value in environment(sandbox_server.url, PUBLIC_CLIENT_ID).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("UKU_XERO_REDIRECT_PORT", str(port))
-    return sandbox_server
+def xero(sign_in_xero: RunningServer) -> RunningServer:
+    return sign_in_xero
+
+
+def terminal_error(stderr: str) -> list[str]:
+    """The `error:` line and the hint lines under it, as the terminal shows them."""
+    _, _, error = stderr.partition("error: ")
+    return [line.strip() for line in error.strip().splitlines() if line.strip()]
+
+
+def page_text(page: httpx.Response) -> str:
+    """What a person reads on a page: its text without the markup."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", page.text))
+
+
+REFRESH = re.compile(r'<meta http-equiv="refresh" content="\d+; url=([^"]+)">')
 
 
 class Browser:
-    """Follows the authorize redirect like a browser whose user consents (or not)."""
+    """Follows the authorize redirect like a browser whose user consents (or not), and a
+    page's refresh as a browser does."""
 
     def __init__(self) -> None:
         self.visited: list[str] = []
@@ -77,7 +75,9 @@ class Browser:
         answer = httpx.get(url, follow_redirects=False, timeout=10)
         assert answer.status_code == 302, answer.text
         location = self.tamper(answer.headers["location"])
-        self.pages.append(httpx.get(location, timeout=10))
+        self.pages.append(httpx.get(location, timeout=20))
+        while (again := REFRESH.search(self.pages[-1].text)) is not None:
+            self.pages.append(httpx.get(self.pages[-1].url.join(again.group(1)), timeout=20))
         return True
 
 
@@ -143,7 +143,9 @@ def test_auth_with_pkce_connects_the_only_organisation(
     assert record.user_email == sandbox.state.default_user().email
     assert record.user_name == sandbox.state.default_user().name
     assert "accounting.invoices" in record.scopes
-    assert browser.pages[0].status_code == 200 and "Sign-in finished" in browser.pages[0].text
+    # The browser is answered once the connection is stored, with the terminal's words.
+    assert browser.pages[0].status_code == 200
+    assert f"Connected company 'acme' to {name}." in page_text(browser.pages[0])
 
 
 def test_auth_records_the_xero_login_that_signed_in(
@@ -247,9 +249,15 @@ def test_several_orgs_on_a_terminal_are_chosen_at_a_prompt(
     result = cli("auth", "-c", "acme")
     assert result.exit_code == 0, result.stderr
     record = stored()
-    listed = sorted(sandbox.state.connections.values(), key=lambda c: c.created)
+    # Listed by name, so the second is the second by name whatever Xero's order.
+    listed = sorted(sandbox.state.orgs.values(), key=lambda org: org.name.casefold())
     assert record.tenant_id == listed[1].tenant_id
-    assert "Organisation number" in result.stderr
+    assert "Organisation (number 1-2 or name)" in result.stderr
+    # The browser was told to choose in the terminal, asked again by itself, and was
+    # answered once the choice was made, with the terminal's words.
+    finishing, outcome = browser.pages
+    assert "Choose the organisation in the terminal" in page_text(finishing)
+    assert result.stdout.splitlines()[0] in page_text(outcome)
 
 
 def test_several_orgs_chosen_by_tenant_name(
@@ -318,7 +326,7 @@ def test_wrong_state_is_refused_without_exchanging_the_code(
     browser.tamper = lambda url: url.replace("state=", "state=forged")
     result = cli("auth", "-c", "acme", "--timeout", "1")
     assert result.exit_code == 1
-    assert "state does not match" in result.stderr
+    assert "not from the sign-in uku-xero is waiting for" in result.stderr
     assert "no sign-in redirect arrived within 1 s (1 not of this sign-in ignored)" in (
         result.stderr
     )
@@ -483,6 +491,12 @@ def test_scopes_without_offline_access_say_to_include_it(
     assert "no refresh token" in result.stderr and "nothing was stored" in result.stderr
     assert "include offline_access in --scopes" in result.stderr
     assert len(token_calls(sandbox, "authorization_code")) == 1  # the sign-in itself worked
+    # The browser is told the same, not "Connected".
+    page = browser.pages[0]
+    assert page.status_code == 400 and "<title>Not connected · uku-xero</title>" in page.text
+    shown = " ".join(page_text(page).split())
+    assert all(line in shown for line in terminal_error(result.stderr))
+    assert "Connected company" not in shown
     assert TokenStore(load_settings()).load("acme") is None
 
 
@@ -530,3 +544,94 @@ def test_no_browser_prints_the_url_and_accepts_the_pasted_redirect(
     assert json.loads(out)["organisation"]["tenant_id"] == tenant
     assert "not the redirect URL" in err
     assert stored().tenant_id == tenant
+
+
+# -- the browser's page tells the outcome, in the terminal's words ---------------------------
+
+
+def test_two_organisations_off_a_terminal_are_shown_in_the_browser_as_in_the_terminal(
+    cli: Cli, xero: RunningServer, sandbox: Sandbox, browser: Browser
+) -> None:
+    result = cli("auth", "-c", "acme-2")
+    assert result.exit_code == 2
+    page = browser.pages[0]
+    assert page.status_code == 400 and "Not connected" in page.text
+    shown = " ".join(page_text(page).split())
+    lines = terminal_error(result.stderr)
+    assert len(lines) >= 3  # the error, "choose one of them:", one line per organisation
+    for line in lines:
+        assert " ".join(line.split()) in shown
+    for org in sandbox.state.orgs.values():
+        assert f"uku-xero auth -c acme-2 --tenant '{org.name}'" in result.stderr
+
+
+# -- auth never just waits -------------------------------------------------------------------
+
+
+def test_a_browser_that_cannot_be_opened_is_said_and_named_first_when_time_runs_out(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setattr("webbrowser.open", lambda url: False)
+    result = cli("auth", "-c", "acme", "--timeout", "1")
+    assert result.exit_code == 1
+    waiting, _, error = result.stderr.partition("error:")
+    assert "No browser could be opened (Python's webbrowser found no browser to run" in waiting
+    assert "uku-xero auth -c acme --no-browser" in waiting
+    causes = [error.index(f"\n{n}. ") for n in (1, 2, 3, 4)]
+    assert causes == sorted(causes)
+    assert "1. no browser could be opened" in error
+
+
+def test_no_graphical_session_and_no_browser_variable_opens_nothing(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr("sys.platform", "linux")
+    result = cli("auth", "-c", "acme", "--timeout", "1")
+    assert result.exit_code == 1
+    assert opened == []  # text browsers would take over the terminal
+    assert "No browser could be opened (no graphical session here" in result.stderr
+
+
+def test_a_browser_that_fails_to_start_is_said(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    def broken(url: str) -> bool:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setenv("BROWSER", "no-such-browser")
+    monkeypatch.setattr("webbrowser.open", broken)
+    result = cli("auth", "-c", "acme", "--timeout", "1")
+    assert result.exit_code == 1
+    assert "No browser could be opened (webbrowser: could not locate runnable browser)" in (
+        result.stderr
+    )
+
+
+def test_when_time_runs_out_an_unknown_client_id_is_the_first_cause(
+    cli: Cli, xero: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XERO_CLIENT_ID", "NOT0A0XERO0APP")
+    pages: list[httpx.Response] = []
+    monkeypatch.setattr(
+        "uku_xero_cli.cli.auth_cmd.open_browser",
+        lambda url: pages.append(httpx.get(url, follow_redirects=False)),
+    )
+    result = cli("auth", "-c", "acme", "--timeout", "1", "--json")
+    assert result.exit_code == 1
+    # What the emulator's page says, as Xero's does: it never redirects back.
+    assert pages[0].status_code == 400
+    assert "unauthorized_client : Unknown client or client not enabled" in pages[0].text
+    error = result.json()["error"]  # type: ignore[index]
+    assert error["code"] == "auth_timeout"
+    first = error["hint"].splitlines()[1]
+    assert first.startswith("1. Xero's page said 'unauthorized_client : Unknown client")
+    assert "NOT0A0XERO0APP" in first and "My Apps at developer.xero.com" in first
+    assert "Invalid redirect_uri" in error["hint"].splitlines()[2]
+    assert "`uku-xero auth -c acme` again" in error["hint"].splitlines()[3]

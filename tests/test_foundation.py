@@ -57,7 +57,10 @@ def test_unknown_command_is_usage_error(cli) -> None:
     assert "No such command" in result.stderr
 
 
-def test_defaults_point_at_real_xero(isolated_dirs: dict[str, Path]) -> None:
+def test_defaults_point_at_real_xero(
+    isolated_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XERO_CLIENT_ID")
     settings = load_settings()
     assert settings.config_dir == isolated_dirs["config"]
     assert settings.data_dir == isolated_dirs["data"]
@@ -71,6 +74,7 @@ def test_defaults_point_at_real_xero(isolated_dirs: dict[str, Path]) -> None:
 def test_environment_wins_over_config_file(
     isolated_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("XERO_CLIENT_ID")
     write_config(
         isolated_dirs["config"],
         {

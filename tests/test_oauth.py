@@ -29,6 +29,7 @@ from uku_xero_cli.errors import (
     StateMismatch,
     UsageError,
 )
+from uku_xero_cli.oauth import pages
 from uku_xero_cli.oauth.flow import (
     AuthorizationRequest,
     IdentityClient,
@@ -141,8 +142,8 @@ def test_redirect_with_matching_state_gives_the_code() -> None:
     ],
 )
 def test_redirect_with_wrong_or_missing_state_is_refused(query: str) -> None:
-    with pytest.raises(StateMismatch, match="state does not match"):
-        code_from_redirect(pending(), f"http://localhost:8763/callback?{query}")
+    with pytest.raises(StateMismatch, match="not from the sign-in uku-xero is waiting for"):
+        code_from_redirect(pending(), f"http://localhost:8763/callback?{query}", company="acme")
 
 
 def test_access_denied_redirect_says_the_consent_was_declined() -> None:
@@ -306,30 +307,98 @@ def test_id_token_claims_are_read_without_a_signature_check() -> None:
 # -- loopback server -----------------------------------------------------------------------
 
 
-def test_loopback_delivers_the_code_and_shows_a_success_page() -> None:
+class BrowserTab:
+    """GETs a URL in a thread of its own, as a browser tab does: the loopback server holds
+    the redirect's answer until the sign-in's outcome is known."""
+
+    def __init__(self, url: str) -> None:
+        self.page: httpx.Response | None = None
+        self._thread = threading.Thread(target=self._get, args=(url,))
+        self._thread.start()
+
+    def _get(self, url: str) -> None:
+        self.page = httpx.get(url, timeout=20)
+
+    def shown(self) -> httpx.Response:
+        self._thread.join(20)
+        assert self.page is not None
+        return self.page
+
+
+def test_loopback_holds_the_browser_until_the_outcome_is_concluded() -> None:
     req = pending()
     with LoopbackServer(0, lambda url: code_from_redirect(req, url)) as server:
-        result: dict[str, httpx.Response] = {}
-
-        def browser() -> None:
-            result["page"] = httpx.get(
-                f"http://127.0.0.1:{server.port}/callback?code=xyz&state={req.state}"
-            )
-
-        threading.Thread(target=browser).start()
+        tab = BrowserTab(f"http://127.0.0.1:{server.port}/callback?code=xyz&state={req.state}")
         assert server.wait(5) == "xyz"
-    time.sleep(0.05)
-    assert result["page"].status_code == 200
-    assert "Sign-in finished" in result["page"].text
+        time.sleep(0.2)
+        assert tab.page is None  # the code exchange is still to come
+        server.conclude(pages.connected("Connected company 'acme' to Acme Ltd."))
+        page = tab.shown()
+    assert page.status_code == 200
+    assert "<title>Connected · uku-xero</title>" in page.text
+    assert "Connected company &#x27;acme&#x27; to Acme Ltd." in page.text
     assert server.redirect_uri == f"http://localhost:{server.port}/callback"
+
+
+def test_loopback_shows_the_error_the_sign_in_ends_with() -> None:
+    req = pending()
+    with (
+        pytest.raises(AuthorizationFailed),
+        LoopbackServer(0, lambda url: code_from_redirect(req, url)) as server,
+    ):
+        tab = BrowserTab(f"http://127.0.0.1:{server.port}/callback?code=xyz&state={req.state}")
+        server.wait(5)
+        raise AuthorizationFailed("the scopes lack offline_access", hint="add offline_access")
+    page = tab.shown()
+    assert page.status_code == 400 and "<title>Not connected · uku-xero</title>" in page.text
+    assert "the scopes lack offline_access" in page.text and "add offline_access" in page.text
+
+
+def test_a_browser_waiting_on_a_person_is_told_so_and_gets_the_outcome_later() -> None:
+    req = pending()
+    with LoopbackServer(0, lambda url: code_from_redirect(req, url)) as server:
+        tab = BrowserTab(f"http://127.0.0.1:{server.port}/callback?code=xyz&state={req.state}")
+        server.wait(5)
+        server.attention("Choose the organisation in the terminal.")
+        finishing = tab.shown()
+        assert finishing.status_code == 200
+        assert "Choose the organisation in the terminal." in finishing.text
+        assert f'url={server.outcome_path}"' in finishing.text  # asks again by itself
+        later = BrowserTab(f"http://127.0.0.1:{server.port}{server.outcome_path}")
+        time.sleep(0.2)
+        assert later.page is None  # held until the outcome
+        server.conclude(pages.connected("Connected company 'acme' to Acme Ltd."))
+        assert "Connected company" in later.shown().text
+
+
+def test_a_browser_that_was_told_to_ask_again_gets_the_last_word_before_closing() -> None:
+    req = pending()
+    server = LoopbackServer(0, lambda url: code_from_redirect(req, url), hold=0.2)
+    with server:
+        tab = BrowserTab(f"http://127.0.0.1:{server.port}/callback?code=xyz&state={req.state}")
+        server.wait(5)
+        assert "Finishing" in tab.shown().text  # held no longer than `hold`
+        server.conclude(pages.connected("Connected company 'acme' to Acme Ltd."))
+        poll = threading.Timer(
+            0.5,
+            lambda: setattr(
+                tab,
+                "page",
+                httpx.get(f"http://127.0.0.1:{server.port}{server.outcome_path}", timeout=5),
+            ),
+        )
+        poll.start()
+    # Closing waited for the browser's next question (its refresh comes after a second).
+    poll.join(5)
+    assert tab.page is not None and "Connected company" in tab.page.text
 
 
 def test_loopback_answers_other_paths_with_404_and_keeps_waiting() -> None:
     req = pending()
     with LoopbackServer(0, lambda url: code_from_redirect(req, url)) as server:
         other = httpx.get(f"http://127.0.0.1:{server.port}/favicon.ico")
-        assert other.status_code == 404
-        httpx.get(f"http://127.0.0.1:{server.port}/callback?code=c1&state={req.state}")
+        assert other.status_code == 404 and "<title>Not found · uku-xero</title>" in other.text
+        BrowserTab(f"http://127.0.0.1:{server.port}/callback?code=c1&state={req.state}")
         assert server.wait(5) == "c1"
 
 
@@ -337,16 +406,19 @@ def test_loopback_with_wrong_state_shows_a_failure_page_and_keeps_waiting() -> N
     req = pending()
     notes: list[str] = []
     with LoopbackServer(
-        0, lambda url: code_from_redirect(req, url), on_ignored=notes.append
+        0, lambda url: code_from_redirect(req, url, company="acme"), on_ignored=notes.append
     ) as server:
         base = f"http://127.0.0.1:{server.port}/callback"
         for forged in ("code=c1&state=forged", "error=access_denied&state=forged"):
             page = httpx.get(f"{base}?{forged}")
             assert page.status_code == 400 and "still waiting" in page.text
-        right = httpx.get(f"{base}?code=c2&state={req.state}")
-        assert right.status_code == 200
+            assert "<title>Not this sign-in · uku-xero</title>" in page.text
+            assert "uku-xero auth -c acme" in page.text
+        right = BrowserTab(f"{base}?code=c2&state={req.state}")
         assert server.wait(5) == "c2"
-    assert server.ignored == 2 and len(notes) == 2 and "state does not match" in notes[0]
+    assert right.shown().status_code == 200
+    assert server.ignored == 2 and len(notes) == 2
+    assert "not from the sign-in uku-xero is waiting for" in notes[0]
 
 
 def test_loopback_timeout_says_how_many_redirects_it_ignored() -> None:
@@ -412,7 +484,7 @@ def test_loopback_listens_on_ipv6_loopback_too_where_available() -> None:
     req = pending()
     with LoopbackServer(0, lambda url: code_from_redirect(req, url)) as server:
         assert "::1" in server.addresses
-        httpx.get(f"http://[::1]:{server.port}/callback?code=six&state={req.state}")
+        BrowserTab(f"http://[::1]:{server.port}/callback?code=six&state={req.state}")
         assert server.wait(5) == "six"
 
 
@@ -450,9 +522,9 @@ def test_browser_wins_when_nothing_is_pasted() -> None:
 def test_second_redirect_after_the_first_is_told_it_is_over() -> None:
     req = pending()
     with LoopbackServer(0, lambda url: code_from_redirect(req, url)) as server:
-        httpx.get(f"http://127.0.0.1:{server.port}/callback?code=a&state={req.state}")
-        late = httpx.get(f"http://127.0.0.1:{server.port}/callback?code=b&state={req.state}")
+        BrowserTab(f"http://127.0.0.1:{server.port}/callback?code=a&state={req.state}")
         assert server.wait(5) == "a"
+        late = httpx.get(f"http://127.0.0.1:{server.port}/callback?code=b&state={req.state}")
     assert "already finished" in late.text
 
 
@@ -464,3 +536,24 @@ def test_empty_paste_stream_leaves_the_browser_path_open() -> None:
             lambda: httpx.get(f"http://127.0.0.1:{server.port}/callback?code=b&state={req.state}"),
         ).start()
         assert server.wait(5, paste=io.StringIO("")) == "b"
+
+
+def test_control_characters_in_xeros_error_description_never_reach_the_terminal() -> None:
+    description = "%1b%5b2J%1b%5b31mXero%0d%0ais%09down%07%e2%80%ae"
+    url = (
+        "http://localhost:8763/callback?error=server_error"
+        f"&error_description={description}&state=expected-state-value"
+    )
+    with pytest.raises(AuthorizationFailed) as caught:
+        code_from_redirect(pending(), url, company="acme")
+    message = caught.value.message
+    assert all(ch.isprintable() for ch in message), repr(message)
+    assert "Xero is down" in message and "server_error" in message
+
+
+def test_a_server_error_redirect_says_what_to_do_next() -> None:
+    url = "http://localhost:8763/callback?error=server_error&state=expected-state-value"
+    with pytest.raises(AuthorizationFailed) as caught:
+        code_from_redirect(pending(), url, company="acme-2")
+    assert caught.value.hint is not None
+    assert "wait a few minutes, then run `uku-xero auth -c acme-2` again" in caught.value.hint

@@ -164,12 +164,12 @@ def test_without_reference_data_push_says_to_reload_first(
     assert result.stderr == (
         "error: the store has no tax rates or currencies from Xero yet; nothing was sent\n"
         "  no reference data imported from Xero\n"
-        "run `uku-xero reload` first: it imports tax rates, currencies and items\n"
+        "run `uku-xero reload -c acme` first: it imports tax rates, currencies and items\n"
     )
     machine = cli("push-invoice", "-c", COMPANY, write(tmp_path, "inv.json", invoice()), "--json")
     error = doc(machine)["error"]
     assert error["problems"] == ["no reference data imported from Xero"]
-    assert error["hint"].startswith("run `uku-xero reload` first")
+    assert error["hint"].startswith("run `uku-xero reload -c acme` first")
     assert sandbox.log.entries() == []
     # Neither the push nor a dry run made a store (or a lock) for it.
     dry = cli("push-invoice", "-c", COMPANY, "--dry-run", write(tmp_path, "inv.json", invoice()))
@@ -202,7 +202,7 @@ def test_every_problem_is_listed_at_once_fields_and_reference_data(
             "[0].lines[0].tax_type: NOPE is not an active Xero tax rate",
             "[1].currency: JPY is not enabled in the Xero organisation",
         ]
-        assert error["hint"].startswith("run `uku-xero reload` if the data changed")
+        assert error["hint"].startswith("run `uku-xero reload -c acme` if the data changed")
     assert xero.log.entries() == []
 
 

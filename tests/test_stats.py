@@ -155,7 +155,7 @@ def test_stats_before_any_reload_says_so(cli: Cli, sandbox: Sandbox) -> None:
     connect_company(sandbox)
     result = cli("stats", "-c", "acme", "--months", "2")
     assert result.exit_code == 0
-    assert "run `uku-xero reload` first" in result.stderr
+    assert "run `uku-xero reload -c acme` first" in result.stderr
     assert "Sales invoices" in result.stdout
 
 

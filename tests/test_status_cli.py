@@ -348,7 +348,8 @@ def test_orgs_select_asks_on_a_terminal(
     monkeypatch.setattr(sys, "stdin", io.StringIO("2\n"))
     result = cli("orgs", "-c", "acme", "--select")
     assert result.exit_code == 0, result.stderr
-    listed = sorted(sandbox.state.connections.values(), key=lambda c: c.created)
+    # Listed by name, so the second is the second by name whatever Xero's order.
+    listed = sorted(sandbox.state.orgs.values(), key=lambda org: org.name.casefold())
     assert stored().tenant_id == listed[1].tenant_id
 
 

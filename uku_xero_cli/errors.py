@@ -44,6 +44,13 @@ class ConfigError(UsageError):
     code = "config"
 
 
+class MissingClientId(ConfigError):
+    """No Xero app client id is configured: nothing can be asked of Xero. Every command that
+    would talk to Xero raises it before anything else, whether or not a token is due."""
+
+    code = "no_client_id"
+
+
 class NotConnected(UkuXeroError):
     """The company has no Xero connection."""
 

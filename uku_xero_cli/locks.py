@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from uku_xero_cli.command_lines import command_line
 from uku_xero_cli.errors import LockHeld
 
 if TYPE_CHECKING:
@@ -151,7 +152,8 @@ def reload_lock(
         reload_lock_path(settings, company),
         timeout=None if wait else 0,
         busy=f"a reload of company '{company}' is already running",
-        hint="wait for it to finish, or pass --wait to queue behind it",
+        hint="wait for it to finish, or queue behind it with "
+        f"`{command_line('reload', company, '--wait')}` (add --wait to the options you use)",
         waiting=f"another reload of company '{company}' is running",
         company=company,
     )

@@ -97,6 +97,19 @@ class Settings:
         return replace(self, **changes)
 
 
+def require_client_id(settings: Settings) -> str:
+    """The Xero app's client id, or MissingClientId: the one error for its absence."""
+    if settings.client_id:
+        return settings.client_id
+    from uku_xero_cli.errors import MissingClientId
+
+    raise MissingClientId(
+        "no Xero client id configured: set XERO_CLIENT_ID or client_id in config.toml",
+        hint="copy the client id of the app from My Apps at developer.xero.com into "
+        'config.toml as client_id = "..." (or export XERO_CLIENT_ID)',
+    )
+
+
 def validate_company(name: str, source: str | None = None) -> str:
     """Return `name` if it is a safe company name, else raise InvalidCompanyName (naming
     `source`, the setting it came from, when given)."""

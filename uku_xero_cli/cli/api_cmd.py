@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.options import Company, Verbose
+from uku_xero_cli.cli.options import Company, NoInput, Verbose
 from uku_xero_cli.xero.raw import METHODS
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def api(
         typer.Option("--dry-run", help="Print the request (token masked) instead of sending it."),
     ] = False,
     company: Company = None,
+    no_input: NoInput = False,
     verbose: Verbose = 0,
 ) -> None:
     """Call Xero's API as the company and print Xero's answer: gh api for Xero.
@@ -105,7 +106,7 @@ def api(
 
     Example:  uku-xero api -c acme -X PUT Invoices --input invoice.json --yes
     """
-    ctx = command_context(company, verbose=verbose)
+    ctx = command_context(company, verbose=verbose, no_input=no_input)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.connection.api import CompanyApi, read_input
@@ -155,7 +156,8 @@ def _confirm_write(out: Output, what: str, company: str, organisation: str) -> N
 
     if not out.interactive:
         raise UsageError(
-            f"{what} changes data in Xero and is asked about at a terminal; pass --yes",
+            f"{what} changes data in Xero and is asked about at a terminal, which cannot "
+            f"happen here ({out.why_no_questions()}); pass --yes",
             hint="--dry-run prints the request without sending it",
         )
     if not confirm(out, f"Send {what} to {organisation} as company '{company}'?"):

@@ -7,16 +7,39 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.options import Company, Json, Verbose
-from uku_xero_cli.cli.prompts import organisation_chooser
+from uku_xero_cli.cli.options import Company, Json, NoInput, Verbose
+from uku_xero_cli.cli.prompts import cannot_ask, organisation_chooser
+
+# Where Python's webbrowser finds no graphical session it falls back to text browsers (lynx,
+# w3m), which would take over the terminal while auth waits on it: there, no browser is opened.
+_GRAPHICAL = ("DISPLAY", "WAYLAND_DISPLAY")
 
 
 def open_browser(url: str) -> bool:
     """Open `url` in the user's browser: what `auth` uses unless its surroundings bring their
-    own browser (the demo's stand-in). Tests replace it with a scripted browser."""
+    own browser (the demo's stand-in). Tests replace it with a scripted browser.
+
+    BrowserUnavailable when none can be opened: a machine without a graphical session and
+    without BROWSER, or webbrowser finding no browser to run."""
+    import sys
     import webbrowser
 
-    return webbrowser.open(url)
+    from uku_xero_cli.cli.surroundings import current_surroundings
+    from uku_xero_cli.connection.connect import BrowserUnavailable
+
+    environ = current_surroundings().environ
+    unix_desktop = not sys.platform.startswith(("darwin", "win", "cygwin"))
+    if unix_desktop and not environ.get("BROWSER") and not any(environ.get(v) for v in _GRAPHICAL):
+        raise BrowserUnavailable(
+            "no graphical session here (DISPLAY and WAYLAND_DISPLAY are unset) and BROWSER is unset"
+        )
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error as exc:
+        raise BrowserUnavailable(f"webbrowser: {exc}") from None
+    if not opened:
+        raise BrowserUnavailable("Python's webbrowser found no browser to run; BROWSER names one")
+    return True
 
 
 def auth(
@@ -38,8 +61,8 @@ def auth(
         bool,
         typer.Option(
             "--no-browser",
-            help="Print the sign-in URL instead of opening a browser; the final redirect URL "
-            "may then be pasted here (for SSH sessions).",
+            help="Print the sign-in URL instead of opening a browser (for SSH sessions). In "
+            "either mode the final redirect URL may be pasted here.",
         ),
     ] = False,
     tenant: Annotated[
@@ -54,22 +77,28 @@ def auth(
             show_default=False,
         ),
     ] = None,
+    no_input: NoInput = False,
     json_output: Json = False,
     verbose: Verbose = 0,
 ) -> None:
     """Sign in at Xero in the browser and connect the company to an organisation.
 
-    Running it again for a connected company reconnects with fresh tokens.
+    Running it again for a connected company reconnects with fresh tokens. Where no browser
+    can be opened the URL is printed, and at a terminal the address the browser ends on may
+    be pasted.
 
     Example:  uku-xero auth -c acme            (several organisations: --tenant "Acme Ltd")
     """
-    ctx = command_context(company, json_output=json_output, verbose=verbose, creates_company=True)
+    ctx = command_context(
+        company, json_output=json_output, verbose=verbose, creates_company=True, no_input=no_input
+    )
     out = ctx.out
     with out.guard():
         from uku_xero_cli.connection.connect import Browser, authorize
         from uku_xero_cli.tokens import TokenStore
 
         browser = ctx.surroundings.browser or Browser(open_browser)
+        stdin = ctx.surroundings.stdin
         outcome = authorize(
             ctx.settings,
             ctx.company,
@@ -77,9 +106,16 @@ def auth(
             timeout=timeout,
             scopes=scopes,
             browser=None if no_browser else browser,
-            paste=ctx.surroundings.stdin if no_browser else None,
+            # A person at a terminal may paste the redirect whether or not a browser opened;
+            # --no-browser reads a paste from a pipe too.
+            paste=stdin if no_browser or stdin.isatty() else None,
             tenant=tenant,
-            choose=organisation_chooser(out) if out.interactive else None,
+            choose=organisation_chooser(out)
+            if out.interactive
+            else cannot_ask(
+                "this Xero login reaches several organisations, and which one cannot be asked "
+                f"here ({out.why_no_questions()}): nothing was stored"
+            ),
             notify=out.info,
             store=TokenStore(ctx.settings, warn=out.warn),
         )

@@ -9,6 +9,7 @@ import typer
 
 from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Verbose
+from uku_xero_cli.command_lines import command_line
 
 companies_app = typer.Typer(
     help="List the companies with a Xero connection or Uku-side data, from local files only.",
@@ -96,8 +97,14 @@ def remove(
             confirm_or_require_yes(
                 out,
                 plan.question(),
-                without_terminal="companies remove asks before deleting data on a terminal; "
-                "pass --yes",
+                asking="companies remove",
+                with_yes=command_line(
+                    "companies remove",
+                    None,
+                    command.company,
+                    *(["--org", org] if org else []),
+                    "--yes",
+                ),
             )
         removed = run_removal(command.settings, plan)
     out.emit(removed, "connection:render_removal")

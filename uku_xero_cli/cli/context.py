@@ -66,6 +66,7 @@ def command_context(
     verbose: int = 0,
     quiet: bool = False,
     creates_company: bool = False,
+    no_input: bool = False,
 ) -> CommandContext:
     """Settings for a command and the --company it was given; a bad config or company name
     exits cleanly. `creates_company`: the command may name a company that does not exist.
@@ -77,7 +78,13 @@ def command_context(
     from uku_xero_cli.settings import load_settings, validate_company
 
     surroundings = current_surroundings()
-    out = Output(json_mode=json_output, verbose=verbose, quiet=quiet, surroundings=surroundings)
+    out = Output(
+        json_mode=json_output,
+        verbose=verbose,
+        quiet=quiet,
+        no_input=no_input,
+        surroundings=surroundings,
+    )
     with out.guard():
         settings = load_settings(surroundings.environ)
         if company is not None:

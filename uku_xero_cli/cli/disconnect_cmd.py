@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.options import Company, Json, Verbose
+from uku_xero_cli.cli.options import Company, Json, NoInput, Verbose
+from uku_xero_cli.command_lines import command_line
 
 
 def disconnect(
@@ -21,6 +22,7 @@ def disconnect(
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    no_input: NoInput = False,
     json_output: Json = False,
     verbose: Verbose = 0,
 ) -> None:
@@ -34,7 +36,7 @@ def disconnect(
 
     Example:  uku-xero disconnect -c acme --yes
     """
-    ctx = command_context(company, json_output=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, no_input=no_input)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.cli.prompts import confirm_or_require_yes
@@ -58,7 +60,10 @@ def disconnect(
             confirm_or_require_yes(
                 out,
                 question + "?",
-                without_terminal="disconnect asks for confirmation on a terminal; pass --yes",
+                asking="disconnect",
+                with_yes=command_line(
+                    "disconnect", ctx.company, *(["--everywhere"] if everywhere else []), "--yes"
+                ),
             )
         outcome = run_disconnect(ctx.settings, ctx.company, plan=plan, store=store)
     out.emit(outcome, "connection:render_disconnect")

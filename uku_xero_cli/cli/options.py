@@ -30,3 +30,11 @@ Verbose = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
+NoInput = Annotated[
+    bool,
+    typer.Option(
+        "--no-input",
+        help="Never ask at the terminal: what a question would settle must come from an "
+        "option (also UKU_XERO_NO_INPUT=1).",
+    ),
+]

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from uku_xero_cli.cli.context import command_context
-from uku_xero_cli.cli.options import Company, Json, Verbose
-from uku_xero_cli.cli.prompts import organisation_chooser
+from uku_xero_cli.cli.options import Company, Json, NoInput, Verbose
+from uku_xero_cli.cli.prompts import cannot_ask, organisation_chooser
 from uku_xero_cli.errors import UsageError
 
 
@@ -21,6 +21,7 @@ def orgs(
         str | None,
         typer.Option(help="Switch to this organisation (tenant id or name).", show_default=False),
     ] = None,
+    no_input: NoInput = False,
     json_output: Json = False,
     verbose: Verbose = 0,
 ) -> None:
@@ -28,7 +29,7 @@ def orgs(
 
     Example:  uku-xero orgs -c acme --use "Acme Ltd"
     """
-    ctx = command_context(company, json_output=json_output, verbose=verbose)
+    ctx = command_context(company, json_output=json_output, verbose=verbose, no_input=no_input)
     out = ctx.out
     with out.guard():
         from uku_xero_cli.connection.connect import organisations
@@ -36,19 +37,17 @@ def orgs(
 
         if select and use:
             raise UsageError("use either --select or --use, not both")
-        if select and not out.interactive:
-            raise UsageError(
-                "--select asks on a terminal; without one, name the organisation with --use"
-            )
         store = TokenStore(ctx.settings, warn=out.warn)
         current = store.load(ctx.company)
-        report = organisations(
-            ctx.settings,
-            ctx.company,
-            use=use,
-            choose=organisation_chooser(out, current.tenant_id if current else None)
-            if select
-            else None,
-            store=store,
-        )
+        choose = None
+        if select:
+            choose = (
+                organisation_chooser(out, current.tenant_id if current else None)
+                if out.interactive
+                else cannot_ask(
+                    f"--select asks at the terminal, and cannot here ({out.why_no_questions()}): "
+                    "nothing was changed"
+                )
+            )
+        report = organisations(ctx.settings, ctx.company, use=use, choose=choose, store=store)
     out.emit(report, "connection:render_orgs")

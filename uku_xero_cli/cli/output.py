@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     from uku_xero_cli.trace import Trace
 
 RENDER_PACKAGE = "uku_xero_cli.cli.render"
+NO_INPUT_VARIABLE = "UKU_XERO_NO_INPUT"
+
+
+def env_flag(value: str | None) -> bool:
+    """An on/off environment variable: set and not 0, false, no or off."""
+    return value is not None and value.strip().lower() not in ("0", "false", "no", "off", "")
 
 
 class Result(Protocol):
@@ -149,6 +155,8 @@ class Output:
     json_mode: bool = False
     verbose: int = 0  # -v 1, -vv 2
     quiet: bool = False
+    # --no-input: never ask, even at a terminal (UKU_XERO_NO_INPUT=1 does the same).
+    no_input: bool = False
     # Where the streams and NO_COLOR come from: the run's, never the process's directly.
     surroundings: Surroundings = field(default_factory=current_surroundings)
     # What the command's Xero clients report to (set by `command_context`; current inside
@@ -159,18 +167,37 @@ class Output:
 
     @property
     def no_color(self) -> bool:
+        """NO_COLOR (no-color.org): any non-empty value turns colour off, and only colour."""
         return bool(self.surroundings.environ.get("NO_COLOR"))
 
     @property
     def interactive(self) -> bool:
-        """Prompts and progress bars only for a person at a terminal."""
+        """Whether a person can be asked: stdin and stderr (where the question is shown) are
+        a terminal, and neither --json, --no-input nor UKU_XERO_NO_INPUT says not to."""
         around = self.surroundings
         return (
-            not self.no_color
-            and not self.json_mode
+            not self.json_mode
+            and not self.no_input
+            and not env_flag(around.environ.get(NO_INPUT_VARIABLE))
             and around.stdin.isatty()
             and around.stderr.isatty()
         )
+
+    def why_no_questions(self) -> str:
+        """Why `interactive` is false, in words that name the way round it."""
+        around = self.surroundings
+        if self.json_mode:
+            return "--json was given"
+        if self.no_input:
+            return "--no-input was given"
+        if env_flag(around.environ.get(NO_INPUT_VARIABLE)):
+            return f"{NO_INPUT_VARIABLE} is set"
+        return "not at a terminal"
+
+    @property
+    def live_display(self) -> bool:
+        """Progress bars: only on a terminal (stderr), and not under --json or --quiet."""
+        return not self.json_mode and not self.quiet and self.surroundings.stderr.isatty()
 
     @property
     def stdout(self) -> Console:
@@ -271,7 +298,7 @@ class Output:
             elif kind == "info":
                 self.info(str(part))
             elif kind == "terminal":
-                if self.surroundings.stdout.isatty() and not self.no_color:
+                if self.surroundings.stdout.isatty():
                     self.print(part)
             elif self.quiet:
                 continue

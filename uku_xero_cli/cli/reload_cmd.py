@@ -11,6 +11,7 @@ import typer
 
 from uku_xero_cli.cli.context import command_context
 from uku_xero_cli.cli.options import Company, Json, Quiet, Verbose
+from uku_xero_cli.errors import Interrupted
 from uku_xero_cli.sync.datasets import LABELS, NAMES, ONLY_HELP
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from uku_xero_cli.sync.reload import DataSetResult
     from uku_xero_cli.trace import Event, Wait
     from uku_xero_cli.xero.paging import Page
+
+
+DEFAULT_MONTHS = 12
 
 
 class RichProgress:
@@ -113,6 +117,23 @@ def _progress_bar(out: Output) -> RichProgressBar:
     )
 
 
+def _interrupted(company: str | None, only: str | None, full: bool, months: int) -> Interrupted:
+    """Ctrl-C during a reload: what is kept, and the command that completes it (the same
+    reload again: finished data sets are quick to read again incrementally)."""
+    from uku_xero_cli.command_lines import command_line
+
+    options = ["--all"] if company is None else []
+    options += ["--only", only] if only else []
+    options += ["--full"] if full else []
+    options += ["--months", str(months)] if months != DEFAULT_MONTHS else []
+    again = command_line("reload", company, *options)
+    return Interrupted(
+        "the reload was interrupted: each data set is written whole or not at all, so those "
+        "that finished are kept and the rest are as they were",
+        hint=f"complete it with `{again}`",
+    )
+
+
 def reload(
     company: Company = None,
     all_companies: Annotated[
@@ -136,7 +157,7 @@ def reload(
     ] = None,
     months: Annotated[
         int, typer.Option("--months", min=1, max=240, help="Months of invoices and statistics.")
-    ] = 12,
+    ] = DEFAULT_MONTHS,
     page_size: Annotated[
         int, typer.Option("--page-size", min=1, max=1000, help="Records asked for per page.")
     ] = 1000,
@@ -171,8 +192,7 @@ def reload(
         options = ReloadOptions(
             full=full, only=parse_only(only), months=months, page_size=page_size
         )
-        show_progress = out.interactive and not quiet
-        bar = _progress_bar(out) if show_progress else None
+        bar = _progress_bar(out) if out.live_display else None
         shown: dict[str, RichProgress] = {}
 
         def progress_for(name: str) -> RichProgress | None:
@@ -205,6 +225,9 @@ def reload(
                 results = [
                     reload_company(ctx.settings, ctx.company, options, wait=wait, progress=progress)
                 ]
+        except KeyboardInterrupt:
+            company = None if all_companies else ctx.company
+            raise _interrupted(company, only, full, months) from None
         finally:
             if bar is not None:
                 out.trace.remove(show_wait)

@@ -4,32 +4,71 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from uku_xero_cli.errors import AuthorizationFailed, ReauthorizationRequired, UsageError
+from uku_xero_cli.command_lines import auth_again, command_line
+from uku_xero_cli.errors import (
+    AuthorizationFailed,
+    AuthorizationTimeout,
+    ReauthorizationRequired,
+    UkuXeroError,
+    UsageError,
+)
 from uku_xero_cli.settings import Settings
 from uku_xero_cli.tokens import CompanyTokens, TokenStore, utcnow
 
 if TYPE_CHECKING:
     import httpx
 
-    from uku_xero_cli.oauth.flow import AuthorizationRequest
+    from uku_xero_cli.connection.sign_in_help import SignInHelp
+    from uku_xero_cli.oauth.flow import AuthorizationRequest, IdentityClient
+    from uku_xero_cli.oauth.loopback import LoopbackServer
     from uku_xero_cli.xero.client import XeroClient, XeroConnection
 
 Chooser = Callable[[list["XeroConnection"]], "XeroConnection"]
 Notify = Callable[[str], None]
 
 WAITING_FOR_BROWSER = "Waiting for the browser"
+WAITING_FOR_REDIRECT = "Waiting for the sign-in redirect"
+CHOOSE_IN_TERMINAL = (
+    "Choose the organisation in the terminal, where uku-xero lists them; this page then "
+    "shows the outcome."
+)
+
+
+class CannotAsk(Exception):
+    """Raised by a chooser that may not ask (no terminal, --no-input): `why` says so. The
+    choice then fails as a usage error listing the organisations with the command that picks
+    each."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+class BrowserUnavailable(Exception):
+    """No browser could be opened; `reason` says why, in words for the person."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
 class Browser:
     """What takes the user to Xero's sign-in page, and how `auth` says so: `opening` comes
     before the URL, `waiting` before the redirect hint. The words are the browser's own so that
-    a stand-in (the demo's) says what it really does."""
+    a stand-in (the demo's) says what it really does.
+
+    `open(url)` returns False or raises BrowserUnavailable when no browser could be opened;
+    the sign-in then goes on without one. It runs beside the wait, not before it: a browser
+    (or stand-in) that follows the redirect to the loopback server gets its answer only once
+    the sign-in's outcome is known. A typed error it raises (a stand-in's verdict) ends the
+    sign-in with that error."""
 
     open: Callable[[str], object]
     opening: str = "Opening the browser to sign in to Xero. If it does not open, visit:"
@@ -53,6 +92,12 @@ class AuthOutcome:
     user_email: str | None
     reconnected: bool
     expires_at: datetime
+
+    @property
+    def summary(self) -> str:
+        """The one line that says what happened: the terminal's first line and the browser's."""
+        verb = "Reconnected" if self.reconnected else "Connected"
+        return f"{verb} company '{self.company}' to {self.tenant_name}."
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,17 +141,29 @@ class OrgsReport:
 
 
 def usable(connections: list[XeroConnection]) -> list[XeroConnection]:
-    return [c for c in connections if c.tenant_type.upper() in USABLE_TENANT_TYPES]
+    """The organisations a company may use, by name: Xero's order of /connections follows
+    when each was connected, so the same list would come back in another order after a
+    reconnection, and a number chosen from it would mean another organisation."""
+    found = [c for c in connections if c.tenant_type.upper() in USABLE_TENANT_TYPES]
+    return sorted(found, key=lambda org: (org.tenant_name.casefold(), org.tenant_id))
 
 
-def describe(orgs: list[XeroConnection]) -> str:
-    return "\n".join(f"  {org.tenant_name}  ({org.tenant_id})" for org in orgs)
+def describe(orgs: list[XeroConnection], choose_with: Callable[[XeroConnection], str]) -> str:
+    """One line per organisation: its name and tenant id, and the command that chooses it."""
+    width = max(len(org.tenant_name) for org in orgs)
+    return "\n".join(
+        f"  {org.tenant_name:<{width}}  ({org.tenant_id})  {choose_with(org)}" for org in orgs
+    )
 
 
 def pick_organisation(
-    orgs: list[XeroConnection], wanted: str | None, choose: Chooser | None
+    orgs: list[XeroConnection],
+    wanted: str | None,
+    choose: Chooser | None,
+    choose_with: Callable[[XeroConnection], str],
 ) -> XeroConnection:
-    """`wanted` (tenant id or name), the only one, or the chooser's pick; else UsageError."""
+    """`wanted` (tenant id or name), the only one, or the chooser's pick; else UsageError
+    listing each organisation with `choose_with(org)`, the command that picks it."""
     if wanted is not None:
         key = wanted.strip().casefold()
         for org in orgs:
@@ -114,24 +171,27 @@ def pick_organisation(
                 return org
         raise UsageError(
             f"no organisation {wanted!r} among those this Xero login reaches",
-            hint=f"choose one of (name or tenant id):\n{describe(orgs)}",
+            hint=f"choose one of them:\n{describe(orgs, choose_with)}",
         )
     if len(orgs) == 1:
         return orgs[0]
-    if choose is None:
+    try:
+        if choose is None:
+            raise CannotAsk(
+                f"this Xero login reaches {len(orgs)} organisations and none was chosen"
+            )
+        return choose(orgs)
+    except CannotAsk as exc:
         raise UsageError(
-            f"this Xero login reaches {len(orgs)} organisations; say which with "
-            "--tenant ID-or-name",
-            hint=f"organisations:\n{describe(orgs)}",
-        )
-    return choose(orgs)
+            exc.why, hint=f"choose one of them:\n{describe(orgs, choose_with)}"
+        ) from None
 
 
 def _no_organisation(company: str) -> AuthorizationFailed:
     return AuthorizationFailed(
         "this Xero login has no organisation it may connect: nothing was stored",
         hint="check in Xero that the login has access to the organisation (with the standard "
-        f"or adviser role), then run `uku-xero auth -c {company}` again",
+        f"or adviser role), then run `{auth_again(company)}` again",
     )
 
 
@@ -152,48 +212,140 @@ def authorize(
 ) -> AuthOutcome:
     """Sign in at Xero in the browser, pick the organisation and store the connection.
 
-    With `browser` None the URL is only announced (`--no-browser`); `paste` is a stream
-    on which the final redirect URL may be pasted instead of reaching the loopback server.
+    With `browser` None the URL is only announced (`--no-browser`). `paste` is a stream on
+    which the final redirect URL may be pasted, in either mode, while the loopback server
+    listens too. The browser is answered with the outcome once it is known, in the words the
+    terminal gets.
     """
+    from uku_xero_cli.connection.sign_in_help import SignInHelp
+    from uku_xero_cli.oauth import pages
     from uku_xero_cli.oauth.flow import IdentityClient, code_from_redirect
-    from uku_xero_cli.oauth.loopback import LoopbackServer, unregistered_hint
-    from uku_xero_cli.xero.client import XeroClient
+    from uku_xero_cli.oauth.loopback import LoopbackServer
 
     say = notify or (lambda message: None)
     store = store or TokenStore(settings)
-    identity = IdentityClient(settings, transport=transport)
+    identity = IdentityClient(settings, company=company, transport=transport)
     pending: list[AuthorizationRequest] = []
 
     def validate(url: str) -> str:
-        return code_from_redirect(pending[0], url)
+        return code_from_redirect(pending[0], url, company=company)
 
-    with LoopbackServer(
-        settings.redirect_port if port is None else port, validate, on_ignored=say
-    ) as server:
+    # Closed after the server: the browser is answered first, then has taken its last page.
+    with (
+        _BrowserOpening(browser, say) as opening,
+        LoopbackServer(
+            settings.redirect_port if port is None else port, validate, on_ignored=say
+        ) as server,
+    ):
         request = identity.authorization_request(server.redirect_uri, scopes)
         pending.append(request)
+        help_ = SignInHelp(
+            company,
+            identity.client_id,
+            server.redirect_uri,
+            server.port,
+            timeout,
+            pasting=paste is not None,
+        )
         if browser is None:
             say(f"Open this address in a browser and sign in to Xero:\n\n{request.url}\n")
-            if paste is not None:
-                say(
-                    "Waiting for the redirect. If the browser runs on another machine, paste "
-                    f"the address it ends on (starting with {server.redirect_uri}) here."
-                )
+            say(help_.waiting(WAITING_FOR_REDIRECT))
         else:
             say(f"{browser.opening}\n\n{request.url}\n")
-        # Said before the browser opens: a refused redirect URI never comes back to us.
-        waiting = WAITING_FOR_BROWSER if browser is None else browser.waiting
-        say(f"{waiting}; {unregistered_hint(server.port)}.")
-        if browser is not None:
-            browser.open(request.url)
-        code = server.wait(timeout, paste=paste, on_bad_paste=say)
+            say(help_.waiting(browser.waiting))
+            opening.start(request.url, server, help_)
+        try:
+            code = server.wait(timeout, paste=paste, on_bad_paste=say)
+        except AuthorizationTimeout as exc:
+            hint = help_.timeout_causes(opening.unavailable)
+            raise AuthorizationTimeout(exc.message, hint=hint) from None
+
+        def choose_at_terminal(orgs: list[XeroConnection]) -> XeroConnection:
+            assert choose is not None
+            server.attention(CHOOSE_IN_TERMINAL)
+            return choose(orgs)
+
+        outcome = _connect(
+            settings,
+            company,
+            identity,
+            request,
+            code,
+            tenant=tenant,
+            choose=None if choose is None else choose_at_terminal,
+            store=store,
+            transport=transport,
+        )
+        server.conclude(pages.connected(outcome.summary))
+    return outcome
+
+
+class _BrowserOpening:
+    """The browser, opened in a thread of its own beside the wait: a browser (or stand-in)
+    that follows the redirect to the loopback server is answered only once the outcome is
+    known, so the wait must not sit behind it. Leaving the `with` block gives it a moment to
+    take its last page."""
+
+    LAST_PAGE_SECONDS = 5.0
+
+    def __init__(self, browser: Browser | None, say: Notify) -> None:
+        self.browser = browser
+        self.say = say
+        self.unavailable: str | None = None  # why no browser could be opened
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _BrowserOpening:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._thread.join(self.LAST_PAGE_SECONDS)
+
+    def start(self, url: str, server: LoopbackServer[str], help_: SignInHelp) -> None:
+        def run() -> None:
+            assert self.browser is not None
+            try:
+                opened = self.browser.open(url)
+            except BrowserUnavailable as exc:
+                reason = exc.reason
+            except UkuXeroError as exc:  # a stand-in browser's verdict on the sign-in
+                server.abandon(exc)
+                return
+            except Exception as exc:  # webbrowser.Error, OSError: the browser did not start
+                reason = f"{type(exc).__name__}: {exc}"
+            else:
+                if opened is not False:
+                    return
+                reason = "no browser program was found; BROWSER names one"
+            self.unavailable = reason
+            self.say(help_.no_browser(reason))
+
+        self._thread = threading.Thread(target=run, name="browser", daemon=True)
+        self._thread.start()
+
+
+def _connect(
+    settings: Settings,
+    company: str,
+    identity: IdentityClient,
+    request: AuthorizationRequest,
+    code: str,
+    *,
+    tenant: str | None,
+    choose: Chooser | None,
+    store: TokenStore,
+    transport: httpx.BaseTransport | None,
+) -> AuthOutcome:
+    """Exchange the code, choose the organisation and store the connection."""
+    from uku_xero_cli.xero.client import XeroClient
+
     answer = identity.exchange_code(request, code)
     if not answer.refresh_token:
         raise AuthorizationFailed(
             "Xero sent no refresh token because the scopes lack offline_access (without it "
             "the connection would end after 30 minutes): nothing was stored",
             hint="include offline_access in --scopes (or `scopes` in config.toml, "
-            f"UKU_XERO_SCOPES) and run `uku-xero auth -c {company}` again",
+            f"UKU_XERO_SCOPES) and run `{auth_again(company)}` again",
         )
     with XeroClient(
         settings, company, store=store, transport=transport, access_token=answer.access_token
@@ -201,7 +353,12 @@ def authorize(
         orgs = usable(client.connections())
     if not orgs:
         raise _no_organisation(company)
-    chosen = pick_organisation(orgs, tenant, choose)
+    chosen = pick_organisation(
+        orgs,
+        tenant,
+        choose,
+        lambda org: auth_again(company, "--tenant", org.tenant_name),
+    )
     with store.lock(company):
         try:
             previous = store.load(company)
@@ -262,7 +419,9 @@ def organisations(
         return report
     if not orgs:
         raise _no_organisation(company)
-    chosen = pick_organisation(orgs, use, choose)
+    chosen = pick_organisation(
+        orgs, use, choose, lambda org: command_line("orgs", company, "--use", org.tenant_name)
+    )
     with store.lock(company):
         # Re-read under the lock: a refresh in another process may have rotated the tokens.
         record = store.load_connected(company, tenant_gone_ok=True)
@@ -294,7 +453,7 @@ def _orgs_client(
     record = fresh_tokens(
         store,
         company,
-        identity=lambda: IdentityClient(settings, transport=transport),
+        identity=lambda: IdentityClient(settings, company=company, transport=transport),
         tenant_gone_ok=True,
     )
     return XeroClient(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli.connection.sharing import Sharing, local_sharing
 from uku_xero_cli.errors import DamagedTokenFile, UkuXeroError
-from uku_xero_cli.settings import Settings
+from uku_xero_cli.settings import Settings, require_client_id
 from uku_xero_cli.tokens import (
     TENANT_GONE,
     TOKEN_REFUSED,
@@ -173,6 +173,9 @@ def disconnect(
     if plan.record is None or plan.sharing is None:
         return _clear_damaged(settings, store, company)
     record, sharing = plan.record, plan.sharing
+    # A configuration that cannot talk to Xero is not Xero being unreachable: nothing is
+    # cleared here that would still be connected there.
+    require_client_id(settings)
     outcome = DisconnectOutcome(
         company, record.tenant_id, record.tenant_name, everywhere=plan.everywhere
     )
@@ -228,7 +231,9 @@ def _revoke(
     if not record.refresh_token:
         return
     try:
-        IdentityClient(settings, transport=transport).revoke(record.refresh_token)
+        IdentityClient(settings, company=record.company, transport=transport).revoke(
+            record.refresh_token
+        )
         outcome.token = REVOKED
     except UkuXeroError as exc:
         outcome.notes.append(f"could not confirm the refresh token was revoked: {exc}")

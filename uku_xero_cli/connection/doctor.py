@@ -327,7 +327,11 @@ def live_checks(
     parent = current_trace()
     answers = _Answers()
     trace = Trace([answers, parent.emit], level=parent.level)
-    with XeroClient(settings, company, store=store, transport=transport, trace=trace) as client:
+    try:
+        client = XeroClient(settings, company, store=store, transport=transport, trace=trace)
+    except UkuXeroError as exc:  # no client id: nothing can be asked of Xero
+        return [failed("token refresh", exc), skipped("Xero", "not checked live: " + str(exc))]
+    with client:
         refreshed = _refresh_check(store, client, company)
         if refreshed.status == "failed":
             return [refreshed, skipped("Xero", "not checked live: the token refresh failed")]

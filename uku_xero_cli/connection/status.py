@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from uku_xero_cli.command_lines import auth_again, command_line
 from uku_xero_cli.errors import (
     DamagedTokenFile,
     ReauthorizationRequired,
@@ -39,6 +40,8 @@ NOT_CONNECTED = "not_connected"
 DAMAGED_REASON = "token file damaged"
 
 REFRESH_TOKEN_DAYS = 60  # Xero: a refresh token expires after 60 days unused
+# Outcomes of a data set's last reload that leave it to be completed.
+UNFINISHED = frozenset({"failed", "interrupted"})
 
 
 @dataclass
@@ -115,6 +118,28 @@ class StatusReport:
             return None
         return (self.access_expires_at - self.now).total_seconds()
 
+    @property
+    def tokens_usable(self) -> bool:
+        """Whether the stored tokens still work: not once Xero refused them. A company marked
+        only because its organisation is gone keeps tokens that list the others."""
+        return self.state == CONNECTED or self.tenant_gone
+
+    @property
+    def unfinished(self) -> list[str]:
+        """The data sets whose last reload failed or was interrupted, in reload order."""
+        from uku_xero_cli.sync.datasets import NAMES
+
+        runs = self.reloads or {}
+        names = [name for name, run in runs.items() if run.get("outcome") in UNFINISHED]
+        return sorted(names, key=lambda n: NAMES.index(n) if n in NAMES else len(NAMES))
+
+    @property
+    def completing_command(self) -> str | None:
+        """The reload that completes the unfinished data sets."""
+        if not self.unfinished:
+            return None
+        return command_line("reload", self.company, "--only", ",".join(self.unfinished))
+
     def outcome_error(self) -> UkuXeroError | None:
         """The error this state stands for: the one a command needing the connection would
         raise for the same company (same code, message and hint), or the live check's."""
@@ -131,6 +156,7 @@ class StatusReport:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        usable = self.tokens_usable if self.tenant_id is not None else None
         data: dict[str, Any] = {
             "company": self.company,
             "state": self.state,
@@ -143,14 +169,17 @@ class StatusReport:
                 "name": self.tenant_name,
                 "connection_id": self.connection_id,
             },
+            # Time left means nothing for tokens Xero refused: `usable` says so, left is null.
             "access_token": {
                 "expires_at": self.access_expires_at,
-                "seconds_left": _round(self.access_seconds_left),
+                "seconds_left": _round(self.access_seconds_left) if usable else None,
+                "usable": usable,
             },
             "refresh_token": {
                 "issued_at": self.refresh_issued_at,
                 "age_days": _round(self.refresh_age_days, 1),
-                "days_left": _round(self.refresh_days_left, 1),
+                "days_left": _round(self.refresh_days_left, 1) if usable else None,
+                "usable": usable,
             },
             "scopes": self.scopes,
             "features": [f.to_json() for f in self.features],
@@ -159,6 +188,9 @@ class StatusReport:
             "refreshed_at": self.refreshed_at,
             "disconnected_at": self.disconnected_at,
             "last_reload": self.reloads,
+            "unfinished_reload": None
+            if not self.unfinished
+            else {"data_sets": self.unfinished, "command": self.completing_command},
             "awaiting_payment": self.awaiting_payment,
             "sharing": None if self.sharing is None else self.sharing.to_json(),
         }
@@ -200,12 +232,11 @@ def _report_from(
             return StatusReport(
                 company,
                 NOT_CONNECTED,
-                reason="disconnected on purpose (`uku-xero disconnect`); `uku-xero auth` "
-                "connects it again",
+                reason=f"disconnected on purpose; `{auth_again(company)}` connects it again",
                 disconnected_at=record.disconnected_at,
             )
         return StatusReport(
-            company, NOT_CONNECTED, reason="no Xero connection: run `uku-xero auth`"
+            company, NOT_CONNECTED, reason=f"no Xero connection: run `{auth_again(company)}`"
         )
     report = StatusReport(
         company=company,
@@ -307,6 +338,7 @@ def company_status(
         pass  # the store holds the reason; read it back below
     except UkuXeroError as exc:
         report.error = exc
+        report.live = False  # asked, but Xero's answer is not what the report shows
         return report
     fresh, damaged = _load(store, company)
     checked = _report_from(fresh, company, verbose, damaged=damaged, others=others)

@@ -15,17 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from uku_xero_cli import __version__
+from uku_xero_cli.command_lines import auth_again
 from uku_xero_cli.errors import (
     AuthorizationDenied,
     AuthorizationFailed,
-    ConfigError,
     NetworkError,
     ReauthorizationRequired,
     StateMismatch,
     XeroAPIError,
 )
 from uku_xero_cli.redact import redact, register_secret
-from uku_xero_cli.settings import Settings
+from uku_xero_cli.settings import Settings, require_client_id
 from uku_xero_cli.trace import Trace, current_trace, traced_send
 
 if TYPE_CHECKING:
@@ -37,18 +37,38 @@ USER_AGENT = f"uku-xero/{__version__}"
 DEFAULT_TIMEOUT = 30.0
 _REFRESH = "the token refresh"
 
-# What each OAuth error most likely means for a Xero app, said so a support engineer can act.
-_ERROR_HINTS = {
-    "invalid_scope": "the app may not have these scopes enabled: check the scopes of the app "
-    "at developer.xero.com; an app still on the broad accounting.transactions scope needs "
-    '`scopes = "broad"` in config.toml (or --scopes broad)',
-    "unauthorized_client": "check that http://localhost:<port>/callback is registered as a "
-    "redirect URI of the app at developer.xero.com and that the app may use these scopes",
-    "invalid_grant": "the authorization code expired or was already used: run `uku-xero auth` "
-    "again",
-    "invalid_client": "Xero did not accept the client id (or secret): check XERO_CLIENT_ID and "
-    "XERO_CLIENT_SECRET (leave the secret unset for a PKCE app)",
-}
+# Longest error description shown: Xero's are a sentence; anything longer is not for a person.
+_DESCRIPTION_LIMIT = 300
+
+
+def _error_hint(error: str, company: str | None) -> str | None:
+    """What an OAuth error most likely means for a Xero app, said so a support engineer can
+    act; the command to run again names the company."""
+    again = auth_again(company or "NAME")
+    hints = {
+        "invalid_scope": "the app may not have these scopes enabled: check the scopes of the "
+        "app at developer.xero.com; an app still on the broad accounting.transactions scope "
+        'needs `scopes = "broad"` in config.toml (or --scopes broad)',
+        "unauthorized_client": "check that http://localhost:<port>/callback is registered as "
+        "a redirect URI of the app at developer.xero.com and that the app may use these scopes",
+        "invalid_grant": f"the authorization code expired or was already used: run `{again}` again",
+        "invalid_client": "Xero did not accept the client id (or secret): check XERO_CLIENT_ID "
+        "and XERO_CLIENT_SECRET (leave the secret unset for a PKCE app)",
+        # RFC 6749 section 4.1.2.1: the two errors that mean the trouble is Xero's, not ours.
+        "server_error": f"Xero had a problem on its side: wait a few minutes, then run "
+        f"`{again}` again",
+        "temporarily_unavailable": f"Xero is busy or down for maintenance: wait a few minutes, "
+        f"then run `{again}` again",
+    }
+    return hints.get(error)
+
+
+def printable(text: str, limit: int = _DESCRIPTION_LIMIT) -> str:
+    """Text from outside (a redirect's `error_description`) made safe for a terminal: control
+    characters, which could move the cursor or recolour what follows, become spaces; runs of
+    whitespace close up; past `limit` characters it is cut."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -101,13 +121,15 @@ def _claim(claims: dict[str, Any], name: str) -> str | None:
 
 
 def _oauth_error_message(error: str, description: str | None, what: str) -> str:
-    text = f"{what}: {error}"
-    if description:
-        text += f" ({redact(description)})"
+    text = f"{what}: {printable(error, 64)}"
+    if description and printable(description):
+        text += f" ({redact(printable(description))})"
     return text
 
 
-def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
+def code_from_redirect(
+    request: AuthorizationRequest, url: str, *, company: str | None = None
+) -> str:
     """The authorization code of the redirect to `url`, after checking it belongs to us.
 
     A missing or different `state` is StateMismatch, checked first: whatever else such a
@@ -121,10 +143,7 @@ def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
 
     params = {key: values[-1] for key, values in parse_qs(urlsplit(url).query).items()}
     if params.get("state") != request.state:
-        raise StateMismatch(
-            "the redirect's state does not match this sign-in: it was not used",
-            hint="start again with `uku-xero auth`; use only the newest browser tab",
-        )
+        raise not_this_sign_in(company)
     error = params.get("error")
     if error:
         message = _oauth_error_message(
@@ -133,13 +152,13 @@ def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
         if error == "access_denied":
             raise AuthorizationDenied(
                 "the Xero consent was declined (access_denied): nothing was connected",
-                hint="run `uku-xero auth` again and choose Allow access",
+                hint=f"run `{auth_again(company or 'NAME')}` again and choose Allow access",
             )
-        raise AuthorizationFailed(message, hint=_ERROR_HINTS.get(error))
+        raise AuthorizationFailed(message, hint=_error_hint(error, company))
     try:
         parsed = parse_authorization_code_response(url, state=request.state)
     except MismatchingStateException:
-        raise StateMismatch("the redirect's state does not match this sign-in") from None
+        raise not_this_sign_in(company) from None
     except MissingCodeException:
         raise AuthorizationFailed("the redirect from Xero carries no authorization code") from None
     code = str(parsed["code"])
@@ -147,29 +166,39 @@ def code_from_redirect(request: AuthorizationRequest, url: str) -> str:
     return code
 
 
+def not_this_sign_in(company: str | None) -> StateMismatch:
+    """A redirect whose `state` is not the one this sign-in sent (an older tab, another
+    sign-in, or a forged page): it is not used, and the sign-in goes on waiting."""
+    return StateMismatch(
+        "this sign-in link is not from the sign-in uku-xero is waiting for (an older tab, or "
+        "another sign-in): it was not used",
+        hint="use the newest sign-in tab, or close the old ones and run "
+        f"`{auth_again(company or 'NAME')}` again",
+    )
+
+
 class IdentityClient:
     """Talks to the authorize, token and revocation endpoints configured in `settings`.
 
-    `trace` receives every exchange and wait (default: the current command's); token
-    endpoint bodies reach it only redacted (trace.safe_body).
+    `company` names the company in the commands its errors suggest. `trace` receives every
+    exchange and wait (default: the current command's); token endpoint bodies reach it only
+    redacted (trace.safe_body).
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
+        company: str | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         now: Callable[[], datetime] | None = None,
         retry: RetryPolicy | None = None,
         trace: Trace | None = None,
     ) -> None:
-        if not settings.client_id:
-            raise ConfigError(
-                "no Xero client id configured: set XERO_CLIENT_ID or client_id in config.toml"
-            )
         self.settings = settings
-        self.client_id = settings.client_id
+        self.company = company
+        self.client_id = require_client_id(settings)
         self.client_secret = settings.client_secret
         register_secret(self.client_secret)
         self._transport = transport
@@ -360,4 +389,4 @@ class IdentityClient:
             raise ReauthorizationRequired(
                 f"{message}: the refresh token was revoked, expired or already used"
             )
-        raise AuthorizationFailed(message, hint=_ERROR_HINTS.get(error))
+        raise AuthorizationFailed(message, hint=_error_hint(error, self.company))

@@ -1,23 +1,30 @@
 """The loopback redirect server: waits for the one browser redirect that ends a sign-in.
 
 It listens on 127.0.0.1 (and ::1 where the machine has it) on the configured port, answers
-only `/callback`, hands each redirect URL to a `validate` function (which checks `state` and
-extracts the code, or raises), shows the browser a short success or failure page, and always
-closes. With `paste` it also accepts the final redirect URL typed or pasted on a terminal —
-whichever arrives first wins.
+only `/callback`, and hands each redirect URL to a `validate` function (which checks `state`
+and extracts the code, or raises). With `paste` it also accepts the final redirect URL typed
+or pasted on a terminal — whichever arrives first wins.
+
+The browser is not told "connected" when the code arrives: the code exchange, the
+offline_access check and the choice of organisation are still to come. Its request is held
+until the owner `conclude`s with the page of the real outcome; should that take long (a
+person choosing the organisation in the terminal, told by `attention`), the browser gets a
+"Finishing" page that asks again (`<meta http-equiv="refresh">`, no script) until the outcome
+is known. The server always closes, after the browser has had the last page.
 """
 
 from __future__ import annotations
 
 import errno
-import html
 import os
 import queue
+import secrets
 import select
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from socketserver import TCPServer, ThreadingMixIn
 from typing import Any, Generic, TextIO, TypeVar
@@ -31,6 +38,8 @@ from uku_xero_cli.errors import (
     UkuXeroError,
     UsageError,
 )
+from uku_xero_cli.oauth import pages
+from uku_xero_cli.oauth.pages import Page
 
 T = TypeVar("T")
 
@@ -42,11 +51,15 @@ _UNUSABLE = {
     errno.EADDRNOTAVAIL: "the address is not available on this machine",
 }
 DEFAULT_TIMEOUT = 300.0
-
-_PAGE = (
-    "<!doctype html><html><head><meta charset='utf-8'><title>uku-xero</title></head>"
-    "<body style='font-family: sans-serif; margin: 3em'><h1>{title}</h1><p>{text}</p>"
-    "</body></html>"
+# How long a browser's request waits for the outcome before it gets a "Finishing" page that
+# asks again: well inside any browser's patience for an answer.
+HOLD_SECONDS = 15.0
+# How long `close` waits for a browser shown "Finishing" to come back for the outcome (it asks
+# again after one second).
+LAST_WORD_SECONDS = 5.0
+# The neutral last word for an owner that never concluded (a bare server in a test, a crash).
+_FINISHED = Page(
+    200, "Sign-in finished", ("The sign-in has finished; the terminal says how.", pages.CLOSE_TAB)
 )
 
 
@@ -69,10 +82,6 @@ def unregistered_hint(port: int) -> str:
         f"if Xero shows 'Invalid redirect_uri', register {redirect_uri_for(port)} for the app "
         "at developer.xero.com, or use --port with a port whose redirect URI is registered"
     )
-
-
-def _page(title: str, text: str) -> bytes:
-    return _PAGE.format(title=html.escape(title), text=html.escape(text)).encode("utf-8")
 
 
 class _Server(ThreadingMixIn, HTTPServer):
@@ -102,24 +111,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         owner = self.server.owner
-        if urlsplit(self.path).path != CALLBACK_PATH:
-            self._reply(404, _page("Not found", "uku-xero only answers the sign-in redirect."))
-            return
-        host = self.headers.get("Host") or f"localhost:{owner.port}"
-        ok, message = owner.deliver(f"http://{host}{self.path}", "browser")
-        if ok:
-            self._reply(200, _page("Connected", message))
-        else:
-            self._reply(400, _page("Not connected", message))
+        with owner.answering():
+            path = urlsplit(self.path).path
+            if path == owner.outcome_path:
+                self._reply(owner.await_outcome(released_by_attention=False))
+                return
+            if path != CALLBACK_PATH:
+                self._reply(pages.not_found())
+                return
+            host = self.headers.get("Host") or f"localhost:{owner.port}"
+            page = owner.deliver(f"http://{host}{self.path}", "browser")
+            self._reply(page if page is not None else owner.await_outcome())
 
-    def _reply(self, status: int, body: bytes) -> None:
-        self.send_response(status)
+    def _reply(self, page: Page) -> None:
+        body = page.html()
+        self.send_response(page.status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        # A browser that went away (tab closed) is waiting for nothing.
+        with suppress(OSError):
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request line carries the authorization code
@@ -129,9 +143,11 @@ class LoopbackServer(Generic[T]):
     """Serve `/callback` on the loopback port until one redirect arrives or time runs out.
 
     `validate(url)` turns the redirect URL into the result (the authorization code) or raises
-    a UkuXeroError; its message is shown on the browser's failure page and raised by `wait`.
-    A StateMismatch is not final: a redirect that is not this sign-in's (an older tab, or a
-    page forging one) must not end it, so it is answered, told to `on_ignored`, and counted.
+    a UkuXeroError, which `wait` raises and the browser is shown at once. A StateMismatch is
+    not final: a redirect that is not this sign-in's (an older tab, or a page forging one)
+    must not end it, so it is answered, told to `on_ignored`, and counted. After a good
+    redirect the browser waits for `conclude(page)`; leaving the `with` block with an error
+    concludes with that error's page.
     """
 
     def __init__(
@@ -140,8 +156,9 @@ class LoopbackServer(Generic[T]):
         validate: Callable[[str], T],
         *,
         ipv6: bool = True,
-        success_text: str = "Sign-in finished. You can close this tab and return to the terminal.",
         on_ignored: Callable[[str], None] | None = None,
+        hold: float = HOLD_SECONDS,
+        last_word: float = LAST_WORD_SECONDS,
     ) -> None:
         self.requested_port = port
         self.ignored = 0
@@ -149,13 +166,24 @@ class LoopbackServer(Generic[T]):
         self.port = port
         self._validate = validate
         self._ipv6 = ipv6
-        self._success_text = success_text
+        self._hold = hold
+        self._last_word = last_word
+        # Where a browser shown "Finishing" asks for the outcome; unguessable, so only the
+        # browser this server answered finds it.
+        self.outcome_path = f"{CALLBACK_PATH}/outcome/{secrets.token_urlsafe(12)}"
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         self._results: queue.Queue[tuple[T | None, UkuXeroError | None]] = queue.Queue()
         self._done = threading.Event()
         self._deliver_lock = threading.Lock()
         self._reader: threading.Thread | None = None
+        # The outcome and the browser's view of it, guarded by one condition.
+        self._changed = threading.Condition()
+        self._final: Page | None = None
+        self._attention: str | None = None
+        self._answering = 0  # requests being answered right now
+        self._shown_finishing = False  # a browser was told to ask again ...
+        self._shown_final = False  # ... and has (or another request) had the last word
 
     @property
     def redirect_uri(self) -> str:
@@ -169,7 +197,9 @@ class LoopbackServer(Generic[T]):
         self.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        if error is not None:
+            self.conclude(pages.not_connected(error))
         self.close()
 
     def start(self) -> None:
@@ -217,25 +247,98 @@ class LoopbackServer(Generic[T]):
         self._servers.append(server)
         return server
 
-    def deliver(self, url: str, source: str) -> tuple[bool, str]:
-        """Check one redirect URL (from the browser or a paste); the first one decides."""
+    def deliver(self, url: str, source: str) -> Page | None:
+        """Check one redirect URL (from the browser or a paste); the first good one decides.
+        The page to answer at once, or None: the answer is the outcome, still to come."""
         with self._deliver_lock:
             if self._done.is_set():
-                return False, "This sign-in has already finished; see the terminal."
+                return pages.already_finished()
             try:
                 result = self._validate(url)
             except StateMismatch as exc:
                 self.ignored += 1
                 if self._on_ignored is not None:
                     self._on_ignored(f"ignored a redirect ({source}): {exc.message}; still waiting")
-                return False, f"{exc.message}. The sign-in is still waiting: use its newest tab."
+                return pages.not_this_sign_in(exc)
             except UkuXeroError as exc:
-                self._done.set()
-                self._results.put((None, exc))
-                return False, f"{exc.message}. See the terminal for what to do next."
-            self._done.set()
-            self._results.put((result, None))
-            return True, self._success_text
+                self._end(None, exc)
+                return pages.not_connected(exc)
+            self._end(result, None)
+            return None
+
+    def abandon(self, error: UkuXeroError) -> None:
+        """End the wait with `error` (unless a redirect already ended it): `wait` raises it,
+        and the browser is shown it."""
+        with self._deliver_lock:
+            if not self._done.is_set():
+                self._end(None, error)
+
+    def _end(self, result: T | None, error: UkuXeroError | None) -> None:
+        self._done.set()
+        self._results.put((result, error))
+        if error is not None:
+            self.conclude(pages.not_connected(error))
+
+    # -- the browser's last word ----------------------------------------------------------
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around each request: `close` lets every request being answered finish first."""
+        with self._changed:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._answering -= 1
+                self._changed.notify_all()
+
+    def conclude(self, page: Page) -> None:
+        """The outcome is known: a held request, and any that asks later, gets `page`."""
+        with self._changed:
+            if self._final is None:
+                self._final = page
+                self._changed.notify_all()
+
+    def attention(self, doing: str) -> None:
+        """The outcome waits for a person at the terminal (`doing` says what): a held browser
+        is told so at once instead of waiting in silence."""
+        with self._changed:
+            self._attention = doing
+            self._changed.notify_all()
+
+    def await_outcome(self, *, released_by_attention: bool = True) -> Page:
+        """The outcome's page once concluded, or after `hold` seconds (or, for the redirect
+        itself, once the terminal needs a person) a "Finishing" page that asks again."""
+        deadline = time.monotonic() + self._hold
+        with self._changed:
+            while self._final is None:
+                if released_by_attention and self._attention is not None:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
+            if self._final is not None:
+                self._shown_final = True
+                return self._final
+            self._shown_finishing = True
+            doing = self._attention or "uku-xero is finishing the sign-in in the terminal."
+            return pages.finishing(doing, self.outcome_path)
+
+    def _let_the_browser_finish(self) -> None:
+        """Before closing: requests being answered get their page out, and a browser shown
+        "Finishing" gets the moment it needs to come back for the outcome."""
+        deadline = time.monotonic() + self._last_word
+        with self._changed:
+            if self._final is None:
+                self._final = _FINISHED
+                self._changed.notify_all()
+            while self._answering or (self._shown_finishing and not self._shown_final):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._changed.wait(left)
 
     def wait(
         self,
@@ -258,10 +361,12 @@ class LoopbackServer(Generic[T]):
             self._done.set()
             ignored = f" ({self.ignored} not of this sign-in ignored)" if self.ignored else ""
             raise AuthorizationTimeout(
-                f"no sign-in redirect arrived within {timeout:.0f} s{ignored}",
-                hint="run `uku-xero auth` again (--timeout N gives more time); "
-                + unregistered_hint(self.port),
+                f"no sign-in redirect arrived within {timeout:.0f} s{ignored}"
             ) from None
+        if self._reader is not None:
+            # It stops within a poll of the end of the wait: a question asked on the same
+            # terminal next (the organisation) must not lose its answer to it.
+            self._reader.join(timeout=1)
         if error is not None:
             raise error
         assert result is not None
@@ -271,10 +376,13 @@ class LoopbackServer(Generic[T]):
         try:
             fd = stream.fileno()
         except (OSError, ValueError, AttributeError):
-            for line in iter(stream.readline, ""):  # an in-memory stream never blocks
-                if self._done.is_set():
-                    return
-                self._paste(line, on_bad)
+            try:
+                for line in iter(stream.readline, ""):  # an in-memory stream never blocks
+                    if self._done.is_set():
+                        return
+                    self._paste(line, on_bad)
+            except (OSError, ValueError):
+                pass  # a stream that cannot be read (closed, or a test's stand-in): no pastes
             return
         # Read the descriptor directly and poll, so this thread notices the end of the wait
         # and never sits inside the stream's buffer lock (which would hang closing stdin).
@@ -309,10 +417,13 @@ class LoopbackServer(Generic[T]):
         self.deliver(text, "paste")
 
     def close(self) -> None:
-        """Stop serving and release the port; safe to call more than once."""
+        """Stop serving and release the port, once the browser has its last page; safe to
+        call more than once."""
         self._done.set()
         if self._reader is not None:
             self._reader.join(timeout=1)
+        if self._servers:
+            self._let_the_browser_finish()
         for server, thread in zip(self._servers, self._threads, strict=False):
             server.shutdown()
             thread.join(timeout=5)

@@ -118,7 +118,7 @@ def fresh_tokens(
         if identity is None:
             from uku_xero_cli.oauth.flow import IdentityClient
 
-            client = IdentityClient(store.settings, trace=trace)
+            client = IdentityClient(store.settings, company=company, trace=trace)
         else:
             client = identity()
         assert record.refresh_token is not None

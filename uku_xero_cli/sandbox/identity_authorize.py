@@ -72,9 +72,20 @@ class _Refused(Exception):
         self.description = description
 
 
+# Every page of the emulator: a language, and a viewport so a phone lays it out at its width.
+_HEAD = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+    "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+)
+
+
 def error_page(message: str, status: int = 400) -> Response:
+    """Xero's own error page for a request it will not redirect: "Sorry, something went
+    wrong" and the error (as quoted in xero-netstandard-oauth2-samples#5 and
+    xero-python#110). What HTTP status Xero's page carries is unconfirmed; the emulator
+    answers 400."""
     text = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Error</title></head>"
+        f"{_HEAD}<title>Error</title></head>"
         f"<body><h1>Sorry, something went wrong</h1><p>Error: {html.escape(message)}</p>"
         "</body></html>"
     )
@@ -91,6 +102,11 @@ def authorize(sandbox: Sandbox, request: Request) -> Response:
     redirect_uri = request.arg("redirect_uri") or ""
     with sandbox.state.lock:
         client = sandbox.state.clients.get(client_id)
+    # An unknown client id is refused on Xero's error page, never redirected (xero-python#110
+    # and xero-postman-oauth2#9 show these words, fixed by correcting the client id;
+    # developer.xero.com's OAuth 2.0 troubleshooting lists a wrong client_id among the causes
+    # of that page), and so is an unregistered redirect URI
+    # (xero-netstandard-oauth2-samples#5).
     if client is None:
         return error_page("unauthorized_client : Unknown client or client not enabled")
     if redirect_uri not in client.redirect_uris:
@@ -233,8 +249,7 @@ def _consent_page(
     scopes = "".join(f"<li>{esc(scope)}</li>" for scope in pending.scopes)
     warning = f"<p class='problem'>{esc(problem)}</p>" if problem else ""
     return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>Connect {esc(client.name)}</title></head><body>"
+        f"{_HEAD}<title>Connect {esc(client.name)}</title></head><body>"
         f"<h1>{esc(client.name)} wants access to your Xero data</h1>"
         f"<p>Signed in as {esc(user.name)} ({esc(user.email)})</p>{warning}"
         f"<p>It asks for:</p><ul>{scopes}</ul>"

@@ -28,7 +28,7 @@ from uku_xero_cli.errors import (
     XeroValidationError,
 )
 from uku_xero_cli.redact import redact, register_secret
-from uku_xero_cli.settings import Settings
+from uku_xero_cli.settings import Settings, require_client_id
 from uku_xero_cli.tokens import (
     TENANT_GONE,
     CompanyTokens,
@@ -163,6 +163,10 @@ class XeroClient:
         self.settings = settings
         self.company = company
         self.trace = (trace or current_trace()).for_company(company)
+        if access_token is None:
+            # Checked now, not at the first refresh: without a client id every command that
+            # talks to Xero fails the same way, whether or not a token happens to be due.
+            require_client_id(settings)
         self.store = store or TokenStore(settings)
         self._identity = identity
         self._transport = transport
@@ -193,7 +197,7 @@ class XeroClient:
             from uku_xero_cli.oauth.flow import IdentityClient
 
             self._identity = IdentityClient(
-                self.settings, transport=self._transport, trace=self.trace
+                self.settings, company=self.company, transport=self._transport, trace=self.trace
             )
         return self._identity
 

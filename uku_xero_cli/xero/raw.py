@@ -172,7 +172,8 @@ def parse_header(text: str) -> tuple[str, str]:
         raise UsageError(
             f"-H {name}: uku-xero sets {name} from the company's connection and never sends "
             "another",
-            hint="to call Xero as someone else, use curl with `uku-xero token` for that company",
+            hint="to call Xero as someone else, use curl with `uku-xero token -c NAME` for "
+            "that company",
         )
     return name, value
 

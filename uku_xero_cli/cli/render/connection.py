@@ -11,6 +11,7 @@ from rich.text import Text
 from uku_xero_cli.cli.render.format import Col, FittedTable, money
 from uku_xero_cli.cli.render.format import moment as when
 from uku_xero_cli.cli.render.view import View
+from uku_xero_cli.command_lines import auth_again, command_line
 
 if TYPE_CHECKING:
     from uku_xero_cli.cli.output import EveryCompany
@@ -35,9 +36,8 @@ def render_auth(outcome: AuthOutcome) -> RenderableType:
     who = outcome.user_name or "-"
     if outcome.user_email:
         who = f"{who} <{outcome.user_email}>"
-    verb = "Reconnected" if outcome.reconnected else "Connected"
     return Group(
-        Text(f"{verb} company '{outcome.company}' to {outcome.tenant_name}."),
+        Text(outcome.summary),
         _fields(
             [
                 ("organisation", outcome.tenant_name),
@@ -138,6 +138,32 @@ def sharing_text(sharing: Sharing | None) -> str | None:
     return ", ".join(parts)
 
 
+UNUSABLE = "unusable: Xero refused it (re-authorization needed)"
+
+
+def _access_line(report: StatusReport) -> str:
+    left = report.access_seconds_left
+    if left is None:
+        return "-"
+    if not report.tokens_usable:
+        return UNUSABLE
+    if left > 0:
+        return f"expires {when(report.access_expires_at)} (in {_duration(left)})"
+    return f"expired {when(report.access_expires_at)} (refreshed on next use)"
+
+
+def _refresh_line(report: StatusReport) -> str | None:
+    age, days_left = report.refresh_age_days, report.refresh_days_left
+    if age is None or days_left is None:
+        return None
+    if not report.tokens_usable:
+        return f"{UNUSABLE}; {age:.0f} days old"
+    refresh = f"{age:.0f} days old, {max(days_left, 0):.0f} of Xero's 60 days left"
+    if days_left <= 0:
+        refresh += f" (probably expired: run `{auth_again(report.company)}`)"
+    return refresh
+
+
 def render_status(report: StatusReport) -> RenderableType:
     """One company's connection health in detail."""
     from uku_xero_cli.connection.status import NOT_CONNECTED
@@ -148,19 +174,9 @@ def render_status(report: StatusReport) -> RenderableType:
     ]
     if report.state != NOT_CONNECTED and report.tenant_id is not None:
         rows.append(("organisation", f"{report.tenant_name or '-'} ({report.tenant_id})"))
-        left = report.access_seconds_left
-        if left is None:
-            access = "-"
-        elif left > 0:
-            access = f"expires {when(report.access_expires_at)} (in {_duration(left)})"
-        else:
-            access = f"expired {when(report.access_expires_at)} (refreshed on next use)"
-        rows.append(("access token", access))
-        age, days_left = report.refresh_age_days, report.refresh_days_left
-        if age is not None and days_left is not None:
-            refresh = f"{age:.0f} days old, {max(days_left, 0):.0f} of Xero's 60 days left"
-            if days_left <= 0:
-                refresh += " (probably expired: run auth)"
+        rows.append(("access token", _access_line(report)))
+        refresh = _refresh_line(report)
+        if refresh is not None:
             rows.append(("refresh token", refresh))
         if report.fingerprints:
             rows.append(
@@ -223,11 +239,24 @@ def render_status(report: StatusReport) -> RenderableType:
         )
     if report.store_note:
         parts.append(Text(report.store_note))
-    return Group(*parts)
+    return Group(*parts, *_unfinished(report))
+
+
+def _unfinished(report: StatusReport) -> list[Text]:
+    """The line that names an unfinished reload and the command that completes it."""
+    if report.completing_command is None:
+        return []
+    return [
+        Text(
+            f"Unfinished reload of '{report.company}': {', '.join(report.unfinished)}. "
+            f"Complete it with:\n  {report.completing_command}",
+            style="yellow",
+        )
+    ]
 
 
 def render_status_all(every: EveryCompany[StatusReport]) -> RenderableType:
-    """Every company on one line each."""
+    """Every company on one line each, then any unfinished reload with its fix."""
     reports = every.results
     table = Table(title="Companies", title_justify="left")
     table.add_column("company")
@@ -238,14 +267,17 @@ def render_status_all(every: EveryCompany[StatusReport]) -> RenderableType:
     for report in reports:
         left = report.access_seconds_left
         days = report.refresh_days_left
+        if left is not None and not report.tokens_usable:
+            access, refresh = "unusable", "unusable"
+        else:
+            access = (
+                "-" if left is None else ("expired" if left <= 0 else f"{_duration(left)} left")
+            )
+            refresh = "-" if days is None else f"{max(days, 0):.0f}"
         table.add_row(
-            report.company,
-            report.tenant_name or "-",
-            _state_text(report),
-            "-" if left is None else ("expired" if left <= 0 else f"{_duration(left)} left"),
-            "-" if days is None else f"{max(days, 0):.0f}",
+            report.company, report.tenant_name or "-", _state_text(report), access, refresh
         )
-    return table
+    return Group(table, *(line for report in reports for line in _unfinished(report)))
 
 
 def _company_label(company: CompanySummary) -> str:
@@ -373,13 +405,16 @@ def render_disconnect(outcome: DisconnectOutcome) -> View:
     for item in outcome.left_in_place:
         view.info(f"Left in place: {item.reason}.")
     if outcome.left_in_place:
+        everywhere = command_line("disconnect", outcome.company, "--everywhere")
         view.info(
-            f"`uku-xero disconnect -c {outcome.company} --everywhere` ends them at Xero anyway "
-            "(the companies named will need `uku-xero auth` again)."
+            f"`{everywhere}` ends them at Xero anyway (the companies named will need "
+            f"`{auth_again('NAME')}` again)."
         )
     if outcome.possibly_cut_off:
         names = ", ".join(f"'{c}'" for c in outcome.possibly_cut_off)
-        view.info(f"Possibly cut off too: {names} (check with `uku-xero status --all`).")
+        view.info(
+            f"Possibly cut off too: {names} (check with `{command_line('status', None, '--all')}`)."
+        )
     for note in outcome.notes:
         view.warn(note)
     return view

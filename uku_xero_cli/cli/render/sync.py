@@ -11,6 +11,7 @@ from rich.text import Text
 
 from uku_xero_cli.cli.render.format import Col, FittedTable, money, record_table
 from uku_xero_cli.cli.render.view import View
+from uku_xero_cli.command_lines import command_line
 from uku_xero_cli.redact import redact
 from uku_xero_cli.sync import stats
 from uku_xero_cli.sync.datasets import LABELS
@@ -174,9 +175,11 @@ def clients_view(found: ClientList) -> View:
     """`clients`: the table, and how to fill it when it is empty."""
     view = View().data(clients_table(found.clients, unmatched=found.unmatched_only))
     if not found.clients:
+        load = command_line("clients import", found.company, "FILE.csv")
+        reload = command_line("reload", found.company)
         view.info(
-            "No clients yet: load Uku's list with `uku-xero clients import FILE.csv` "
-            "and import Xero contacts with `uku-xero reload`."
+            f"No clients yet: load Uku's list with `{load}` and import Xero contacts "
+            f"with `{reload}`."
         )
     return view
 
@@ -252,7 +255,7 @@ def stats_view(found: stats.CompanyStats) -> View:
     """`stats`: the table, the chart at a terminal, and what to do when nothing is stored."""
     view = View().data(stats_table(found.work)).terminal(stats_chart(found.work))
     if found.as_of is None:
-        view.info("No statistics yet: run `uku-xero reload` first.")
+        view.info(f"No statistics yet: run `{command_line('reload', found.company)}` first.")
     return view
 
 
@@ -288,6 +291,6 @@ def listing_view(found: StoredListing) -> View:
     title = f"{data_set.label.capitalize()} of '{found.company}' ({len(found.records)})"
     view = View().data(record_table(title, data_set.table, found.records))
     if found.as_of is None:
-        fix = f"uku-xero reload -c {found.company} --only {data_set.name}"
+        fix = command_line("reload", found.company, "--only", data_set.name)
         view.info(f"No {data_set.label} yet: run `{fix}`.")
     return view

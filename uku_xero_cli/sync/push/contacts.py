@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from uku_xero_cli.command_lines import command_line
 from uku_xero_cli.store.models import ClientInput, ClientRecord
 from uku_xero_cli.sync.matching import MatchResult, match_contacts
 from uku_xero_cli.sync.push.new_contacts import ContactChoice, NewContacts
@@ -104,7 +105,8 @@ class ContactResolver:
                             f"client {client_id} matches more than one Xero contact by "
                             f"{_RULE_WORDS.get(ambiguity.rule, ambiguity.rule)} (one is "
                             f"{ambiguity.contact_name!r}); link it to one with "
-                            "`uku-xero clients` or make the details unique",
+                            f"`{command_line('clients', self.run.company)}` or make the "
+                            "details unique",
                         ),
                     )
         return choices

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from uku_xero_cli.command_lines import command_line
 from uku_xero_cli.store.models import ClientInput, XeroContact
 from uku_xero_cli.xero import endpoints
 from uku_xero_cli.xero.parse import encode_json
@@ -86,7 +87,8 @@ class NewContacts:
                     client.id,
                     problems=(
                         f"client {client.id}: {len(hits)} Xero contacts have contact number "
-                        f"{client.id!r}; link it to one with `uku-xero clients`",
+                        f"{client.id!r}; link it to one with "
+                        f"`{command_line('clients', self.run.company)}`",
                     ),
                 )
         choices.update(self._link(found, "created_in_xero", "found by contact number"))

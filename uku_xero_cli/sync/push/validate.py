@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from uku_xero_cli.command_lines import command_line
 from uku_xero_cli.sync.push.file import INVALID_INPUT
 from uku_xero_cli.sync.push.invoice import InvoiceReferences, LineReferences, UkuInvoice
 from uku_xero_cli.sync.push.problems import Problems
@@ -30,7 +31,12 @@ class ReferenceData:
     item_accounts: Mapping[str, str | None]  # item code → its sales account code
     # Casefolded account code → its status; None: the chart of accounts was never imported.
     accounts: Mapping[str, str] | None = None
-    accounts_fix: str = "uku-xero reload --only accounts"
+    # The company whose store this is: the fix commands name it (None only where a test
+    # builds reference data by hand).
+    company: str | None = None
+
+    def reload_fix(self, *args: str) -> str:
+        return command_line("reload", self.company, *args)
 
     @classmethod
     def from_store(cls, store: Store) -> ReferenceData:
@@ -40,7 +46,7 @@ class ReferenceData:
         chart = {a["code"].casefold(): a["status"] for a in ACCOUNTS.stored(store) if a["code"]}
         return cls(
             accounts=chart or None,
-            accounts_fix=f"uku-xero reload -c {store.company} --only accounts",
+            company=store.company,
             currencies=frozenset(c.code.upper() for c in store.currencies()),
             active_tax_rates={r.tax_type: r.effective_rate or Decimal(0) for r in rates},
             # A rate Xero says cannot apply to revenue would be refused on a sales invoice.
@@ -51,7 +57,12 @@ class ReferenceData:
         )
 
 
-NO_REFERENCE_HINT = "run `uku-xero reload` first: it imports tax rates, currencies and items"
+def no_reference_hint(company: str | None) -> str:
+    return (
+        f"run `{command_line('reload', company)}` first: it imports tax rates, currencies and items"
+    )
+
+
 NO_REFERENCE_SUMMARY = "the store has no tax rates or currencies from Xero yet; nothing was sent"
 
 
@@ -64,7 +75,7 @@ def _account_problem(code: str | None, reference: ReferenceData) -> str | None:
     if reference.accounts is None:
         return (
             f"{code} cannot be checked: Xero's chart of accounts was not imported yet "
-            f"(run `{reference.accounts_fix}`)"
+            f"(run `{reference.reload_fix('--only', 'accounts')}`)"
         )
     status = reference.accounts.get(code.casefold())
     if status is None:
@@ -73,7 +84,6 @@ def _account_problem(code: str | None, reference: ReferenceData) -> str | None:
 
 
 REFERENCE_SUMMARY = "the invoices do not fit the Xero organisation's data; nothing was sent"
-REFERENCE_HINT = "run `uku-xero reload` if the data changed in Xero since the last reload"
 NO_REFERENCE = "no reference data imported from Xero"
 
 
@@ -143,7 +153,9 @@ def _line_problems(
         )
 
 
-def raise_input_problems(fields: Problems, references: Problems) -> None:
+def raise_input_problems(
+    fields: Problems, references: Problems, *, company: str | None = None
+) -> None:
     """InvalidInvoice with every problem of the input: its fields' first, then what the
     reference data says of it; the summary and hint say which kind there is."""
     if not fields.items and not references.items:
@@ -155,7 +167,12 @@ def raise_input_problems(fields: Problems, references: Problems) -> None:
         summary = INVALID_INPUT
     hint = None
     if references.items:
-        hint = NO_REFERENCE_HINT if no_reference else REFERENCE_HINT
+        hint = (
+            no_reference_hint(company)
+            if no_reference
+            else f"run `{command_line('reload', company)}` if the data changed in Xero since "
+            "the last reload"
+        )
     combined = Problems()
     combined.extend(fields)
     combined.extend(references)
@@ -167,9 +184,12 @@ def check_references(
     reference: ReferenceData | None,
     *,
     draft: bool,
+    company: str | None = None,
 ) -> None:
     """`reference_problems`, raised as InvalidInvoice when there are any."""
-    raise_input_problems(Problems(), reference_problems(invoices, reference, draft=draft))
+    raise_input_problems(
+        Problems(), reference_problems(invoices, reference, draft=draft), company=company
+    )
 
 
 def load_reference(store: Store) -> ReferenceData | None:
@@ -178,7 +198,7 @@ def load_reference(store: Store) -> ReferenceData | None:
 
 def validate(store: Store, invoices: Sequence[UkuInvoice], *, draft: bool) -> None:
     """The checks against the store's reference data; InvalidInvoice lists every problem."""
-    check_references(invoices, load_reference(store), draft=draft)
+    check_references(invoices, load_reference(store), draft=draft, company=store.company)
 
 
 def check_input(
@@ -206,5 +226,5 @@ def check_input(
     finally:
         if store is None and db is not None:
             db.close()
-    raise_input_problems(found.problems, references)
+    raise_input_problems(found.problems, references, company=company)
     return found.invoices
