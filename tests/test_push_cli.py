@@ -401,6 +401,33 @@ def test_a_store_that_never_heard_of_an_invoice_xero_holds_adopts_it(
     assert xero.log.entries("PUT", f"{API}/Invoices") == []
 
 
+def test_a_store_restored_from_a_backup_taken_before_the_push_never_duplicates(
+    xero: Sandbox, cli: Cli, tmp_path: Path
+) -> None:
+    """The README's backup recipe (SQLite's online backup), taken before a push and restored
+    after it: the restored store has no record of the invoice, Xero has it."""
+    import sqlite3
+
+    path = write(tmp_path, "inv.json", invoice())
+    [store] = CompanyFiles(load_settings(), COMPANY).organisation_stores().values()
+    backup = tmp_path / "backup.sqlite"
+    source, copy = sqlite3.connect(store), sqlite3.connect(backup)
+    source.backup(copy)
+    source.close()
+    copy.close()
+    assert cli("push-invoice", "-c", COMPANY, path).exit_code == 0
+    for companion in store.parent.glob(store.name + "-*"):
+        companion.unlink()
+    store.write_bytes(backup.read_bytes())
+    result = cli("push-invoice", "-c", COMPANY, path, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert doc(result)["invoices"][0]["result"] == "recovered"
+    assert len(xero_invoices(xero, "UKU-2026-0001")) == 1
+    assert len(xero.log.entries("PUT", f"{API}/Invoices")) == 1  # the first push's only
+    again = cli("push-invoice", "-c", COMPANY, path, "--json")
+    assert doc(again)["invoices"][0]["result"] == "unchanged" and doc(again)["requests"] == 0
+
+
 def test_an_invoice_xero_holds_with_other_content_is_updated_while_xero_allows(
     xero: Sandbox, cli: Cli, tmp_path: Path
 ) -> None:
