@@ -1,6 +1,6 @@
 """The checks of push-invoice against the store: the reference data a reload imported from
 Xero (currencies, tax rates, items and accounts; every problem is reported, one rejects the
-input), and, for a dry run, the organisation the store holds data from.
+input), read from the store of the organisation the company works with.
 """
 
 from __future__ import annotations
